@@ -1,0 +1,172 @@
+"""Configuration: read once from TOML, validated into a typed model, passed down.
+
+Secrets never live in the file: DISCORD_TOKEN, OPENAI_API_KEY and OPENAI_BASE_URL come
+from the environment only.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from digests.errors import ConfigError
+from digests.records import FeedSource
+
+SAMPLES_DIR = Path(str(resources.files("digests") / "samples"))
+
+
+class _Section(BaseModel):
+    # Unknown keys are almost always typos; refusing them beats silently ignoring them.
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class StorageConfig(_Section):
+    url: str = "sqlite:///newsdigest.db"
+
+
+class FetchConfig(_Section):
+    allow_private: tuple[str, ...] = ()
+    timeout_seconds: Annotated[float, Field(gt=0)] = 20.0
+    max_body_bytes: Annotated[int, Field(gt=0)] = 10 * 1024 * 1024
+    concurrency: Annotated[int, Field(ge=1)] = 32
+    per_host_concurrency: Annotated[int, Field(ge=1)] = 4
+    interval_minutes: Annotated[float, Field(gt=0)] = 15.0
+    max_failures: Annotated[int, Field(ge=1)] = 10
+    backoff_base_seconds: Annotated[float, Field(gt=0)] = 60.0
+    backoff_max_seconds: Annotated[float, Field(gt=0)] = 24 * 3600.0
+    user_agent: str = "newsdigest/0.1 (+https://github.com/newsdigest/newsdigest)"
+    full_text: bool = True
+    teaser_chars: Annotated[int, Field(ge=0)] = 400
+
+
+class SummarizerConfig(_Section):
+    backend: Literal["auto", "extractive", "openai"] = "auto"
+    model: str = "gpt-4o-mini"
+    base_url: str | None = None
+    timeout_seconds: Annotated[float, Field(gt=0)] = 30.0
+    max_retries: Annotated[int, Field(ge=0)] = 2
+    daily_token_budget: Annotated[int, Field(ge=0)] = 200_000
+    max_input_chars: Annotated[int, Field(ge=500)] = 12_000
+
+
+class DigestConfig(_Section):
+    max_stories: Annotated[int, Field(ge=1)] = 20
+    max_age_hours: Annotated[float, Field(gt=0)] = 72.0
+    cluster_threshold: Annotated[float, Field(gt=0, le=1)] = 0.3
+    cluster_window_hours: Annotated[float, Field(gt=0)] = 48.0
+
+
+class DiscordConfig(_Section):
+    api_base: str | None = None
+    guild_ids: tuple[int, ...] = ()
+    shard_count: Annotated[int, Field(ge=1)] | None = None
+    shard_ids: tuple[int, ...] | None = None
+    retention_days: Annotated[int, Field(ge=1)] = 30
+
+
+class FeedConfig(_Section):
+    url: Annotated[str, Field(min_length=1)]
+    name: str | None = None
+    topics: tuple[str, ...] = ()
+
+    @field_validator("url")
+    @classmethod
+    def _scheme(cls, value: str) -> str:
+        if "://" in value and not value.startswith(("http://", "https://", "file://")):
+            raise ValueError("expected an http(s) URL, a file:// URL or a local path")
+        return value
+
+
+class TopicConfig(_Section):
+    name: Annotated[str, Field(min_length=1, max_length=50)]
+    keywords: tuple[str, ...] = ()
+
+
+class Settings(_Section):
+    """The whole validated configuration."""
+
+    storage: StorageConfig = StorageConfig()
+    fetch: FetchConfig = FetchConfig()
+    summarizer: SummarizerConfig = SummarizerConfig()
+    digest: DigestConfig = DigestConfig()
+    discord: DiscordConfig = DiscordConfig()
+    feeds: tuple[FeedConfig, ...] = ()
+    topics: tuple[TopicConfig, ...] = ()
+    # Where relative feed paths are resolved from: the config file's folder.
+    base_dir: Path = Field(default_factory=Path.cwd, exclude=True)
+
+    def feed_sources(self) -> list[FeedSource]:
+        """The configured feeds, local paths made absolute against the config's folder."""
+        return [
+            FeedSource(url=resolve_feed_location(f.url, self.base_dir), name=f.name, topics=f.topics)
+            for f in self.feeds
+        ]
+
+    def summarizer_backend(self, env: Mapping[str, str] | None = None) -> Literal[
+        "extractive", "openai"
+    ]:
+        """The backend ``auto`` stands for: openai when an API key is in the environment."""
+        if self.summarizer.backend != "auto":
+            return self.summarizer.backend
+        env = os.environ if env is None else env
+        return "openai" if env.get("OPENAI_API_KEY") else "extractive"
+
+
+def resolve_feed_location(url: str, base_dir: Path) -> str:
+    """Make a local feed path absolute; URLs pass through unchanged."""
+    if url.startswith(("http://", "https://", "file://")):
+        return url
+    path = Path(url).expanduser()
+    if not path.is_absolute():
+        path = (base_dir / path).resolve()
+    return str(path)
+
+
+def default_settings() -> Settings:
+    """The embedded default: SQLite file, offline summarizer, the sample feeds that ship."""
+    return load_config(SAMPLES_DIR / "default.toml")
+
+
+def parse_config(data: Mapping[str, Any], base_dir: Path, origin: str = "config") -> Settings:
+    """Validate a decoded TOML mapping; raise ConfigError naming key, value and expectation."""
+    try:
+        return Settings.model_validate({**data, "base_dir": base_dir})
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        key = ".".join(str(p) for p in err["loc"]) or "(top level)"
+        value = err.get("input")
+        if err["type"] == "extra_forbidden":
+            raise ConfigError(f"{origin}: unknown key {key!r}") from None
+        raise ConfigError(
+            f"{origin}: {key} = {value!r} is invalid: {err['msg'].lower()}"
+        ) from None
+
+
+def load_config(path: str | Path) -> Settings:
+    """Read and validate a TOML config file."""
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"cannot read config {path}: {exc.strerror or exc}") from None
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    return parse_config(data, path.resolve().parent, origin=str(path))
+
+
+def find_config(explicit: str | Path | None) -> Settings:
+    """The config to use: the given path, else ./config.toml, else the embedded default."""
+    if explicit is not None:
+        return load_config(explicit)
+    local = Path("config.toml")
+    if local.is_file():
+        return load_config(local)
+    return default_settings()

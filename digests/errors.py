@@ -1,0 +1,39 @@
+"""The one exception hierarchy of newsdigest; library errors are wrapped at the boundary."""
+
+from __future__ import annotations
+
+
+class DigestError(Exception):
+    """Root of every error newsdigest raises on purpose."""
+
+
+class ConfigError(DigestError):
+    """The configuration is invalid; the message names the key, the value and what was expected."""
+
+
+class FeedError(DigestError):
+    """A feed could not be fetched or read; recorded on the feed, never fatal to a run."""
+
+
+class FetchError(FeedError):
+    """An HTTP or file fetch failed (network, status, size cap, refused address)."""
+
+    def __init__(self, message: str, *, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class ParseError(FeedError):
+    """The body could not be read as a feed at all."""
+
+
+class StorageError(DigestError):
+    """The store failed; wraps SQLAlchemy errors."""
+
+
+class NotFoundError(StorageError):
+    """A looked-up row (feed, story, schedule...) does not exist in the caller's scope."""
+
+
+class SummaryError(DigestError):
+    """A summarizer backend failed; the pipeline falls back to the extractive backend."""

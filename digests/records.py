@@ -1,0 +1,218 @@
+"""Small immutable records passed between the pipeline's steps.
+
+Every datetime in these records is timezone-aware UTC (or ``None``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal
+
+SummarizerName = Literal["extractive", "openai"]
+
+
+@dataclass(frozen=True, slots=True)
+class FeedSource:
+    """A feed as configured: where it lives, what to call it, which topics it implies."""
+
+    url: str
+    name: str | None = None
+    topics: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Validators:
+    """HTTP cache validators remembered per feed for conditional GET."""
+
+    etag: str | None = None
+    last_modified: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FetchResult:
+    """The outcome of one fetch of a feed or page.
+
+    ``status`` is ``"ok"`` (``body`` set) or ``"not_modified"`` (HTTP 304, ``body`` is None).
+    Failures are raised as ``FetchError`` instead of being returned.
+    ``max_age`` is the Cache-Control max-age in seconds when the server sent one.
+    """
+
+    url: str
+    final_url: str
+    status: Literal["ok", "not_modified"]
+    body: bytes | None
+    validators: Validators = Validators()
+    content_type: str | None = None
+    max_age: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedEntry:
+    """One feed entry as the feed itself describes it (before any page fetch)."""
+
+    entry_id: str
+    url: str | None
+    title: str
+    author: str | None
+    published: datetime | None
+    updated: datetime | None
+    content_html: str
+    image_url: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedFeed:
+    """A parsed feed: what could be read, and a warning when the input was malformed."""
+
+    title: str | None
+    link: str | None
+    entries: tuple[ParsedEntry, ...]
+    warning: str | None = None
+    version: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleText:
+    """Clean main text of an article plus the metadata found with it.
+
+    ``origin`` says where the text came from: the feed entry itself or the fetched page.
+    """
+
+    text: str
+    title: str | None = None
+    author: str | None = None
+    published: datetime | None = None
+    image_url: str | None = None
+    origin: Literal["feed", "page"] = "feed"
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleDraft:
+    """An article ready to be stored: an entry joined with its clean text and dedup keys."""
+
+    feed_url: str
+    entry_id: str
+    url: str | None
+    canonical_url: str | None
+    title: str
+    author: str | None
+    published: datetime | None
+    text: str
+    image_url: str | None
+    content_hash: str
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    """A stored article."""
+
+    id: int
+    feed_url: str
+    feed_name: str | None
+    entry_id: str
+    url: str | None
+    canonical_url: str | None
+    title: str
+    author: str | None
+    published: datetime | None
+    fetched_at: datetime
+    text: str
+    image_url: str | None
+    content_hash: str
+    story_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """One outlet's report of a story, as shown to readers."""
+
+    name: str
+    url: str
+
+
+@dataclass(frozen=True, slots=True)
+class Story:
+    """Reports of the same event from one or more feeds, grouped as one story."""
+
+    id: str
+    articles: tuple[Article, ...]
+    topics: tuple[str, ...] = ()
+    created_at: datetime | None = None
+
+    @property
+    def primary(self) -> Article:
+        """The article whose link the headline points to: the earliest with a URL."""
+        with_url = [a for a in self.articles if a.url]
+        return (with_url or list(self.articles))[0]
+
+    @property
+    def published(self) -> datetime | None:
+        dates = [a.published for a in self.articles if a.published is not None]
+        return min(dates) if dates else None
+
+
+@dataclass(frozen=True, slots=True)
+class SummaryInput:
+    """What a summarizer sees of a story: a title, the source text and the sources."""
+
+    title: str
+    text: str
+    sources: tuple[Source, ...] = ()
+    published: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Briefing:
+    """The short, checked briefing of one story."""
+
+    headline: str
+    summary: str
+    key_facts: tuple[str, ...]
+    why_it_matters: str | None
+    summarizer: SummarizerName
+    dropped_facts: int = 0
+    fallback_reason: str | None = None
+    tokens: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class DigestItem:
+    """One story of a digest with its briefing."""
+
+    story: Story
+    briefing: Briefing
+
+
+@dataclass(frozen=True, slots=True)
+class Digest:
+    """A composed digest: stories grouped by topic, ranked, capped."""
+
+    generated_at: datetime
+    items: tuple[DigestItem, ...] = field(default_factory=tuple)
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.items
+
+
+@dataclass(frozen=True, slots=True)
+class FeedState:
+    """A stored feed with its fetch health."""
+
+    url: str
+    name: str | None
+    title: str | None
+    topics: tuple[str, ...]
+    validators: Validators
+    last_fetched_at: datetime | None
+    last_success_at: datetime | None
+    last_error: str | None
+    last_warning: str | None
+    failure_count: int
+    next_fetch_at: datetime | None
+    disabled_reason: str | None
+
+    @property
+    def enabled(self) -> bool:
+        return self.disabled_reason is None
