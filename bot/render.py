@@ -1,0 +1,367 @@
+"""Rendering briefings into JSON-ready Discord message payloads that respect every Discord limit.
+
+Payloads are plain dicts (stored in an outbox before sending), never ``discord.Embed`` objects.
+Discord measures every limit in code points, which is what ``len`` counts.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from datetime import UTC
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from digests.compose import sources_of
+from digests.records import Briefing, Digest, DigestItem, Source, Story
+
+TITLE_LIMIT = 256
+DESCRIPTION_LIMIT = 4096
+FIELD_NAME_LIMIT = 256
+FIELD_VALUE_LIMIT = 1024
+FIELDS_PER_EMBED = 25
+FOOTER_LIMIT = 2048
+AUTHOR_LIMIT = 256
+EMBED_TOTAL_LIMIT = 6000
+EMBEDS_PER_MESSAGE = 10
+CONTENT_LIMIT = 2000
+URL_LIMIT = 2048
+
+ELLIPSIS = "…"
+ZERO_WIDTH_SPACE = "\u200b"
+
+_SOURCE_NAME_LIMIT = 100
+_HEADER_TITLE_LIMIT = 256
+_HEADER_TOPICS_LIMIT = 1500
+# Room kept for the summary when the /story view lists many sources; the rest goes to sources.
+_DETAIL_DESCRIPTION_RESERVE = 1500
+# A block cut shorter than this reads as noise, so it is dropped instead.
+_MIN_PARTIAL_BLOCK = 16
+
+_INVISIBLE = dict.fromkeys(
+    [
+        *range(0x00, 0x09),
+        *range(0x0B, 0x20),
+        *range(0x7F, 0xA0),
+        0x00AD,  # soft hyphen
+        0x061C,  # Arabic letter mark
+        0x180E,  # Mongolian vowel separator
+        0x200B,  # zero-width space (re-inserted deliberately after "@")
+        0x200E,
+        0x200F,
+        *range(0x202A, 0x202F),
+        0x2060,  # word joiner
+        *range(0x2061, 0x2065),
+        *range(0x2066, 0x206A),
+        0xFEFF,  # byte-order mark / zero-width no-break space
+    ]
+)
+# ZWJ/ZWNJ (U+200C/D) stay: they build emoji sequences and shape Persian and Indic text, and
+# cannot hide a mention because every "@" is broken up anyway.
+
+_MD_SPECIAL = re.compile(r"([\\*_~`|\[\]()<>#])")
+# List markers only format at the start of a line; a "-" or "3." elsewhere is plain text.
+_LINE_MARKER = re.compile(r"^([ \t]*)(-|\d+)(\.?)(?=[ \t])", re.MULTILINE)
+_BLANK_RUNS = re.compile(r"\n{3,}")
+# Characters that would end a Markdown link target early or that a client might read as markup.
+_URL_UNSAFE = str.maketrans(
+    {"@": "%40", "(": "%28", ")": "%29", " ": "%20", "<": "%3C", ">": "%3E", "\\": "%5C"}
+)
+
+
+def neutralise_mentions(text: str) -> str:
+    """Return ``text`` with invisible/bidi characters removed and no "@" able to ping."""
+    return text.translate(_INVISIBLE).replace("@", "@" + ZERO_WIDTH_SPACE)
+
+
+def escape_md(text: str) -> str:
+    """Return ``text`` with Discord Markdown escaped so it renders literally."""
+    escaped = _MD_SPECIAL.sub(r"\\\1", text)
+    return _LINE_MARKER.sub(_escape_marker, escaped)
+
+
+def _escape_marker(match: re.Match[str]) -> str:
+    indent, marker, dot = match.groups()
+    if marker == "-":
+        return f"{indent}\\-{dot}"
+    return f"{indent}{marker}\\{dot}" if dot else match.group(0)
+
+
+def embed_length(embed: dict[str, Any]) -> int:
+    """Characters of ``embed`` that count towards Discord's 6,000 limit."""
+    fields = embed.get("fields") or []
+    return (
+        len(embed.get("title") or "")
+        + len(embed.get("description") or "")
+        + sum(len(f.get("name") or "") + len(f.get("value") or "") for f in fields)
+        + len((embed.get("footer") or {}).get("text") or "")
+        + len((embed.get("author") or {}).get("name") or "")
+    )
+
+
+def story_embed(item: DigestItem) -> dict[str, Any]:
+    """The digest embed of one story: headline, briefing, sources in one field, topics."""
+    return _briefing_embed(item.story, item.briefing, max_source_fields=1, description_reserve=0)
+
+
+def story_detail_embed(story: Story, briefing: Briefing) -> dict[str, Any]:
+    """The /story embed: the full briefing and every source that fits Discord's limits."""
+    return _briefing_embed(
+        story,
+        briefing,
+        max_source_fields=FIELDS_PER_EMBED - 1,
+        description_reserve=_DETAIL_DESCRIPTION_RESERVE,
+    )
+
+
+def digest_messages(digest: Digest, *, title: str) -> list[dict[str, Any]]:
+    """Message payloads for a digest: a header, then story embeds packed in order."""
+    messages: list[dict[str, Any]] = [
+        {"content": _header(digest, title), "allowed_mentions": _no_mentions()}
+    ]
+    for batch in pack_embeds(story_embed(item) for item in digest.items):
+        messages.append({"embeds": batch, "allowed_mentions": _no_mentions()})
+    return messages
+
+
+def pack_embeds(embeds: Iterable[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """Group embeds in order into batches of at most 10 embeds and 6,000 characters each."""
+    batches: list[list[dict[str, Any]]] = []
+    batch: list[dict[str, Any]] = []
+    size = 0
+    for embed in embeds:
+        length = embed_length(embed)
+        if batch and (len(batch) >= EMBEDS_PER_MESSAGE or size + length > EMBED_TOTAL_LIMIT):
+            batches.append(batch)
+            batch, size = [], 0
+        batch.append(embed)
+        size += length
+    if batch:
+        batches.append(batch)
+    return batches
+
+
+def _no_mentions() -> dict[str, Any]:
+    return {"parse": []}
+
+
+def _header(digest: Digest, title: str) -> str:
+    heading = _truncate(_inline_md(title) or "News digest", _HEADER_TITLE_LIMIT)
+    day = digest.generated_at.astimezone(UTC).date().isoformat()
+    count = len(digest.items)
+    if not count:
+        return f"**{heading}** — no new stories ({day})"
+    noun = "story" if count == 1 else "stories"
+    topics = _unique(t for item in digest.items for t in item.story.topics)
+    named = [name for name in (_inline_md(t) for t in topics) if name]
+    about = ""
+    if named:
+        label = "topic" if len(named) == 1 else "topics"
+        about = f" on {label} " + _truncate(", ".join(named), _HEADER_TOPICS_LIMIT)
+    return _truncate(f"**{heading}** — {count} {noun}{about} ({day})", CONTENT_LIMIT)
+
+
+def _briefing_embed(
+    story: Story, briefing: Briefing, *, max_source_fields: int, description_reserve: int
+) -> dict[str, Any]:
+    """Assemble a story embed, giving sources their room first and the summary the rest."""
+    primary = story.primary
+    title = _truncate(
+        _inline_md(briefing.headline) or _inline_md(primary.title) or "Untitled story",
+        TITLE_LIMIT,
+    )
+    footer = _truncate(_inline(f"story {story.id} · {briefing.summarizer}"), FOOTER_LIMIT)
+    embed: dict[str, Any] = {"type": "rich", "title": title}
+    url = _safe_url(primary.url)
+    if url:
+        embed["url"] = url
+
+    topic_fields = _topics_field(story.topics)
+    blocks = _description_blocks(briefing)
+    wanted = len(_fit_blocks(blocks, DESCRIPTION_LIMIT))
+    fixed = len(title) + len(footer) + _fields_length(topic_fields)
+    sources = sources_of(story)
+    source_budget = EMBED_TOTAL_LIMIT - fixed - min(wanted, description_reserve)
+    source_fields, shown = _source_fields(
+        _source_entries(sources, links=True), max_fields=max_source_fields, budget=source_budget
+    )
+    if sources and not shown:
+        # Links too long to list even one: names alone still say who reported the story.
+        source_fields, _ = _source_fields(
+            _source_entries(sources, links=False),
+            max_fields=max_source_fields,
+            budget=source_budget,
+        )
+    room = EMBED_TOTAL_LIMIT - fixed - _fields_length(source_fields)
+    description = _fit_blocks(blocks, min(DESCRIPTION_LIMIT, room))
+    if description:
+        embed["description"] = description
+
+    fields = [*source_fields, *topic_fields]
+    if fields:
+        embed["fields"] = fields
+    published = story.published
+    if published is not None:
+        embed["timestamp"] = published.astimezone(UTC).isoformat()
+    image = _safe_url(primary.image_url)
+    if image:
+        embed["thumbnail"] = {"url": image}
+    embed["footer"] = {"text": footer}
+    return embed
+
+
+def _description_blocks(briefing: Briefing) -> list[tuple[str, str, str]]:
+    """Description parts as (separator before, fixed markup, truncatable text)."""
+    blocks: list[tuple[str, str, str]] = []
+    summary = _BLANK_RUNS.sub("\n\n", escape_md(neutralise_mentions(briefing.summary))).strip()
+    if summary:
+        blocks.append(("", "", summary))
+    for number, fact in enumerate(f for f in map(_inline_md, briefing.key_facts) if f):
+        blocks.append(("\n\n" if number == 0 else "\n", "• ", fact))
+    why = _inline_md(briefing.why_it_matters or "")
+    if why:
+        blocks.append(("\n\n", "**Why it matters:** ", why))
+    return blocks
+
+
+def _fit_blocks(blocks: Sequence[tuple[str, str, str]], limit: int) -> str:
+    """Join blocks in order within ``limit``, cutting the first that does not fit whole."""
+    text = ""
+    for separator, markup, body in blocks:
+        lead = separator if text else ""
+        room = limit - len(text) - len(lead) - len(markup)
+        if len(body) <= room:
+            text += lead + markup + body
+            continue
+        if room >= _MIN_PARTIAL_BLOCK:
+            text += lead + markup + _truncate(body, room)
+        break
+    return text
+
+
+def _topics_field(topics: Sequence[str]) -> list[dict[str, Any]]:
+    names = [name for name in (_inline_md(t) for t in _unique(topics)) if name]
+    if not names:
+        return []
+    return [
+        {"name": "Topics", "value": _truncate(", ".join(names), FIELD_VALUE_LIMIT), "inline": False}
+    ]
+
+
+def _source_entries(sources: Sequence[Source], *, links: bool) -> list[str]:
+    """One line per source: a Markdown link, or the bare name when no safe link fits."""
+    entries = []
+    for source in sources:
+        name = _truncate(_inline_md(source.name) or "source", _SOURCE_NAME_LIMIT)
+        url = _safe_url(source.url) if links else None
+        link = f"[{name}]({url})" if url else name
+        entries.append(link if len(link) <= FIELD_VALUE_LIMIT else name)
+    return entries
+
+
+def _source_fields(
+    entries: Sequence[str], *, max_fields: int, budget: int
+) -> tuple[list[dict[str, Any]], int]:
+    """Fields listing the most leading entries that fit, and how many entries they list."""
+
+    def fits(fields: list[dict[str, Any]]) -> bool:
+        return len(fields) <= max_fields and _fields_length(fields) <= budget
+
+    whole = _paged_sources(entries, len(entries))
+    if fits(whole):
+        return whole, len(entries)
+    # Listing fewer sources never costs more (each line outweighs the shrinking "more" note),
+    # so the largest count that fits can be found by bisection.
+    low, high = 0, len(entries) - 1
+    best: tuple[list[dict[str, Any]], int] = ([], 0)
+    while low <= high:
+        middle = (low + high) // 2
+        fields = _paged_sources(entries, middle)
+        if fits(fields):
+            best, low = (fields, middle), middle + 1
+        else:
+            high = middle - 1
+    return best
+
+
+def _paged_sources(entries: Sequence[str], shown: int) -> list[dict[str, Any]]:
+    """Fields listing the first ``shown`` entries, with a note counting the rest."""
+    pages: list[str] = []
+    for entry in entries[:shown]:
+        if pages and len(pages[-1]) + 1 + len(entry) <= FIELD_VALUE_LIMIT:
+            pages[-1] += "\n" + entry
+        else:
+            pages.append(entry)
+    hidden = len(entries) - shown
+    if hidden:
+        note = f"{ELLIPSIS} and {hidden} more"
+        if pages and len(pages[-1]) + 1 + len(note) <= FIELD_VALUE_LIMIT:
+            pages[-1] += "\n" + note
+        else:
+            pages.append(note)
+    if len(pages) == 1:
+        return [{"name": "Sources", "value": pages[0], "inline": False}]
+    return [
+        {"name": f"Sources ({number}/{len(pages)})", "value": page, "inline": False}
+        for number, page in enumerate(pages, start=1)
+    ]
+
+
+def _fields_length(fields: Sequence[dict[str, Any]]) -> int:
+    return sum(len(f["name"]) + len(f["value"]) for f in fields)
+
+
+def _safe_url(url: str | None) -> str | None:
+    """An http(s) URL safe inside a Markdown link, or None when there is no such URL."""
+    if not url:
+        return None
+    cleaned = url.translate(_INVISIBLE).strip()
+    try:
+        parts = urlsplit(cleaned)
+        host, port = parts.hostname, parts.port
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not host:
+        return None
+    # Credentials are dropped: nobody needs them in a shared channel, and "@" must not survive.
+    netloc = f"[{host}]" if ":" in host else host
+    if port is not None:
+        netloc += f":{port}"
+    safe = urlunsplit(
+        (
+            parts.scheme.lower(),
+            netloc.translate(_URL_UNSAFE),
+            parts.path.translate(_URL_UNSAFE),
+            parts.query.translate(_URL_UNSAFE),
+            parts.fragment.translate(_URL_UNSAFE),
+        )
+    )
+    return safe if len(safe) <= URL_LIMIT else None
+
+
+def _inline(text: str) -> str:
+    """Neutralised text on one line."""
+    return " ".join(neutralise_mentions(text).split())
+
+
+def _inline_md(text: str) -> str:
+    """Neutralised, escaped text on one line."""
+    return escape_md(_inline(text))
+
+
+def _truncate(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` characters with an ellipsis, never splitting an escape."""
+    if len(text) <= limit:
+        return text
+    if limit < 1:
+        return ""
+    cut = text[: limit - 1]
+    trailing = len(cut) - len(cut.rstrip("\\"))
+    if trailing % 2:
+        # A lone trailing backslash would escape the ellipsis instead of its own character.
+        cut = cut[:-1]
+    return cut.rstrip() + ELLIPSIS
+
+
+def _unique(values: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(values))
