@@ -1,0 +1,96 @@
+"""The one place the pipeline asks for briefings: cache, daily token budget and fallback."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import logging
+from datetime import date
+
+from digests.clock import Clock
+from digests.errors import SummaryError
+from digests.records import Briefing, SummaryInput
+from digests.store.base import Store
+from digests.summarize.base import Summarizer
+
+logger = logging.getLogger(__name__)
+
+BUDGET_REACHED = "daily token budget reached"
+
+
+def briefing_key(backend: str, model: str, item: SummaryInput) -> str:
+    """The cache key of a briefing: sha256 of backend name, model, title and text."""
+    # A separator that cannot occur in normal text keeps ("ab", "c") and ("a", "bc") apart.
+    joined = "\x1f".join((backend, model, item.title, item.text))
+    return hashlib.sha256(joined.encode("utf-8")).hexdigest()
+
+
+class BriefingService:
+    """Briefs stories with the primary summarizer when it may, else with the fallback.
+
+    A briefing is cached per backend, model and input, so an article is never sent to the
+    model twice, across runs. A fallback briefing is cached under the fallback's key, so
+    the next run tries the primary again.
+    """
+
+    def __init__(
+        self,
+        *,
+        store: Store,
+        clock: Clock,
+        fallback: Summarizer,
+        primary: Summarizer | None = None,
+        daily_token_budget: int = 0,
+        model: str = "",
+    ) -> None:
+        self._store = store
+        self._clock = clock
+        self._fallback = fallback
+        self._primary = primary
+        self._budget = daily_token_budget
+        self._model = model
+
+    def cache_key(self, item: SummaryInput) -> str:
+        """The key this item's briefing is cached under when the preferred backend makes it."""
+        if self._primary is None:
+            return self._fallback_key(item)
+        return briefing_key(self._primary.name, self._model, item)
+
+    def _fallback_key(self, item: SummaryInput) -> str:
+        return briefing_key(self._fallback.name, "", item)
+
+    async def brief(self, item: SummaryInput) -> Briefing:
+        """The briefing of one story: cached, else from the primary, else the fallback."""
+        key = self.cache_key(item)
+        cached = self._store.get_briefing(key)
+        if cached is not None:
+            return cached
+        if self._primary is None:
+            return await self._run_fallback(item, reason=None)
+        if self._budget_reached():
+            return await self._run_fallback(item, reason=BUDGET_REACHED)
+        try:
+            briefing = await self._primary.summarize(item)
+        except SummaryError as exc:
+            return await self._run_fallback(item, reason=str(exc))
+        self._store.add_tokens(self._today(), briefing.tokens)
+        self._store.put_briefing(key, briefing, now=self._clock.now())
+        return briefing
+
+    async def _run_fallback(self, item: SummaryInput, *, reason: str | None) -> Briefing:
+        if reason is not None:
+            logger.warning(
+                "briefing %r with %s instead: %s", item.title, self._fallback.name, reason
+            )
+        briefing = await self._fallback.summarize(item)
+        if reason is not None:
+            briefing = dataclasses.replace(briefing, fallback_reason=reason)
+        self._store.put_briefing(self._fallback_key(item), briefing, now=self._clock.now())
+        return briefing
+
+    def _budget_reached(self) -> bool:
+        # A budget of 0 means unlimited.
+        return self._budget > 0 and self._store.tokens_used(self._today()) >= self._budget
+
+    def _today(self) -> date:
+        return self._clock.now().date()

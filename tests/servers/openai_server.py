@@ -1,0 +1,260 @@
+"""A real OpenAI-compatible HTTP server on 127.0.0.1 that answers from a script.
+
+It runs aiohttp on its own thread and event loop, so sync tests, async tests and
+subprocesses can all point a real OpenAI client at ``srv.base_url``::
+
+    srv.fail(500).then().answer({"headline": ..., "summary": ..., ...})
+
+Each builder call appends one step; each request consumes one step and the last step
+repeats. ``slow(seconds)`` delays the step it follows (or every answer, when called first).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import json
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, replace
+from typing import Any, Literal, Self
+
+import pytest
+from aiohttp import web
+
+BriefingDict = Mapping[str, Any]
+Answerer = Callable[[dict[str, Any]], BriefingDict]
+
+DEFAULT_BRIEFING: dict[str, Any] = {
+    "headline": "Council approves new bridge",
+    "summary": "The city council approved a new bridge over the river.",
+    "key_facts": ["The council approved the bridge.", "The bridge crosses the river."],
+    "why_it_matters": None,
+}
+
+_ERROR_TYPES = {
+    400: "invalid_request_error",
+    401: "authentication_error",
+    404: "not_found_error",
+    429: "rate_limit_exceeded",
+}
+
+
+@dataclass(frozen=True)
+class Step:
+    """One scripted reply: a briefing, raw text, a callable's briefing or an HTTP error."""
+
+    kind: Literal["answer", "text", "call", "fail"]
+    payload: Any = None
+    delay: float = 0.0
+    prompt_tokens: int = 120
+    completion_tokens: int = 60
+    finish_reason: str = "stop"
+
+
+class OpenAIServer:
+    """Serves POST /v1/chat/completions in the real response shape, following a script."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._steps: list[Step] = []
+        self._served = 0
+        self._pending_delay = 0.0
+        self._ids = itertools.count(1)
+        self.requests: list[dict[str, Any]] = []
+        self.headers: list[dict[str, str]] = []
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._runner: web.AppRunner | None = None
+        self._stopping: asyncio.Event | None = None
+        self.port = 0
+
+    # --- script builders ----------------------------------------------------------
+    def answer(
+        self,
+        briefing: BriefingDict,
+        *,
+        prompt_tokens: int = 120,
+        completion_tokens: int = 60,
+        finish_reason: str = "stop",
+    ) -> Self:
+        """Answer with this briefing serialized as JSON message content."""
+        return self._add(
+            Step(
+                "answer",
+                dict(briefing),
+                prompt_tokens=prompt_tokens,
+                completion_tokens=completion_tokens,
+                finish_reason=finish_reason,
+            )
+        )
+
+    def answer_text(self, text: str, *, finish_reason: str = "stop") -> Self:
+        """Answer with this exact message content (e.g. something that is not JSON)."""
+        return self._add(Step("text", text, finish_reason=finish_reason))
+
+    def answer_with(self, make: Answerer) -> Self:
+        """Answer with the briefing ``make(request_body)`` returns."""
+        return self._add(Step("call", make))
+
+    def fail(self, status: int, *, retry_after: float | None = None) -> Self:
+        """Answer with an OpenAI-style error body and this HTTP status."""
+        return self._add(Step("fail", (status, retry_after)))
+
+    def slow(self, seconds: float) -> Self:
+        """Delay the last scripted step (or, before any step, every default answer)."""
+        with self._lock:
+            if self._steps:
+                self._steps[-1] = replace(self._steps[-1], delay=seconds)
+            else:
+                self._pending_delay = seconds
+        return self
+
+    def then(self) -> Self:
+        """Readability only: ``srv.fail(500).then().answer(...)``."""
+        return self
+
+    def _add(self, step: Step) -> Self:
+        with self._lock:
+            if not self._steps and self._pending_delay:
+                step = replace(step, delay=self._pending_delay)
+            self._steps.append(step)
+        return self
+
+    def _next_step(self) -> Step:
+        with self._lock:
+            if not self._steps:
+                return Step("answer", DEFAULT_BRIEFING, delay=self._pending_delay)
+            step = self._steps[min(self._served, len(self._steps) - 1)]
+            self._served += 1
+            return step
+
+    # --- lifecycle ----------------------------------------------------------------
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/v1"
+
+    def start(self) -> None:
+        """Start serving on a free port; returns once the port is listening."""
+        ready = threading.Event()
+        loop = asyncio.new_event_loop()
+        self._loop = loop
+
+        def run() -> None:
+            asyncio.set_event_loop(loop)
+            loop.run_until_complete(self._start())
+            ready.set()
+            loop.run_forever()
+            loop.close()
+
+        self._thread = threading.Thread(target=run, name="openai-server", daemon=True)
+        self._thread.start()
+        if not ready.wait(10):
+            raise RuntimeError("the OpenAI test server did not start")
+
+    def stop(self) -> None:
+        """Stop serving and join the server thread."""
+        loop, thread = self._loop, self._thread
+        if loop is None or thread is None:
+            return
+        asyncio.run_coroutine_threadsafe(self._stop(), loop).result(10)
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(10)
+        self._loop = self._thread = None
+
+    def __enter__(self) -> Self:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    async def _start(self) -> None:
+        self._stopping = asyncio.Event()
+        app = web.Application()
+        app.router.add_post("/v1/chat/completions", self._chat_completions)
+        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
+        await self._runner.setup()
+        # Binding the socket ourselves is how we learn the free port the OS picked.
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.bind(("127.0.0.1", 0))
+        self.port = sock.getsockname()[1]
+        await web.SockSite(self._runner, sock).start()
+
+    async def _stop(self) -> None:
+        assert self._stopping is not None and self._runner is not None
+        self._stopping.set()
+        await self._runner.cleanup()
+
+    # --- the endpoint -------------------------------------------------------------
+    async def _chat_completions(self, request: web.Request) -> web.Response:
+        try:
+            body = await request.json()
+        except json.JSONDecodeError:
+            return _error(400, "request body is not JSON")
+        with self._lock:
+            self.requests.append(body)
+            self.headers.append(dict(request.headers))
+        step = self._next_step()
+        if step.delay:
+            assert self._stopping is not None
+            # Waiting on the stop event lets shutdown end a slow answer at once.
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), step.delay)
+        if step.kind == "fail":
+            status, retry_after = step.payload
+            return _error(status, f"scripted failure {status}", retry_after=retry_after)
+        if step.kind == "text":
+            content = step.payload
+        elif step.kind == "call":
+            content = json.dumps(step.payload(body))
+        else:
+            content = json.dumps(step.payload)
+        return web.json_response(self._completion(body, step, content))
+
+    def _completion(self, body: dict[str, Any], step: Step, content: str) -> dict[str, Any]:
+        return {
+            "id": f"chatcmpl-test{next(self._ids)}",
+            "object": "chat.completion",
+            "created": int(time.time()),
+            "model": body.get("model", "test-model"),
+            "system_fingerprint": "fp_test",
+            "choices": [
+                {
+                    "index": 0,
+                    "message": {"role": "assistant", "content": content, "refusal": None},
+                    "logprobs": None,
+                    "finish_reason": step.finish_reason,
+                }
+            ],
+            "usage": {
+                "prompt_tokens": step.prompt_tokens,
+                "completion_tokens": step.completion_tokens,
+                "total_tokens": step.prompt_tokens + step.completion_tokens,
+            },
+        }
+
+
+def _error(status: int, message: str, *, retry_after: float | None = None) -> web.Response:
+    headers = {}
+    if retry_after is not None:
+        headers["retry-after"] = str(retry_after)
+    body = {
+        "error": {
+            "message": message,
+            "type": _ERROR_TYPES.get(status, "server_error"),
+            "param": None,
+            "code": None,
+        }
+    }
+    return web.json_response(body, status=status, headers=headers)
+
+
+@pytest.fixture
+def openai_server() -> Iterator[OpenAIServer]:
+    """A started OpenAI-compatible server, stopped after the test."""
+    with OpenAIServer() as srv:
+        yield srv
