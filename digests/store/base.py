@@ -253,6 +253,9 @@ class Store(Protocol):
     def pending_messages(self, digest_id: int | None = None) -> list[OutboxMessage]:
         """Unsent messages of pending digests, by digest then seq."""
 
+    def digest_messages(self, digest_id: int) -> list[OutboxMessage]:
+        """Every message of one digest, sent or not, by seq (e.g. to find a forum thread)."""
+
     def mark_message_sent(self, message_id: int, *, remote_id: str | None, now: datetime) -> None:
         """Mark one message delivered; the digest becomes ``sent`` with its last message."""
 

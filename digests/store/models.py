@@ -1,0 +1,227 @@
+"""SQLAlchemy table models of the SQL store; the Alembic migrations create exactly these."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+# Deterministic constraint names, so later migrations can refer to them by name on every backend.
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """A datetime column that only accepts aware datetimes and always returns aware UTC."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if not isinstance(value, datetime):
+            raise TypeError(f"expected a datetime, got {type(value).__name__}")
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError(f"naive datetime {value.isoformat()} refused: pass aware UTC")
+        value = value.astimezone(UTC)
+        # SQLite has no timezone type; naive UTC text keeps string comparison in time order.
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    """Declarative base holding the store's metadata."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map: dict[Any, Any] = {datetime: UtcDateTime, date: Date}
+
+
+class FeedRow(Base):
+    """A feed with its fetch health; ``from_config`` feeds survive their last guild leaving."""
+
+    __tablename__ = "feeds"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    url: Mapped[str] = mapped_column(String, unique=True)
+    name: Mapped[str | None] = mapped_column(String)
+    title: Mapped[str | None] = mapped_column(String)
+    topics: Mapped[list[str]] = mapped_column(JSON, default=list)
+    etag: Mapped[str | None] = mapped_column(String)
+    last_modified: Mapped[str | None] = mapped_column(String)
+    last_fetched_at: Mapped[datetime | None]
+    last_success_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    last_warning: Mapped[str | None] = mapped_column(Text)
+    failure_count: Mapped[int] = mapped_column(Integer, default=0)
+    next_fetch_at: Mapped[datetime | None]
+    disabled_reason: Mapped[str | None] = mapped_column(Text)
+    from_config: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class StoryRow(Base):
+    """A story: a group of articles reporting the same event."""
+
+    __tablename__ = "stories"
+
+    id: Mapped[str] = mapped_column(String, primary_key=True)
+    topics: Mapped[list[str]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class ArticleRow(Base):
+    """An article; ``feed_url`` is plain text so articles outlive their feed."""
+
+    __tablename__ = "articles"
+    __table_args__ = (UniqueConstraint("feed_url", "entry_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    feed_url: Mapped[str] = mapped_column(String)
+    entry_id: Mapped[str] = mapped_column(String)
+    url: Mapped[str | None] = mapped_column(String)
+    canonical_url: Mapped[str | None] = mapped_column(String, index=True)
+    title: Mapped[str] = mapped_column(Text)
+    author: Mapped[str | None] = mapped_column(String)
+    published: Mapped[datetime | None]
+    fetched_at: Mapped[datetime] = mapped_column(index=True)
+    text: Mapped[str] = mapped_column(Text)
+    image_url: Mapped[str | None] = mapped_column(String)
+    content_hash: Mapped[str] = mapped_column(String, index=True)
+    story_id: Mapped[str | None] = mapped_column(
+        ForeignKey("stories.id", ondelete="SET NULL"), index=True
+    )
+
+
+class BriefingRow(Base):
+    """A cached briefing keyed by the hash of its summary input."""
+
+    __tablename__ = "briefings"
+
+    content_hash: Mapped[str] = mapped_column(String, primary_key=True)
+    headline: Mapped[str] = mapped_column(Text)
+    summary: Mapped[str] = mapped_column(Text)
+    key_facts: Mapped[list[str]] = mapped_column(JSON, default=list)
+    why_it_matters: Mapped[str | None] = mapped_column(Text)
+    summarizer: Mapped[str] = mapped_column(String(32))
+    dropped_facts: Mapped[int] = mapped_column(Integer, default=0)
+    fallback_reason: Mapped[str | None] = mapped_column(Text)
+    tokens: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime]
+
+
+class TokenUsageRow(Base):
+    """LLM tokens spent on one UTC day."""
+
+    __tablename__ = "token_usage"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    tokens: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class GuildFeedRow(Base):
+    """A feed a guild added itself."""
+
+    __tablename__ = "guild_feeds"
+
+    guild_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    feed_id: Mapped[int] = mapped_column(
+        ForeignKey("feeds.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+
+
+class ScheduleRow(Base):
+    """When a channel gets digests; Discord channel ids are unique across guilds."""
+
+    __tablename__ = "schedules"
+
+    channel_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    guild_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    timezone: Mapped[str] = mapped_column(String(64))
+    cron: Mapped[str | None] = mapped_column(String)
+    times: Mapped[list[str]] = mapped_column(JSON, default=list)
+    paused: Mapped[bool] = mapped_column(Boolean, default=False)
+    updated_at: Mapped[datetime | None]
+    last_run_at: Mapped[datetime | None]
+
+
+class DigestRow(Base):
+    """The header of a digest in the outbox."""
+
+    __tablename__ = "digests"
+    __table_args__ = (Index(None, "target_kind", "target_id", "status"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    guild_id: Mapped[int] = mapped_column(BigInteger)
+    target_kind: Mapped[str] = mapped_column(String(16))
+    target_id: Mapped[int] = mapped_column(BigInteger)
+    story_ids: Mapped[list[str]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+class DigestMessageRow(Base):
+    """One message of a digest, delivered in ``seq`` order."""
+
+    __tablename__ = "digest_messages"
+    __table_args__ = (UniqueConstraint("digest_id", "seq"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    digest_id: Mapped[int] = mapped_column(ForeignKey("digests.id", ondelete="CASCADE"))
+    seq: Mapped[int] = mapped_column(Integer)
+    payload: Mapped[dict[str, object]] = mapped_column(JSON)
+    sent_at: Mapped[datetime | None]
+    remote_id: Mapped[str | None] = mapped_column(String)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class PostedStoryRow(Base):
+    """A story claimed for a channel or user; the key makes a second claim fail."""
+
+    __tablename__ = "posted_stories"
+    __table_args__ = (UniqueConstraint("target_kind", "target_id", "story_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    target_kind: Mapped[str] = mapped_column(String(16))
+    target_id: Mapped[int] = mapped_column(BigInteger)
+    story_id: Mapped[str] = mapped_column(String)
+    digest_id: Mapped[int] = mapped_column(ForeignKey("digests.id", ondelete="CASCADE"), index=True)
+
+
+class SubscriptionRow(Base):
+    """A user's subscription to a topic within a guild."""
+
+    __tablename__ = "subscriptions"
+    __table_args__ = (Index(None, "guild_id", "topic"),)
+
+    guild_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    topic: Mapped[str] = mapped_column(String(100), primary_key=True)

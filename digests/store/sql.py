@@ -1,0 +1,1179 @@
+"""The SQL store: the ``Store`` contract on SQLAlchemy, for SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from contextlib import AbstractContextManager, nullcontext
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any, Literal, TypeVar, cast, get_args
+
+from alembic import command
+from alembic.config import Config
+from alembic.util import CommandError
+from sqlalchemy import (
+    URL,
+    ColumnElement,
+    Engine,
+    Select,
+    create_engine,
+    delete,
+    event,
+    exists,
+    func,
+    or_,
+    select,
+)
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import (
+    ArgumentError,
+    DBAPIError,
+    IntegrityError,
+    SQLAlchemyError,
+    StatementError,
+)
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import StaticPool
+
+from digests.errors import NotFoundError, StorageError
+from digests.records import (
+    Article,
+    ArticleDraft,
+    Briefing,
+    FeedSource,
+    FeedState,
+    Story,
+    SummarizerName,
+    Validators,
+)
+from digests.store.base import (
+    DigestRecord,
+    OutboxMessage,
+    Schedule,
+    TargetKind,
+    UpsertResult,
+)
+from digests.store.models import (
+    ArticleRow,
+    BriefingRow,
+    DigestMessageRow,
+    DigestRow,
+    FeedRow,
+    GuildFeedRow,
+    PostedStoryRow,
+    ScheduleRow,
+    StoryRow,
+    SubscriptionRow,
+    TokenUsageRow,
+)
+
+T = TypeVar("T")
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+# Marks the engine whose transactions write, so SQLite takes the write lock up front.
+_WRITE_OPTION = "newsdigest_write"
+_SQLITE_BUSY_TIMEOUT_MS = 5000
+_RETRIES = 4
+_RETRY_DELAY_SECONDS = 0.05
+# PostgreSQL serialization_failure and deadlock_detected: the transaction may simply be rerun.
+_RETRYABLE_SQLSTATES = frozenset({"40001", "40P01"})
+_TARGET_KINDS: frozenset[str] = frozenset(get_args(TargetKind))
+DigestStatus = Literal["pending", "sent", "failed"]
+_DIGEST_STATUSES: frozenset[str] = frozenset(get_args(DigestStatus))
+
+
+def normalize_url(url: str) -> URL:
+    """Parse a database URL, sending ``postgres://`` and ``postgresql://`` to psycopg 3."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise StorageError(f"invalid database URL {url!r}: {exc}") from exc
+    if parsed.drivername in ("postgres", "postgresql"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed
+
+
+def _is_memory_sqlite(url: URL) -> bool:
+    return url.database in (None, "", ":memory:") or "mode=memory" in (url.database or "")
+
+
+def _aware(value: datetime, name: str) -> datetime:
+    """``value`` in UTC; a naive datetime is refused as the contract requires."""
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(f"{name} must be timezone-aware UTC, got naive {value.isoformat()}")
+    return value.astimezone(UTC)
+
+
+def _aware_or_none(value: datetime | None, name: str) -> datetime | None:
+    return None if value is None else _aware(value, name)
+
+
+def _target_kind(kind: str) -> TargetKind:
+    if kind not in _TARGET_KINDS:
+        raise ValueError(f"target_kind must be one of {sorted(_TARGET_KINDS)}, got {kind!r}")
+    return cast(TargetKind, kind)
+
+
+def _lower(value: str | None) -> str | None:
+    return None if value is None else value.lower()
+
+
+def _like_pattern(word: str) -> str:
+    escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _is_retryable(exc: DBAPIError) -> bool:
+    if getattr(exc.orig, "sqlstate", None) in _RETRYABLE_SQLSTATES:
+        return True
+    message = str(exc.orig).lower()
+    return "database is locked" in message or "database is busy" in message
+
+
+def _describe(exc: SQLAlchemyError) -> str:
+    detail = exc.orig if isinstance(exc, StatementError) and exc.orig is not None else exc
+    return str(detail).strip().splitlines()[0] if str(detail).strip() else type(detail).__name__
+
+
+# --- row -> record ------------------------------------------------------------------------
+
+
+def _feed_state(row: FeedRow) -> FeedState:
+    return FeedState(
+        url=row.url,
+        name=row.name,
+        title=row.title,
+        topics=tuple(row.topics),
+        validators=Validators(etag=row.etag, last_modified=row.last_modified),
+        last_fetched_at=row.last_fetched_at,
+        last_success_at=row.last_success_at,
+        last_error=row.last_error,
+        last_warning=row.last_warning,
+        failure_count=row.failure_count,
+        next_fetch_at=row.next_fetch_at,
+        disabled_reason=row.disabled_reason,
+    )
+
+
+def _article(row: ArticleRow, feed_name: str | None) -> Article:
+    return Article(
+        id=row.id,
+        feed_url=row.feed_url,
+        feed_name=feed_name,
+        entry_id=row.entry_id,
+        url=row.url,
+        canonical_url=row.canonical_url,
+        title=row.title,
+        author=row.author,
+        published=row.published,
+        fetched_at=row.fetched_at,
+        text=row.text,
+        image_url=row.image_url,
+        content_hash=row.content_hash,
+        story_id=row.story_id,
+    )
+
+
+def _article_order(article: Article) -> tuple[datetime, int]:
+    return (article.published or article.fetched_at, article.id)
+
+
+def _story(row: StoryRow, articles: Iterable[Article]) -> Story:
+    return Story(
+        id=row.id,
+        articles=tuple(sorted(articles, key=_article_order)),
+        topics=tuple(row.topics),
+        created_at=row.created_at,
+    )
+
+
+def _briefing(row: BriefingRow) -> Briefing:
+    return Briefing(
+        headline=row.headline,
+        summary=row.summary,
+        key_facts=tuple(row.key_facts),
+        why_it_matters=row.why_it_matters,
+        summarizer=cast(SummarizerName, row.summarizer),
+        dropped_facts=row.dropped_facts,
+        fallback_reason=row.fallback_reason,
+        tokens=row.tokens,
+    )
+
+
+def _schedule(row: ScheduleRow) -> Schedule:
+    return Schedule(
+        guild_id=row.guild_id,
+        channel_id=row.channel_id,
+        timezone=row.timezone,
+        cron=row.cron,
+        times=tuple(row.times),
+        paused=row.paused,
+        updated_at=row.updated_at,
+        last_run_at=row.last_run_at,
+    )
+
+
+def _message(row: DigestMessageRow, digest: DigestRow) -> OutboxMessage:
+    return OutboxMessage(
+        id=row.id,
+        digest_id=row.digest_id,
+        seq=row.seq,
+        target_kind=_target_kind(digest.target_kind),
+        target_id=digest.target_id,
+        payload=dict(row.payload),
+        sent_at=row.sent_at,
+        remote_id=row.remote_id,
+        attempts=row.attempts,
+    )
+
+
+def _digest(row: DigestRow, messages: Iterable[DigestMessageRow]) -> DigestRecord:
+    if row.status not in _DIGEST_STATUSES:
+        raise StorageError(f"digest {row.id} has unknown status {row.status!r}")
+    status = cast(DigestStatus, row.status)
+    return DigestRecord(
+        id=row.id,
+        guild_id=row.guild_id,
+        target_kind=_target_kind(row.target_kind),
+        target_id=row.target_id,
+        story_ids=tuple(row.story_ids),
+        created_at=row.created_at,
+        status=status,
+        error=row.error,
+        messages=tuple(_message(m, row) for m in sorted(messages, key=lambda m: m.seq)),
+    )
+
+
+def _articles_select() -> Select[ArticleRow, str | None]:
+    # The feed name is joined, not copied, so renaming a feed renames its articles' source.
+    return select(ArticleRow, FeedRow.name).outerjoin(FeedRow, FeedRow.url == ArticleRow.feed_url)
+
+
+def _scoped(
+    stmt: Select[ArticleRow, str | None], feed_urls: Collection[str] | None
+) -> Select[ArticleRow, str | None]:
+    return stmt if feed_urls is None else stmt.where(ArticleRow.feed_url.in_(list(feed_urls)))
+
+
+# --- engine setup -------------------------------------------------------------------------
+
+
+def _sqlite_engine(url: URL, connect_args: Mapping[str, Any]) -> Engine:
+    memory = _is_memory_sqlite(url)
+    args: dict[str, Any] = {"check_same_thread": False, **connect_args}
+    if memory:
+        # One shared connection, so every thread sees the same in-memory database.
+        engine = create_engine(url, poolclass=StaticPool, connect_args=args)
+    else:
+        database = url.database or ""
+        if not database.startswith("file:"):
+            Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args=args)
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Take BEGIN away from pysqlite so it is emitted (DEFERRED or IMMEDIATE) below.
+        dbapi_connection.isolation_level = None
+        # SQLite's own lower() only folds ASCII; search must be case-insensitive for all text.
+        dbapi_connection.create_function("lower", 1, _lower, deterministic=True)
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute(f"PRAGMA busy_timeout={_SQLITE_BUSY_TIMEOUT_MS}")
+            if not memory:
+                cursor.execute("PRAGMA journal_mode=WAL")
+        finally:
+            cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        # A writer that starts deferred can fail to upgrade its lock without waiting for the
+        # busy timeout; taking the write lock at BEGIN makes writers queue instead.
+        write = connection.get_execution_options().get(_WRITE_OPTION, False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+    return engine
+
+
+class SqlStore:
+    """The ``Store`` contract on SQLite (file or memory) or PostgreSQL via SQLAlchemy."""
+
+    def __init__(self, url: str, *, connect_args: Mapping[str, Any] | None = None) -> None:
+        self.url = normalize_url(url)
+        backend = self.url.get_backend_name()
+        try:
+            if backend == "sqlite":
+                self.engine = _sqlite_engine(self.url, connect_args or {})
+            elif backend == "postgresql":
+                self.engine = create_engine(
+                    self.url, pool_pre_ping=True, connect_args=dict(connect_args or {})
+                )
+            else:
+                raise StorageError(
+                    f"unsupported database {backend!r} in {self.url.render_as_string()}: "
+                    "use sqlite:/// or postgresql://"
+                )
+        except (SQLAlchemyError, ImportError) as exc:
+            raise StorageError(f"cannot open database {self.url!r}: {exc}") from exc
+        self.dialect = backend
+        self._write_engine = self.engine.execution_options(**{_WRITE_OPTION: True})
+        self._read_sessions = sessionmaker(bind=self.engine, expire_on_commit=False)
+        self._write_sessions = sessionmaker(bind=self._write_engine, expire_on_commit=False)
+        # The in-memory database is one shared connection: transactions must not interleave.
+        self._lock: AbstractContextManager[Any] = (
+            threading.RLock()
+            if backend == "sqlite" and _is_memory_sqlite(self.url)
+            else nullcontext()
+        )
+
+    def __repr__(self) -> str:
+        return f"SqlStore({self.url!r})"
+
+    # --- plumbing -------------------------------------------------------------------------
+
+    def _run(self, what: str, work: Callable[[Session], T], *, write: bool = True) -> T:
+        """Run ``work`` in one transaction, retrying lock conflicts, wrapping DB errors."""
+        sessions = self._write_sessions if write else self._read_sessions
+        attempt = 0
+        while True:
+            try:
+                with self._lock, sessions() as session, session.begin():
+                    return work(session)
+            except DBAPIError as exc:
+                if attempt < _RETRIES and _is_retryable(exc):
+                    attempt += 1
+                    time.sleep(_RETRY_DELAY_SECONDS * 2**attempt)
+                    continue
+                raise StorageError(f"{what} failed: {_describe(exc)}") from exc
+            except StatementError as exc:
+                # A bind value the column types refused, e.g. a naive datetime.
+                if isinstance(exc.orig, ValueError):
+                    raise exc.orig from None
+                raise StorageError(f"{what} failed: {_describe(exc)}") from exc
+            except SQLAlchemyError as exc:
+                raise StorageError(f"{what} failed: {_describe(exc)}") from exc
+
+    @staticmethod
+    def _feed_row(session: Session, url: str) -> FeedRow:
+        row = session.scalars(select(FeedRow).where(FeedRow.url == url)).one_or_none()
+        if row is None:
+            raise NotFoundError(f"no feed {url!r}")
+        return row
+
+    @staticmethod
+    def _story_row(session: Session, story_id: str) -> StoryRow:
+        row = session.get(StoryRow, story_id)
+        if row is None:
+            raise NotFoundError(f"no story {story_id!r}")
+        return row
+
+    @staticmethod
+    def _load_story(session: Session, row: StoryRow) -> Story:
+        result = session.execute(_articles_select().where(ArticleRow.story_id == row.id))
+        return _story(row, (_article(a, name) for a, name in result))
+
+    @staticmethod
+    def _stories_with_articles(
+        session: Session, rows: Sequence[StoryRow], feed_urls: Collection[str] | None
+    ) -> list[Story]:
+        """``rows`` in order with their (scoped) articles; stories left empty are dropped."""
+        if not rows:
+            return []
+        stmt = _scoped(_articles_select(), feed_urls).where(
+            ArticleRow.story_id.in_([r.id for r in rows])
+        )
+        by_story: dict[str, list[Article]] = defaultdict(list)
+        for article_row, name in session.execute(stmt):
+            article = _article(article_row, name)
+            if article.story_id is not None:
+                by_story[article.story_id].append(article)
+        return [_story(r, by_story[r.id]) for r in rows if by_story.get(r.id)]
+
+    def _attach(self, session: Session, story_id: str, article_ids: Sequence[int]) -> None:
+        ids = list(dict.fromkeys(article_ids))
+        rows = session.scalars(select(ArticleRow).where(ArticleRow.id.in_(ids))).all()
+        missing = set(ids) - {r.id for r in rows}
+        if missing:
+            raise NotFoundError(f"no articles {sorted(missing)} for story {story_id!r}")
+        for row in rows:
+            row.story_id = story_id
+
+    # --- lifecycle ------------------------------------------------------------------------
+
+    def migrate(self) -> None:
+        """Bring the schema to the newest Alembic revision (idempotent)."""
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS_DIR))
+        try:
+            with self._lock, self._write_engine.begin() as connection:
+                config.attributes["connection"] = connection
+                command.upgrade(config, "head")
+        except SQLAlchemyError as exc:
+            raise StorageError(f"migrating the database failed: {_describe(exc)}") from exc
+        except CommandError as exc:
+            raise StorageError(f"migrating the database failed: {exc}") from exc
+
+    def close(self) -> None:
+        """Release connections."""
+        self.engine.dispose()
+
+    # --- feeds ----------------------------------------------------------------------------
+
+    def ensure_feed(self, source: FeedSource) -> FeedState:
+        """Create the feed if unknown; update its name/topics if given; mark it a config feed."""
+
+        def work(session: Session) -> FeedState:
+            row = session.scalars(select(FeedRow).where(FeedRow.url == source.url)).one_or_none()
+            if row is None:
+                row = FeedRow(url=source.url, topics=[], failure_count=0)
+                session.add(row)
+            if source.name is not None:
+                row.name = source.name
+            if source.topics:
+                row.topics = list(source.topics)
+            row.from_config = True
+            session.flush()
+            return _feed_state(row)
+
+        return self._run(f"ensuring feed {source.url!r}", work)
+
+    def get_feed(self, url: str) -> FeedState | None:
+        def work(session: Session) -> FeedState | None:
+            row = session.scalars(select(FeedRow).where(FeedRow.url == url)).one_or_none()
+            return None if row is None else _feed_state(row)
+
+        return self._run(f"reading feed {url!r}", work, write=False)
+
+    def list_feeds(self) -> list[FeedState]:
+        """All feeds, ordered by URL."""
+
+        def work(session: Session) -> list[FeedState]:
+            return [_feed_state(r) for r in session.scalars(select(FeedRow).order_by(FeedRow.url))]
+
+        return self._run("listing feeds", work, write=False)
+
+    def remove_feed(self, url: str) -> None:
+        """Delete a feed (its articles stay). Raises NotFoundError when unknown."""
+
+        def work(session: Session) -> None:
+            row = self._feed_row(session, url)
+            session.execute(delete(FeedRow).where(FeedRow.id == row.id))
+
+        self._run(f"removing feed {url!r}", work)
+
+    def record_fetch_success(
+        self,
+        url: str,
+        *,
+        now: datetime,
+        validators: Validators,
+        next_fetch_at: datetime,
+        title: str | None = None,
+        warning: str | None = None,
+    ) -> FeedState:
+        """Store validators and title (kept when None), clear the error and the failure count."""
+        now = _aware(now, "now")
+        next_fetch_at = _aware(next_fetch_at, "next_fetch_at")
+
+        def work(session: Session) -> FeedState:
+            row = self._feed_row(session, url)
+            row.etag = validators.etag
+            row.last_modified = validators.last_modified
+            if title is not None:
+                row.title = title
+            row.last_warning = warning
+            row.last_fetched_at = now
+            row.last_success_at = now
+            row.last_error = None
+            row.failure_count = 0
+            row.next_fetch_at = next_fetch_at
+            session.flush()
+            return _feed_state(row)
+
+        return self._run(f"recording a fetch of {url!r}", work)
+
+    def record_fetch_failure(
+        self,
+        url: str,
+        *,
+        now: datetime,
+        error: str,
+        next_fetch_at: datetime,
+        disable_after: int,
+    ) -> FeedState:
+        """Store the error, bump the failure count, disable the feed when it reaches
+        ``disable_after`` consecutive failures (the reason names the last error)."""
+        now = _aware(now, "now")
+        next_fetch_at = _aware(next_fetch_at, "next_fetch_at")
+
+        def work(session: Session) -> FeedState:
+            row = self._feed_row(session, url)
+            row.last_fetched_at = now
+            row.last_error = error
+            row.failure_count += 1
+            row.next_fetch_at = next_fetch_at
+            if row.disabled_reason is None and row.failure_count >= disable_after:
+                row.disabled_reason = (
+                    f"disabled after {row.failure_count} consecutive failures; last: {error}"
+                )
+            session.flush()
+            return _feed_state(row)
+
+        return self._run(f"recording a failed fetch of {url!r}", work)
+
+    def enable_feed(self, url: str) -> FeedState:
+        """Clear the disabled reason and the failure count; the feed is due at once."""
+
+        def work(session: Session) -> FeedState:
+            row = self._feed_row(session, url)
+            row.disabled_reason = None
+            row.failure_count = 0
+            # Backoff may have pushed the next fetch far out; an enabled feed is tried now.
+            row.next_fetch_at = None
+            session.flush()
+            return _feed_state(row)
+
+        return self._run(f"enabling feed {url!r}", work)
+
+    def due_feeds(self, now: datetime) -> list[FeedState]:
+        """Enabled feeds whose next fetch time is unset or not after ``now``, by URL."""
+        now = _aware(now, "now")
+
+        def work(session: Session) -> list[FeedState]:
+            stmt = (
+                select(FeedRow)
+                .where(FeedRow.disabled_reason.is_(None))
+                .where(or_(FeedRow.next_fetch_at.is_(None), FeedRow.next_fetch_at <= now))
+                .order_by(FeedRow.url)
+            )
+            return [_feed_state(r) for r in session.scalars(stmt)]
+
+        return self._run("listing due feeds", work, write=False)
+
+    # --- articles -------------------------------------------------------------------------
+
+    def upsert_article(self, draft: ArticleDraft, *, now: datetime) -> UpsertResult:
+        """Store a draft, deduplicating by (feed, entry id), canonical URL and content hash.
+
+        Same feed and entry id: the stored article is updated when the content hash differs.
+        Otherwise a match on canonical URL or content hash from any feed makes a duplicate.
+        """
+        now = _aware(now, "now")
+        published = _aware_or_none(draft.published, "draft.published")
+
+        def work(session: Session) -> UpsertResult:
+            same_entry = session.scalars(
+                select(ArticleRow).where(
+                    ArticleRow.feed_url == draft.feed_url, ArticleRow.entry_id == draft.entry_id
+                )
+            ).one_or_none()
+            if same_entry is not None:
+                if same_entry.content_hash == draft.content_hash:
+                    return UpsertResult(same_entry.id, "unchanged")
+                same_entry.url = draft.url
+                same_entry.canonical_url = draft.canonical_url
+                same_entry.title = draft.title
+                same_entry.author = draft.author
+                same_entry.published = published
+                same_entry.text = draft.text
+                same_entry.image_url = draft.image_url
+                same_entry.content_hash = draft.content_hash
+                return UpsertResult(same_entry.id, "updated")
+
+            matches: list[ColumnElement[bool]] = [ArticleRow.content_hash == draft.content_hash]
+            if draft.canonical_url:
+                matches.append(ArticleRow.canonical_url == draft.canonical_url)
+            duplicate = session.scalars(
+                select(ArticleRow.id).where(or_(*matches)).order_by(ArticleRow.id).limit(1)
+            ).first()
+            if duplicate is not None:
+                return UpsertResult(duplicate, "duplicate")
+
+            row = ArticleRow(
+                feed_url=draft.feed_url,
+                entry_id=draft.entry_id,
+                url=draft.url,
+                canonical_url=draft.canonical_url,
+                title=draft.title,
+                author=draft.author,
+                published=published,
+                fetched_at=now,
+                text=draft.text,
+                image_url=draft.image_url,
+                content_hash=draft.content_hash,
+            )
+            session.add(row)
+            session.flush()
+            return UpsertResult(row.id, "new")
+
+        return self._run(f"storing article {draft.entry_id!r} of {draft.feed_url!r}", work)
+
+    def get_article(self, article_id: int) -> Article | None:
+        def work(session: Session) -> Article | None:
+            found = session.execute(_articles_select().where(ArticleRow.id == article_id)).first()
+            return None if found is None else _article(found[0], found[1])
+
+        return self._run(f"reading article {article_id}", work, write=False)
+
+    def articles_since(self, since: datetime) -> list[Article]:
+        """Articles first fetched at or after ``since`` (published date may be older),
+        oldest first."""
+        since = _aware(since, "since")
+
+        def work(session: Session) -> list[Article]:
+            stmt = (
+                _articles_select()
+                .where(ArticleRow.fetched_at >= since)
+                .order_by(ArticleRow.fetched_at, ArticleRow.id)
+            )
+            return [_article(a, name) for a, name in session.execute(stmt)]
+
+        return self._run("listing recent articles", work, write=False)
+
+    def articles_without_story(self) -> list[Article]:
+        """Articles not yet grouped into a story, oldest first."""
+
+        def work(session: Session) -> list[Article]:
+            stmt = (
+                _articles_select()
+                .where(ArticleRow.story_id.is_(None))
+                .order_by(ArticleRow.fetched_at, ArticleRow.id)
+            )
+            return [_article(a, name) for a, name in session.execute(stmt)]
+
+        return self._run("listing articles without a story", work, write=False)
+
+    def count_articles(self) -> int:
+        def work(session: Session) -> int:
+            return session.scalar(select(func.count()).select_from(ArticleRow)) or 0
+
+        return self._run("counting articles", work, write=False)
+
+    # --- stories --------------------------------------------------------------------------
+
+    def create_story(
+        self, story_id: str, article_ids: Sequence[int], *, topics: Sequence[str], now: datetime
+    ) -> Story:
+        """Create a story holding these articles; NotFoundError when an article is unknown."""
+        now = _aware(now, "now")
+
+        def work(session: Session) -> Story:
+            if session.get(StoryRow, story_id) is not None:
+                raise StorageError(f"story {story_id!r} already exists")
+            row = StoryRow(id=story_id, topics=list(topics), created_at=now)
+            session.add(row)
+            session.flush()
+            self._attach(session, story_id, article_ids)
+            session.flush()
+            return self._load_story(session, row)
+
+        return self._run(f"creating story {story_id!r}", work)
+
+    def add_to_story(self, story_id: str, article_ids: Sequence[int]) -> Story:
+        """Attach more articles to an existing story."""
+
+        def work(session: Session) -> Story:
+            row = self._story_row(session, story_id)
+            self._attach(session, story_id, article_ids)
+            session.flush()
+            return self._load_story(session, row)
+
+        return self._run(f"adding articles to story {story_id!r}", work)
+
+    def set_story_topics(self, story_id: str, topics: Sequence[str]) -> None:
+        def work(session: Session) -> None:
+            self._story_row(session, story_id).topics = list(topics)
+
+        self._run(f"setting the topics of story {story_id!r}", work)
+
+    def get_story(self, story_id: str) -> Story | None:
+        def work(session: Session) -> Story | None:
+            row = session.get(StoryRow, story_id)
+            return None if row is None else self._load_story(session, row)
+
+        return self._run(f"reading story {story_id!r}", work, write=False)
+
+    def stories_since(
+        self, since: datetime, *, feed_urls: Collection[str] | None = None
+    ) -> list[Story]:
+        """Stories created at or after ``since``, newest first, with their articles.
+
+        With ``feed_urls``, only stories with at least one article from those feeds (and
+        only those articles) are returned. Stories without any article are never returned.
+        """
+        since = _aware(since, "since")
+
+        def work(session: Session) -> list[Story]:
+            rows = session.scalars(
+                select(StoryRow)
+                .where(StoryRow.created_at >= since)
+                .order_by(StoryRow.created_at.desc(), StoryRow.id.desc())
+            ).all()
+            return self._stories_with_articles(session, rows, feed_urls)
+
+        return self._run("listing recent stories", work, write=False)
+
+    def search_stories(
+        self, query: str, *, limit: int = 10, feed_urls: Collection[str] | None = None
+    ) -> list[Story]:
+        """Stories whose article titles or texts hold every word of ``query``
+        (case-insensitive; words may be spread over the story's articles), newest first."""
+        words = list(dict.fromkeys(w.lower() for w in query.split()))
+        if not words or limit <= 0:
+            return []
+        urls = None if feed_urls is None else list(feed_urls)
+
+        def work(session: Session) -> list[Story]:
+            conditions: list[ColumnElement[bool]] = []
+            for word in words:
+                pattern = _like_pattern(word)
+                has_word = select(ArticleRow.id).where(
+                    ArticleRow.story_id == StoryRow.id,
+                    or_(
+                        func.lower(ArticleRow.title).like(pattern, escape="\\"),
+                        func.lower(ArticleRow.text).like(pattern, escape="\\"),
+                    ),
+                )
+                if urls is not None:
+                    has_word = has_word.where(ArticleRow.feed_url.in_(urls))
+                conditions.append(exists(has_word))
+            rows = session.scalars(
+                select(StoryRow)
+                .where(*conditions)
+                .order_by(StoryRow.created_at.desc(), StoryRow.id.desc())
+                .limit(limit)
+            ).all()
+            return self._stories_with_articles(session, rows, urls)
+
+        return self._run(f"searching stories for {query!r}", work, write=False)
+
+    # --- briefings ------------------------------------------------------------------------
+
+    def get_briefing(self, content_hash: str) -> Briefing | None:
+        """A cached briefing for this summary input hash, across runs."""
+
+        def work(session: Session) -> Briefing | None:
+            row = session.get(BriefingRow, content_hash)
+            return None if row is None else _briefing(row)
+
+        return self._run("reading a cached briefing", work, write=False)
+
+    def put_briefing(self, content_hash: str, briefing: Briefing, *, now: datetime) -> None:
+        """Cache a briefing (replacing an older one for the same hash)."""
+        now = _aware(now, "now")
+
+        def work(session: Session) -> None:
+            row = session.get(BriefingRow, content_hash)
+            if row is None:
+                row = BriefingRow(content_hash=content_hash)
+                session.add(row)
+            row.headline = briefing.headline
+            row.summary = briefing.summary
+            row.key_facts = list(briefing.key_facts)
+            row.why_it_matters = briefing.why_it_matters
+            row.summarizer = briefing.summarizer
+            row.dropped_facts = briefing.dropped_facts
+            row.fallback_reason = briefing.fallback_reason
+            row.tokens = briefing.tokens
+            row.created_at = now
+
+        self._run("caching a briefing", work)
+
+    # --- LLM token accounting -------------------------------------------------------------
+
+    def add_tokens(self, day: date, tokens: int) -> int:
+        """Add to the day's token count and return the new total."""
+
+        def work(session: Session) -> int:
+            insert = pg_insert if self.dialect == "postgresql" else sqlite_insert
+            stmt = insert(TokenUsageRow).values(day=day, tokens=tokens)
+            # One statement, so concurrent adders never lose an increment.
+            stmt = stmt.on_conflict_do_update(
+                index_elements=[TokenUsageRow.day],
+                set_={"tokens": TokenUsageRow.tokens + stmt.excluded.tokens},
+            )
+            session.execute(stmt)
+            return session.scalar(select(TokenUsageRow.tokens).where(TokenUsageRow.day == day)) or 0
+
+        return self._run(f"counting tokens for {day.isoformat()}", work)
+
+    def tokens_used(self, day: date) -> int:
+        def work(session: Session) -> int:
+            return session.scalar(select(TokenUsageRow.tokens).where(TokenUsageRow.day == day)) or 0
+
+        return self._run(f"reading tokens for {day.isoformat()}", work, write=False)
+
+    # --- guild scope ----------------------------------------------------------------------
+
+    def add_guild_feed(self, guild_id: int, source: FeedSource) -> FeedState:
+        """Attach a feed to a guild (creating the feed row when new; an existing feed keeps
+        its name and topics)."""
+
+        def work(session: Session) -> FeedState:
+            row = session.scalars(select(FeedRow).where(FeedRow.url == source.url)).one_or_none()
+            if row is None:
+                row = FeedRow(
+                    url=source.url,
+                    name=source.name,
+                    topics=list(source.topics),
+                    failure_count=0,
+                    from_config=False,
+                )
+                session.add(row)
+                session.flush()
+            if session.get(GuildFeedRow, (guild_id, row.id)) is None:
+                session.add(GuildFeedRow(guild_id=guild_id, feed_id=row.id))
+            session.flush()
+            return _feed_state(row)
+
+        return self._run(f"adding feed {source.url!r} to guild {guild_id}", work)
+
+    def remove_guild_feed(self, guild_id: int, url: str) -> None:
+        """Detach a feed from a guild; NotFoundError when the guild does not have it. The
+        feed row is deleted when no guild uses it any more and it is not a config feed."""
+
+        def work(session: Session) -> None:
+            feed = session.scalars(select(FeedRow).where(FeedRow.url == url)).one_or_none()
+            link = None if feed is None else session.get(GuildFeedRow, (guild_id, feed.id))
+            if feed is None or link is None:
+                raise NotFoundError(f"guild {guild_id} has no feed {url!r}")
+            session.delete(link)
+            session.flush()
+            in_use = session.scalar(select(exists().where(GuildFeedRow.feed_id == feed.id)))
+            if not in_use and not feed.from_config:
+                session.execute(delete(FeedRow).where(FeedRow.id == feed.id))
+
+        self._run(f"removing feed {url!r} from guild {guild_id}", work)
+
+    def guild_feed_urls(self, guild_id: int) -> list[str]:
+        """URLs of the feeds a guild added itself (config feeds are not listed here)."""
+
+        def work(session: Session) -> list[str]:
+            stmt = (
+                select(FeedRow.url)
+                .join(GuildFeedRow, GuildFeedRow.feed_id == FeedRow.id)
+                .where(GuildFeedRow.guild_id == guild_id)
+                .order_by(FeedRow.url)
+            )
+            return list(session.scalars(stmt))
+
+        return self._run(f"listing the feeds of guild {guild_id}", work, write=False)
+
+    # --- schedules ------------------------------------------------------------------------
+
+    @staticmethod
+    def _schedule_row(session: Session, guild_id: int, channel_id: int) -> ScheduleRow:
+        row = session.get(ScheduleRow, channel_id)
+        if row is None or row.guild_id != guild_id:
+            raise NotFoundError(f"no schedule for channel {channel_id} in guild {guild_id}")
+        return row
+
+    def set_schedule(self, schedule: Schedule, *, now: datetime) -> Schedule:
+        """Create or replace the schedule of ``schedule.channel_id``; the last run is kept
+        unless the schedule names one."""
+        now = _aware(now, "now")
+        last_run_at = _aware_or_none(schedule.last_run_at, "schedule.last_run_at")
+
+        def work(session: Session) -> Schedule:
+            row = session.get(ScheduleRow, schedule.channel_id)
+            if row is None:
+                row = ScheduleRow(channel_id=schedule.channel_id)
+                session.add(row)
+            row.guild_id = schedule.guild_id
+            row.timezone = schedule.timezone
+            row.cron = schedule.cron
+            row.times = list(schedule.times)
+            row.paused = schedule.paused
+            row.updated_at = now
+            if last_run_at is not None:
+                row.last_run_at = last_run_at
+            session.flush()
+            return _schedule(row)
+
+        return self._run(f"setting the schedule of channel {schedule.channel_id}", work)
+
+    def get_schedule(self, guild_id: int, channel_id: int) -> Schedule | None:
+        def work(session: Session) -> Schedule | None:
+            row = session.get(ScheduleRow, channel_id)
+            return None if row is None or row.guild_id != guild_id else _schedule(row)
+
+        return self._run(f"reading the schedule of channel {channel_id}", work, write=False)
+
+    def list_schedules(self, guild_id: int | None = None) -> list[Schedule]:
+        """Schedules of one guild (or all), by guild then channel."""
+
+        def work(session: Session) -> list[Schedule]:
+            stmt = select(ScheduleRow).order_by(ScheduleRow.guild_id, ScheduleRow.channel_id)
+            if guild_id is not None:
+                stmt = stmt.where(ScheduleRow.guild_id == guild_id)
+            return [_schedule(r) for r in session.scalars(stmt)]
+
+        return self._run("listing schedules", work, write=False)
+
+    def set_schedule_paused(self, guild_id: int, channel_id: int, paused: bool) -> Schedule:
+        """NotFoundError when the channel has no schedule in this guild."""
+
+        def work(session: Session) -> Schedule:
+            row = self._schedule_row(session, guild_id, channel_id)
+            row.paused = paused
+            session.flush()
+            return _schedule(row)
+
+        return self._run(f"pausing the schedule of channel {channel_id}", work)
+
+    def remove_schedule(self, guild_id: int, channel_id: int) -> None:
+        """NotFoundError when the channel has no schedule in this guild."""
+
+        def work(session: Session) -> None:
+            session.delete(self._schedule_row(session, guild_id, channel_id))
+
+        self._run(f"removing the schedule of channel {channel_id}", work)
+
+    def mark_schedule_run(self, guild_id: int, channel_id: int, when: datetime) -> None:
+        """Remember when the channel's digest last ran; NotFoundError without a schedule."""
+        when = _aware(when, "when")
+
+        def work(session: Session) -> None:
+            self._schedule_row(session, guild_id, channel_id).last_run_at = when
+
+        self._run(f"marking the schedule of channel {channel_id} as run", work)
+
+    # --- outbox ---------------------------------------------------------------------------
+
+    def posted_story_ids(self, target_kind: TargetKind, target_id: int) -> set[str]:
+        """Stories already queued or posted to this channel or user."""
+        kind = _target_kind(target_kind)
+
+        def work(session: Session) -> set[str]:
+            stmt = select(PostedStoryRow.story_id).where(
+                PostedStoryRow.target_kind == kind, PostedStoryRow.target_id == target_id
+            )
+            return set(session.scalars(stmt))
+
+        return self._run(f"listing stories posted to {kind} {target_id}", work, write=False)
+
+    def enqueue_digest(
+        self,
+        *,
+        guild_id: int,
+        target_kind: TargetKind,
+        target_id: int,
+        story_ids: Sequence[str],
+        payloads: Sequence[dict[str, object]],
+        now: datetime,
+    ) -> DigestRecord:
+        """Atomically store a digest, its messages (in order) and claim its stories for the
+        target. Raises StorageError if any story was already claimed for that target."""
+        kind = _target_kind(target_kind)
+        now = _aware(now, "now")
+        unique_ids = list(dict.fromkeys(story_ids))
+
+        def work(session: Session) -> DigestRecord:
+            claimed = set(
+                session.scalars(
+                    select(PostedStoryRow.story_id).where(
+                        PostedStoryRow.target_kind == kind,
+                        PostedStoryRow.target_id == target_id,
+                        PostedStoryRow.story_id.in_(unique_ids),
+                    )
+                )
+            )
+            if claimed:
+                raise StorageError(
+                    f"stories {sorted(claimed)} were already queued for {kind} {target_id}"
+                )
+            digest = DigestRow(
+                guild_id=guild_id,
+                target_kind=kind,
+                target_id=target_id,
+                story_ids=unique_ids,
+                created_at=now,
+                status="pending",
+            )
+            session.add(digest)
+            session.flush()
+            messages = [
+                DigestMessageRow(digest_id=digest.id, seq=seq, payload=dict(payload), attempts=0)
+                for seq, payload in enumerate(payloads)
+            ]
+            session.add_all(messages)
+            session.add_all(
+                PostedStoryRow(
+                    target_kind=kind, target_id=target_id, story_id=story_id, digest_id=digest.id
+                )
+                for story_id in unique_ids
+            )
+            try:
+                session.flush()
+            except IntegrityError as exc:
+                # Another writer claimed one of these stories between the check and the insert.
+                raise StorageError(
+                    f"a story of this digest was already queued for {kind} {target_id}"
+                ) from exc
+            return _digest(digest, messages)
+
+        return self._run(f"queueing a digest for {kind} {target_id}", work)
+
+    def pending_messages(self, digest_id: int | None = None) -> list[OutboxMessage]:
+        """Unsent messages of pending digests, by digest then seq."""
+
+        def work(session: Session) -> list[OutboxMessage]:
+            stmt = (
+                select(DigestMessageRow, DigestRow)
+                .join(DigestRow, DigestRow.id == DigestMessageRow.digest_id)
+                .where(DigestMessageRow.sent_at.is_(None), DigestRow.status == "pending")
+                .order_by(DigestMessageRow.digest_id, DigestMessageRow.seq)
+            )
+            if digest_id is not None:
+                stmt = stmt.where(DigestRow.id == digest_id)
+            return [_message(m, d) for m, d in session.execute(stmt)]
+
+        return self._run("listing pending messages", work, write=False)
+
+    def digest_messages(self, digest_id: int) -> list[OutboxMessage]:
+        """Every message of one digest, sent or not, by seq."""
+
+        def work(session: Session) -> list[OutboxMessage]:
+            stmt = (
+                select(DigestMessageRow, DigestRow)
+                .join(DigestRow, DigestRow.id == DigestMessageRow.digest_id)
+                .where(DigestRow.id == digest_id)
+                .order_by(DigestMessageRow.seq)
+            )
+            return [_message(m, d) for m, d in session.execute(stmt)]
+
+        return self._run("listing a digest's messages", work, write=False)
+
+    @staticmethod
+    def _message_row(session: Session, message_id: int) -> DigestMessageRow:
+        row = session.get(DigestMessageRow, message_id)
+        if row is None:
+            raise NotFoundError(f"no outbox message {message_id}")
+        return row
+
+    def mark_message_sent(self, message_id: int, *, remote_id: str | None, now: datetime) -> None:
+        """Mark one message delivered; the digest becomes ``sent`` with its last message."""
+        now = _aware(now, "now")
+
+        def work(session: Session) -> None:
+            row = self._message_row(session, message_id)
+            if row.sent_at is not None:
+                return
+            row.sent_at = now
+            row.remote_id = remote_id
+            session.flush()
+            unsent = session.scalar(
+                select(
+                    exists().where(
+                        DigestMessageRow.digest_id == row.digest_id,
+                        DigestMessageRow.sent_at.is_(None),
+                    )
+                )
+            )
+            digest = session.get(DigestRow, row.digest_id)
+            if not unsent and digest is not None and digest.status == "pending":
+                digest.status = "sent"
+
+        self._run(f"marking message {message_id} sent", work)
+
+    def mark_message_attempt(self, message_id: int) -> None:
+        """Count a failed delivery attempt."""
+
+        def work(session: Session) -> None:
+            self._message_row(session, message_id).attempts += 1
+
+        self._run(f"counting a delivery attempt of message {message_id}", work)
+
+    def fail_digest(self, digest_id: int, error: str) -> None:
+        """Give up on a digest's unsent messages; its stories stay claimed, so they are not
+        posted twice should part of the digest have gone out."""
+
+        def work(session: Session) -> None:
+            row = session.get(DigestRow, digest_id)
+            if row is None:
+                raise NotFoundError(f"no digest {digest_id}")
+            row.status = "failed"
+            row.error = error
+
+        self._run(f"failing digest {digest_id}", work)
+
+    def latest_digest(self, target_kind: TargetKind, target_id: int) -> DigestRecord | None:
+        """The newest digest sent (all messages delivered) to this target, with messages."""
+        kind = _target_kind(target_kind)
+
+        def work(session: Session) -> DigestRecord | None:
+            row = session.scalars(
+                select(DigestRow)
+                .where(
+                    DigestRow.target_kind == kind,
+                    DigestRow.target_id == target_id,
+                    DigestRow.status == "sent",
+                )
+                .order_by(DigestRow.created_at.desc(), DigestRow.id.desc())
+                .limit(1)
+            ).first()
+            if row is None:
+                return None
+            messages = session.scalars(
+                select(DigestMessageRow).where(DigestMessageRow.digest_id == row.id)
+            ).all()
+            return _digest(row, messages)
+
+        return self._run(f"reading the latest digest of {kind} {target_id}", work, write=False)
+
+    # --- subscriptions --------------------------------------------------------------------
+
+    def subscribe(self, guild_id: int, user_id: int, topic: str) -> bool:
+        """Returns False when already subscribed."""
+
+        def work(session: Session) -> bool:
+            if session.get(SubscriptionRow, (guild_id, user_id, topic)) is not None:
+                return False
+            session.add(SubscriptionRow(guild_id=guild_id, user_id=user_id, topic=topic))
+            return True
+
+        return self._run(f"subscribing user {user_id} to {topic!r}", work)
+
+    def unsubscribe(self, guild_id: int, user_id: int, topic: str) -> bool:
+        """Returns False when not subscribed."""
+
+        def work(session: Session) -> bool:
+            row = session.get(SubscriptionRow, (guild_id, user_id, topic))
+            if row is None:
+                return False
+            session.delete(row)
+            return True
+
+        return self._run(f"unsubscribing user {user_id} from {topic!r}", work)
+
+    def subscriptions(self, guild_id: int, user_id: int) -> list[str]:
+        """A user's topics in a guild, sorted."""
+
+        def work(session: Session) -> list[str]:
+            stmt = (
+                select(SubscriptionRow.topic)
+                .where(SubscriptionRow.guild_id == guild_id, SubscriptionRow.user_id == user_id)
+                .order_by(SubscriptionRow.topic)
+            )
+            return list(session.scalars(stmt))
+
+        return self._run(f"listing the subscriptions of user {user_id}", work, write=False)
+
+    def subscribers(self, guild_id: int, topic: str) -> list[int]:
+        """Users of a guild subscribed to a topic, by id."""
+
+        def work(session: Session) -> list[int]:
+            stmt = (
+                select(SubscriptionRow.user_id)
+                .where(SubscriptionRow.guild_id == guild_id, SubscriptionRow.topic == topic)
+                .order_by(SubscriptionRow.user_id)
+            )
+            return list(session.scalars(stmt))
+
+        return self._run(f"listing the subscribers of {topic!r}", work, write=False)

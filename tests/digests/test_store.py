@@ -1,0 +1,900 @@
+"""The storage contract, run against every backend: SQLite in memory, SQLite file, PostgreSQL."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import text
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
+
+from digests.errors import NotFoundError, StorageError
+from digests.records import ArticleDraft, Briefing, FeedSource, Validators
+from digests.store.base import Schedule
+from digests.store.models import Base, UtcDateTime
+from digests.store.sql import MIGRATIONS_DIR, SqlStore, _is_retryable, normalize_url
+from tests.digests.store_fixtures import store_fixture  # noqa: F401  (the "store" fixture)
+
+T0 = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
+FEED_A = "https://a.example/feed.xml"
+FEED_B = "https://b.example/feed.xml"
+
+
+def draft(
+    entry: str,
+    *,
+    feed: str = FEED_A,
+    canonical: str | None = "auto",
+    content_hash: str | None = None,
+    title: str | None = None,
+    text: str = "Body text.",
+    published: datetime | None = T0,
+) -> ArticleDraft:
+    url = f"https://news.example/{entry}"
+    return ArticleDraft(
+        feed_url=feed,
+        entry_id=entry,
+        url=url,
+        canonical_url=url if canonical == "auto" else canonical,
+        title=title or f"Title {entry}",
+        author="Reporter",
+        published=published,
+        text=text,
+        image_url=None,
+        content_hash=content_hash or f"hash-{entry}",
+    )
+
+
+def add_article(store: SqlStore, entry: str, *, now: datetime = T0, **kwargs: Any) -> int:
+    result = store.upsert_article(draft(entry, **kwargs), now=now)
+    assert result.status == "new"
+    return result.article_id
+
+
+def briefing(headline: str = "Headline") -> Briefing:
+    return Briefing(
+        headline=headline,
+        summary="Summary.",
+        key_facts=("one", "two"),
+        why_it_matters="Because.",
+        summarizer="extractive",
+        dropped_facts=1,
+        fallback_reason=None,
+        tokens=42,
+    )
+
+
+def enqueue(store: SqlStore, story_ids: list[str], *, target_id: int = 10, **kwargs: Any) -> Any:
+    defaults: dict[str, Any] = {
+        "guild_id": 1,
+        "target_kind": "channel",
+        "target_id": target_id,
+        "story_ids": story_ids,
+        "payloads": [{"content": "header"}, {"embeds": [{"title": "s"}]}],
+        "now": T0,
+    }
+    return store.enqueue_digest(**{**defaults, **kwargs})
+
+
+# --- datetimes -----------------------------------------------------------------------------
+
+
+def test_datetimes_come_back_aware_utc(store: SqlStore) -> None:
+    store.ensure_feed(FeedSource(FEED_A))
+    local = datetime(2024, 5, 1, 14, 30, 15, 123456, tzinfo=timezone(timedelta(hours=2)))
+    store.record_fetch_success(FEED_A, now=local, validators=Validators(), next_fetch_at=local)
+    state = store.get_feed(FEED_A)
+    assert state is not None and state.last_fetched_at is not None
+    assert state.last_fetched_at == local
+    assert state.last_fetched_at.tzinfo == UTC
+    assert state.last_fetched_at.microsecond == 123456
+
+
+NAIVE = datetime(2024, 5, 1, 12, 0)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        pytest.param(lambda s: s.due_feeds(NAIVE), id="due_feeds"),
+        pytest.param(lambda s: s.articles_since(NAIVE), id="articles_since"),
+        pytest.param(lambda s: s.stories_since(NAIVE), id="stories_since"),
+        pytest.param(lambda s: s.upsert_article(draft("x"), now=NAIVE), id="upsert_now"),
+        pytest.param(
+            lambda s: s.upsert_article(draft("x", published=NAIVE), now=T0), id="upsert_published"
+        ),
+        pytest.param(lambda s: s.put_briefing("h", briefing(), now=NAIVE), id="put_briefing"),
+        pytest.param(lambda s: s.set_schedule(Schedule(1, 2, "UTC"), now=NAIVE), id="set_schedule"),
+        pytest.param(
+            lambda s: s.record_fetch_success(
+                FEED_A, now=NAIVE, validators=Validators(), next_fetch_at=T0
+            ),
+            id="record_fetch_success",
+        ),
+    ],
+)
+def test_naive_datetime_raises_value_error(
+    store: SqlStore, call: Callable[[SqlStore], Any]
+) -> None:
+    store.ensure_feed(FeedSource(FEED_A))
+    with pytest.raises(ValueError, match="naive"):
+        call(store)
+
+
+@pytest.mark.parametrize("dialect", [sqlite.dialect(), postgresql.dialect()], ids=["sqlite", "pg"])
+def test_utc_column_type_refuses_naive_values(dialect: Any) -> None:
+    with pytest.raises(ValueError, match="naive"):
+        UtcDateTime().process_bind_param(NAIVE, dialect)
+
+
+def test_utc_column_type_reads_naive_values_as_utc() -> None:
+    value = UtcDateTime().process_result_value(NAIVE, sqlite.dialect())
+    assert value == NAIVE.replace(tzinfo=UTC)
+
+
+# --- feeds ---------------------------------------------------------------------------------
+
+
+def test_ensure_feed_creates_an_enabled_feed(store: SqlStore) -> None:
+    state = store.ensure_feed(FeedSource(FEED_A, "A", ("tech",)))
+    assert (state.url, state.name, state.topics) == (FEED_A, "A", ("tech",))
+    assert state.enabled and state.failure_count == 0 and state.next_fetch_at is None
+
+
+def test_ensure_feed_updates_name_and_topics_when_given(store: SqlStore) -> None:
+    store.ensure_feed(FeedSource(FEED_A, "A", ("tech",)))
+    state = store.ensure_feed(FeedSource(FEED_A, "A2", ("world",)))
+    assert (state.name, state.topics) == ("A2", ("world",))
+
+
+def test_ensure_feed_keeps_name_and_topics_when_not_given(store: SqlStore) -> None:
+    store.ensure_feed(FeedSource(FEED_A, "A", ("tech",)))
+    state = store.ensure_feed(FeedSource(FEED_A))
+    assert (state.name, state.topics) == ("A", ("tech",))
+
+
+def test_get_unknown_feed_is_none(store: SqlStore) -> None:
+    assert store.get_feed(FEED_A) is None
+
+
+def test_list_feeds_is_ordered_by_url(store: SqlStore) -> None:
+    for url in (FEED_B, FEED_A):
+        store.ensure_feed(FeedSource(url))
+    assert [f.url for f in store.list_feeds()] == [FEED_A, FEED_B]
+
+
+def test_remove_feed_keeps_its_articles(store: SqlStore) -> None:
+    store.ensure_feed(FeedSource(FEED_A, "A"))
+    article_id = add_article(store, "e1")
+    store.remove_feed(FEED_A)
+    assert store.get_feed(FEED_A) is None
+    article = store.get_article(article_id)
+    assert article is not None and article.feed_url == FEED_A and article.feed_name is None
+
+
+def test_article_carries_its_feed_name(store: SqlStore) -> None:
+    store.ensure_feed(FeedSource(FEED_A, "Outlet A"))
+    article = store.get_article(add_article(store, "e1"))
+    assert article is not None and article.feed_name == "Outlet A"
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        pytest.param(lambda s: s.remove_feed(FEED_B), id="remove_feed"),
+        pytest.param(lambda s: s.enable_feed(FEED_B), id="enable_feed"),
+        pytest.param(
+            lambda s: s.record_fetch_success(
+                FEED_B, now=T0, validators=Validators(), next_fetch_at=T0
+            ),
+            id="record_fetch_success",
+        ),
+        pytest.param(
+            lambda s: s.record_fetch_failure(
+                FEED_B, now=T0, error="x", next_fetch_at=T0, disable_after=3
+            ),
+            id="record_fetch_failure",
+        ),
+    ],
+)
+def test_mutating_an_unknown_feed_raises_not_found(
+    store: SqlStore, call: Callable[[SqlStore], Any]
+) -> None:
+    with pytest.raises(NotFoundError):
+        call(store)
+
+
+def test_fetch_success_stores_validators_title_and_clears_failures(store: SqlStore) -> None:
+    store.ensure_feed(FeedSource(FEED_A))
+    store.record_fetch_failure(FEED_A, now=T0, error="boom", next_fetch_at=T0, disable_after=5)
+    later = T0 + timedelta(minutes=15)
+    state = store.record_fetch_success(
+        FEED_A,
+        now=later,
+        validators=Validators(etag='"v1"', last_modified="Wed, 01 May 2024 12:00:00 GMT"),
+        next_fetch_at=later + timedelta(minutes=15),
+        title="Feed A",
+        warning="bozo",
+    )
+    assert state.validators == Validators('"v1"', "Wed, 01 May 2024 12:00:00 GMT")
+    assert (state.title, state.last_warning, state.last_error) == ("Feed A", "bozo", None)
+    assert state.failure_count == 0
+    assert state.last_success_at == later and state.last_fetched_at == later
+    assert state.next_fetch_at == later + timedelta(minutes=15)
+
+
+def test_fetch_success_without_title_keeps_the_old_title(store: SqlStore) -> None:
+    store.ensure_feed(FeedSource(FEED_A))
+    store.record_fetch_success(FEED_A, now=T0, validators=Validators(), next_fetch_at=T0, title="A")
+    state = store.record_fetch_success(FEED_A, now=T0, validators=Validators(), next_fetch_at=T0)
+    assert state.title == "A"
+
+
+def test_fetch_failure_records_error_and_backoff(store: SqlStore) -> None:
+    store.ensure_feed(FeedSource(FEED_A))
+    retry_at = T0 + timedelta(hours=1)
+    state = store.record_fetch_failure(
+        FEED_A, now=T0, error="HTTP 503", next_fetch_at=retry_at, disable_after=3
+    )
+    assert (state.last_error, state.failure_count, state.next_fetch_at) == ("HTTP 503", 1, retry_at)
+    assert state.last_fetched_at == T0 and state.last_success_at is None
+    assert state.enabled
+
+
+def test_feed_is_disabled_after_n_consecutive_failures(store: SqlStore) -> None:
+    store.ensure_feed(FeedSource(FEED_A))
+    for n in range(3):
+        state = store.record_fetch_failure(
+            FEED_A, now=T0, error=f"HTTP 50{n}", next_fetch_at=T0, disable_after=3
+        )
+    assert not state.enabled and state.failure_count == 3
+    assert state.disabled_reason is not None and "HTTP 502" in state.disabled_reason
+
+
+def test_enable_feed_clears_reason_and_failure_count(store: SqlStore) -> None:
+    store.ensure_feed(FeedSource(FEED_A))
+    store.record_fetch_failure(FEED_A, now=T0, error="gone", next_fetch_at=T0, disable_after=1)
+    state = store.enable_feed(FEED_A)
+    assert state.enabled and state.failure_count == 0
+    assert [f.url for f in store.due_feeds(T0)] == [FEED_A]
+
+
+@pytest.mark.parametrize(
+    ("next_fetch_at", "disabled", "due"),
+    [
+        (None, False, True),
+        (T0 - timedelta(seconds=1), False, True),
+        (T0, False, True),
+        (T0 + timedelta(seconds=1), False, False),
+        (None, True, False),
+    ],
+    ids=["never-fetched", "overdue", "exactly-now", "later", "disabled"],
+)
+def test_due_feeds(
+    store: SqlStore, next_fetch_at: datetime | None, disabled: bool, due: bool
+) -> None:
+    store.ensure_feed(FeedSource(FEED_A))
+    if next_fetch_at is not None:
+        store.record_fetch_success(
+            FEED_A, now=T0, validators=Validators(), next_fetch_at=next_fetch_at
+        )
+    if disabled:
+        store.record_fetch_failure(FEED_A, now=T0, error="x", next_fetch_at=T0, disable_after=1)
+    assert [f.url for f in store.due_feeds(T0)] == ([FEED_A] if due else [])
+
+
+# --- articles ------------------------------------------------------------------------------
+
+
+def test_upsert_stores_a_new_article(store: SqlStore) -> None:
+    result = store.upsert_article(draft("e1"), now=T0)
+    assert result.status == "new"
+    article = store.get_article(result.article_id)
+    assert article is not None
+    assert (article.entry_id, article.title, article.text) == ("e1", "Title e1", "Body text.")
+    assert article.fetched_at == T0 and article.published == T0 and article.story_id is None
+
+
+def test_upsert_same_entry_same_content_is_unchanged(store: SqlStore) -> None:
+    first = store.upsert_article(draft("e1"), now=T0)
+    again = store.upsert_article(draft("e1"), now=T0 + timedelta(hours=1))
+    assert again == replace(first, status="unchanged")
+
+
+def test_upsert_same_entry_new_content_updates_and_keeps_fetched_at(store: SqlStore) -> None:
+    first = store.upsert_article(draft("e1"), now=T0)
+    changed = draft("e1", content_hash="hash-v2", text="Corrected text.")
+    again = store.upsert_article(changed, now=T0 + timedelta(hours=1))
+    assert again == replace(first, status="updated")
+    article = store.get_article(first.article_id)
+    assert article is not None
+    assert (article.text, article.content_hash, article.fetched_at) == (
+        "Corrected text.",
+        "hash-v2",
+        T0,
+    )
+
+
+@pytest.mark.parametrize(
+    "second",
+    [
+        pytest.param(
+            draft("other", feed=FEED_B, canonical="https://news.example/e1"), id="canonical-url"
+        ),
+        pytest.param(draft("other", feed=FEED_B, content_hash="hash-e1"), id="content-hash"),
+        pytest.param(draft("other", canonical="https://news.example/e1"), id="same-feed-url"),
+    ],
+)
+def test_upsert_matching_another_article_is_a_duplicate(
+    store: SqlStore, second: ArticleDraft
+) -> None:
+    first = store.upsert_article(draft("e1"), now=T0)
+    result = store.upsert_article(second, now=T0)
+    assert (result.article_id, result.status) == (first.article_id, "duplicate")
+    assert store.count_articles() == 1
+
+
+def test_articles_without_canonical_url_are_not_duplicates_of_each_other(store: SqlStore) -> None:
+    add_article(store, "e1", canonical=None)
+    add_article(store, "e2", canonical=None)
+    assert store.count_articles() == 2
+
+
+def test_get_unknown_article_is_none(store: SqlStore) -> None:
+    assert store.get_article(12345) is None
+
+
+def test_articles_since_filters_by_fetch_time_oldest_first(store: SqlStore) -> None:
+    add_article(store, "old", now=T0 - timedelta(days=1))
+    add_article(store, "b", now=T0 + timedelta(hours=1), published=T0 - timedelta(days=30))
+    add_article(store, "a", now=T0)
+    assert [a.entry_id for a in store.articles_since(T0)] == ["a", "b"]
+
+
+def test_articles_without_story_lists_ungrouped_oldest_first(store: SqlStore) -> None:
+    grouped = add_article(store, "g")
+    add_article(store, "late", now=T0 + timedelta(hours=1))
+    add_article(store, "early", now=T0 - timedelta(hours=1))
+    store.create_story("s1", [grouped], topics=[], now=T0)
+    assert [a.entry_id for a in store.articles_without_story()] == ["early", "late"]
+
+
+def test_count_articles(store: SqlStore) -> None:
+    for entry in ("a", "b", "c"):
+        add_article(store, entry)
+    assert store.count_articles() == 3
+
+
+# --- stories -------------------------------------------------------------------------------
+
+
+def test_create_story_groups_articles(store: SqlStore) -> None:
+    a = add_article(store, "a", published=T0)
+    b = add_article(store, "b", feed=FEED_B, published=T0 - timedelta(hours=2))
+    story = store.create_story("s1", [a, b], topics=["world"], now=T0)
+    assert story.id == "s1" and story.topics == ("world",) and story.created_at == T0
+    assert [x.entry_id for x in story.articles] == ["b", "a"]
+    assert story.primary.entry_id == "b"
+    assert all(x.story_id == "s1" for x in story.articles)
+    assert store.get_story("s1") == story
+
+
+def test_create_story_with_unknown_article_raises_and_stores_nothing(store: SqlStore) -> None:
+    a = add_article(store, "a")
+    with pytest.raises(NotFoundError):
+        store.create_story("s1", [a, 999], topics=[], now=T0)
+    assert store.get_story("s1") is None
+    assert [x.id for x in store.articles_without_story()] == [a]
+
+
+def test_add_to_story_attaches_more_articles(store: SqlStore) -> None:
+    a, b = add_article(store, "a"), add_article(store, "b")
+    store.create_story("s1", [a], topics=[], now=T0)
+    story = store.add_to_story("s1", [b])
+    assert {x.id for x in story.articles} == {a, b}
+
+
+def test_add_to_unknown_story_raises_not_found(store: SqlStore) -> None:
+    a = add_article(store, "a")
+    with pytest.raises(NotFoundError):
+        store.add_to_story("missing", [a])
+
+
+def test_set_story_topics(store: SqlStore) -> None:
+    store.create_story("s1", [add_article(store, "a")], topics=["x"], now=T0)
+    store.set_story_topics("s1", ["y", "z"])
+    story = store.get_story("s1")
+    assert story is not None and story.topics == ("y", "z")
+
+
+def test_set_topics_of_unknown_story_raises_not_found(store: SqlStore) -> None:
+    with pytest.raises(NotFoundError):
+        store.set_story_topics("missing", ["x"])
+
+
+def test_get_unknown_story_is_none(store: SqlStore) -> None:
+    assert store.get_story("missing") is None
+
+
+def test_stories_since_newest_first(store: SqlStore) -> None:
+    for n, hours in enumerate((-5, 1, 2)):
+        article = add_article(store, f"e{n}")
+        store.create_story(f"s{n}", [article], topics=[], now=T0 + timedelta(hours=hours))
+    assert [s.id for s in store.stories_since(T0)] == ["s2", "s1"]
+
+
+def test_stories_since_scoped_by_feed_urls(store: SqlStore) -> None:
+    a1, b1 = add_article(store, "a1"), add_article(store, "b1", feed=FEED_B)
+    b2 = add_article(store, "b2", feed=FEED_B)
+    store.create_story("mixed", [a1, b1], topics=[], now=T0)
+    store.create_story("only-b", [b2], topics=[], now=T0)
+    stories = store.stories_since(T0, feed_urls={FEED_A})
+    assert [s.id for s in stories] == ["mixed"]
+    assert [a.entry_id for a in stories[0].articles] == ["a1"]
+
+
+def test_stories_since_with_no_feeds_is_empty(store: SqlStore) -> None:
+    store.create_story("s1", [add_article(store, "a")], topics=[], now=T0)
+    assert store.stories_since(T0, feed_urls=[]) == []
+
+
+# --- search --------------------------------------------------------------------------------
+
+
+@pytest.fixture()
+def searchable(store: SqlStore) -> SqlStore:
+    rows = [
+        ("rates", FEED_A, "Central bank raises RATES", "Inflation stays high.", 1),
+        ("storm", FEED_A, "Storm hits coast", "Über 10,000 homes lost power.", 2),
+        ("mixed", FEED_B, "Bank merger approved", "Regulators cleared the deal.", 3),
+        ("percent", FEED_B, "Growth at 5% this year", "Economy grows.", 4),
+    ]
+    for story_id, feed, title, body, hours in rows:
+        article = add_article(store, story_id, feed=feed, title=title, text=body)
+        store.create_story(story_id, [article], topics=[], now=T0 + timedelta(hours=hours))
+    extra = add_article(store, "extra", feed=FEED_B, title="Follow-up", text="Inflation data")
+    store.add_to_story("mixed", [extra])
+    return store
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("bank", ["mixed", "rates"]),
+        ("BANK inflation", ["mixed", "rates"]),
+        ("bank merger", ["mixed"]),
+        ("rates storm", []),
+        ("über", ["storm"]),
+        ("ÜBER", ["storm"]),
+        ("5%", ["percent"]),
+        ("%", ["percent"]),
+        ("_", []),
+        ("   ", []),
+    ],
+)
+def test_search_stories_needs_every_word(
+    searchable: SqlStore, query: str, expected: list[str]
+) -> None:
+    assert [s.id for s in searchable.search_stories(query)] == expected
+
+
+def test_search_stories_respects_limit(searchable: SqlStore) -> None:
+    assert [s.id for s in searchable.search_stories("bank", limit=1)] == ["mixed"]
+
+
+def test_search_stories_scoped_by_feed_urls(searchable: SqlStore) -> None:
+    assert [s.id for s in searchable.search_stories("bank", feed_urls=[FEED_A])] == ["rates"]
+    assert searchable.search_stories("storm", feed_urls=[FEED_B]) == []
+
+
+# --- briefings -----------------------------------------------------------------------------
+
+
+def test_briefing_cache_round_trip(store: SqlStore) -> None:
+    assert store.get_briefing("h1") is None
+    store.put_briefing("h1", briefing(), now=T0)
+    assert store.get_briefing("h1") == briefing()
+
+
+def test_put_briefing_replaces_the_cached_one(store: SqlStore) -> None:
+    store.put_briefing("h1", briefing("old"), now=T0)
+    store.put_briefing("h1", briefing("new"), now=T0)
+    cached = store.get_briefing("h1")
+    assert cached is not None and cached.headline == "new"
+
+
+# --- tokens --------------------------------------------------------------------------------
+
+
+def test_tokens_add_up_per_day(store: SqlStore) -> None:
+    day, other = date(2024, 5, 1), date(2024, 5, 2)
+    assert store.add_tokens(day, 100) == 100
+    assert store.add_tokens(day, 50) == 150
+    assert store.add_tokens(other, 7) == 7
+    assert (store.tokens_used(day), store.tokens_used(other)) == (150, 7)
+
+
+def test_tokens_used_on_a_quiet_day_is_zero(store: SqlStore) -> None:
+    assert store.tokens_used(date(2024, 5, 1)) == 0
+
+
+def test_tokens_added_from_many_threads_all_count(store: SqlStore) -> None:
+    day = date(2024, 5, 1)
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        list(pool.map(lambda _: store.add_tokens(day, 1), range(40)))
+    assert store.tokens_used(day) == 40
+
+
+# --- guild feeds ---------------------------------------------------------------------------
+
+
+def test_add_guild_feed_creates_the_feed(store: SqlStore) -> None:
+    state = store.add_guild_feed(1, FeedSource(FEED_A, "A", ("tech",)))
+    assert (state.url, state.name, state.topics) == (FEED_A, "A", ("tech",))
+    assert store.guild_feed_urls(1) == [FEED_A]
+
+
+def test_add_guild_feed_twice_is_harmless(store: SqlStore) -> None:
+    store.add_guild_feed(1, FeedSource(FEED_A))
+    store.add_guild_feed(1, FeedSource(FEED_A))
+    assert store.guild_feed_urls(1) == [FEED_A]
+
+
+def test_guild_feeds_are_isolated_between_guilds(store: SqlStore) -> None:
+    store.add_guild_feed(1, FeedSource(FEED_B))
+    store.add_guild_feed(1, FeedSource(FEED_A))
+    store.add_guild_feed(2, FeedSource(FEED_B))
+    assert (store.guild_feed_urls(1), store.guild_feed_urls(2)) == ([FEED_A, FEED_B], [FEED_B])
+    assert store.guild_feed_urls(3) == []
+
+
+def test_config_feeds_are_not_guild_feeds(store: SqlStore) -> None:
+    store.ensure_feed(FeedSource(FEED_A))
+    assert store.guild_feed_urls(1) == []
+
+
+def test_remove_last_guild_use_deletes_the_feed(store: SqlStore) -> None:
+    store.add_guild_feed(1, FeedSource(FEED_A))
+    store.remove_guild_feed(1, FEED_A)
+    assert store.guild_feed_urls(1) == [] and store.get_feed(FEED_A) is None
+
+
+def test_remove_guild_feed_keeps_a_feed_another_guild_uses(store: SqlStore) -> None:
+    store.add_guild_feed(1, FeedSource(FEED_A))
+    store.add_guild_feed(2, FeedSource(FEED_A))
+    store.remove_guild_feed(1, FEED_A)
+    assert store.guild_feed_urls(2) == [FEED_A] and store.get_feed(FEED_A) is not None
+
+
+@pytest.mark.parametrize(
+    "config_first", [True, False], ids=["config-then-guild", "guild-then-config"]
+)
+def test_remove_guild_feed_keeps_a_config_feed(store: SqlStore, config_first: bool) -> None:
+    if config_first:
+        store.ensure_feed(FeedSource(FEED_A))
+    store.add_guild_feed(1, FeedSource(FEED_A))
+    if not config_first:
+        store.ensure_feed(FeedSource(FEED_A))
+    store.remove_guild_feed(1, FEED_A)
+    assert store.get_feed(FEED_A) is not None
+
+
+@pytest.mark.parametrize("attached_to", [None, 2], ids=["unknown-feed", "other-guild"])
+def test_remove_guild_feed_the_guild_lacks_raises_not_found(
+    store: SqlStore, attached_to: int | None
+) -> None:
+    if attached_to is not None:
+        store.add_guild_feed(attached_to, FeedSource(FEED_A))
+    with pytest.raises(NotFoundError):
+        store.remove_guild_feed(1, FEED_A)
+
+
+def test_removing_a_feed_detaches_it_from_guilds(store: SqlStore) -> None:
+    store.add_guild_feed(1, FeedSource(FEED_A))
+    store.remove_feed(FEED_A)
+    assert store.guild_feed_urls(1) == []
+
+
+# --- schedules -----------------------------------------------------------------------------
+
+
+def test_set_schedule_creates_it(store: SqlStore) -> None:
+    saved = store.set_schedule(Schedule(1, 100, "Europe/Berlin", times=("08:00", "18:00")), now=T0)
+    assert saved == Schedule(1, 100, "Europe/Berlin", times=("08:00", "18:00"), updated_at=T0)
+    assert store.get_schedule(1, 100) == saved
+
+
+def test_set_schedule_replaces_it_and_keeps_the_last_run(store: SqlStore) -> None:
+    store.set_schedule(Schedule(1, 100, "UTC", times=("08:00",)), now=T0)
+    store.mark_schedule_run(1, 100, T0)
+    later = T0 + timedelta(days=1)
+    saved = store.set_schedule(Schedule(1, 100, "Asia/Tokyo", cron="0 7 * * 1-5"), now=later)
+    assert (saved.timezone, saved.cron, saved.times) == ("Asia/Tokyo", "0 7 * * 1-5", ())
+    assert (saved.updated_at, saved.last_run_at) == (later, T0)
+
+
+def test_get_schedule_of_another_guild_is_none(store: SqlStore) -> None:
+    store.set_schedule(Schedule(1, 100, "UTC"), now=T0)
+    assert store.get_schedule(2, 100) is None and store.get_schedule(1, 101) is None
+
+
+def test_list_schedules_all_or_per_guild(store: SqlStore) -> None:
+    for guild, channel in ((2, 200), (1, 101), (1, 100)):
+        store.set_schedule(Schedule(guild, channel, "UTC"), now=T0)
+    assert [(s.guild_id, s.channel_id) for s in store.list_schedules()] == [
+        (1, 100),
+        (1, 101),
+        (2, 200),
+    ]
+    assert [s.channel_id for s in store.list_schedules(1)] == [100, 101]
+
+
+def test_pause_and_resume_schedule(store: SqlStore) -> None:
+    store.set_schedule(Schedule(1, 100, "UTC"), now=T0)
+    assert store.set_schedule_paused(1, 100, True).paused
+    assert not store.set_schedule_paused(1, 100, False).paused
+
+
+def test_remove_schedule(store: SqlStore) -> None:
+    store.set_schedule(Schedule(1, 100, "UTC"), now=T0)
+    store.remove_schedule(1, 100)
+    assert store.list_schedules() == []
+
+
+def test_mark_schedule_run(store: SqlStore) -> None:
+    store.set_schedule(Schedule(1, 100, "UTC"), now=T0)
+    store.mark_schedule_run(1, 100, T0 + timedelta(hours=1))
+    saved = store.get_schedule(1, 100)
+    assert saved is not None and saved.last_run_at == T0 + timedelta(hours=1)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        pytest.param(lambda s: s.set_schedule_paused(2, 100, True), id="pause"),
+        pytest.param(lambda s: s.remove_schedule(2, 100), id="remove"),
+        pytest.param(lambda s: s.mark_schedule_run(2, 100, T0), id="mark_run"),
+        pytest.param(lambda s: s.remove_schedule(1, 999), id="unknown-channel"),
+    ],
+)
+def test_schedule_outside_the_guild_raises_not_found(
+    store: SqlStore, call: Callable[[SqlStore], Any]
+) -> None:
+    store.set_schedule(Schedule(1, 100, "UTC"), now=T0)
+    with pytest.raises(NotFoundError):
+        call(store)
+    assert store.get_schedule(1, 100) is not None
+
+
+# --- outbox --------------------------------------------------------------------------------
+
+
+def test_enqueue_digest_stores_messages_in_order(store: SqlStore) -> None:
+    record = enqueue(store, ["s1", "s2"])
+    assert (record.status, record.story_ids, record.created_at) == ("pending", ("s1", "s2"), T0)
+    assert [m.seq for m in record.messages] == [0, 1]
+    assert [m.payload for m in record.messages] == [
+        {"content": "header"},
+        {"embeds": [{"title": "s"}]},
+    ]
+    assert all(
+        (m.target_kind, m.target_id, m.sent_at) == ("channel", 10, None) for m in record.messages
+    )
+    assert store.pending_messages(record.id) == list(record.messages)
+
+
+def test_enqueue_claims_the_stories_for_the_target(store: SqlStore) -> None:
+    enqueue(store, ["s1", "s2"])
+    assert store.posted_story_ids("channel", 10) == {"s1", "s2"}
+    assert store.posted_story_ids("channel", 11) == set()
+    assert store.posted_story_ids("user", 10) == set()
+
+
+def test_second_claim_of_a_story_is_refused_and_stores_nothing(store: SqlStore) -> None:
+    first = enqueue(store, ["s1"])
+    with pytest.raises(StorageError):
+        enqueue(store, ["s2", "s1"])
+    assert store.posted_story_ids("channel", 10) == {"s1"}
+    assert {m.digest_id for m in store.pending_messages()} == {first.id}
+
+
+def test_same_story_may_go_to_different_targets(store: SqlStore) -> None:
+    enqueue(store, ["s1"], target_id=10)
+    enqueue(store, ["s1"], target_id=11)
+    record = enqueue(store, ["s1"], target_kind="user", target_id=10)
+    assert record.target_kind == "user"
+
+
+def test_pending_messages_by_digest_then_seq(store: SqlStore) -> None:
+    first = enqueue(store, ["s1"], target_id=10)
+    second = enqueue(store, ["s2"], target_id=11)
+    pending = [(m.digest_id, m.seq) for m in store.pending_messages()]
+    assert pending == [(first.id, 0), (first.id, 1), (second.id, 0), (second.id, 1)]
+
+
+def test_digest_becomes_sent_with_its_last_message(store: SqlStore) -> None:
+    record = enqueue(store, ["s1"])
+    header, body = record.messages
+    store.mark_message_sent(header.id, remote_id="m-1", now=T0)
+    assert store.latest_digest("channel", 10) is None
+    assert [m.id for m in store.pending_messages()] == [body.id]
+    store.mark_message_sent(body.id, remote_id="m-2", now=T0 + timedelta(seconds=1))
+    latest = store.latest_digest("channel", 10)
+    assert latest is not None and latest.id == record.id and latest.status == "sent"
+    assert [(m.remote_id, m.sent_at) for m in latest.messages] == [
+        ("m-1", T0),
+        ("m-2", T0 + timedelta(seconds=1)),
+    ]
+    assert store.pending_messages() == []
+
+
+def test_digest_messages_lists_sent_and_unsent_in_order(store: SqlStore) -> None:
+    record = enqueue(store, ["s1"])
+    header, _ = record.messages
+    store.mark_message_sent(header.id, remote_id="thread-1", now=T0)
+    listed = store.digest_messages(record.id)
+    assert [(m.seq, m.remote_id) for m in listed] == [(0, "thread-1"), (1, None)]
+    assert store.digest_messages(record.id + 100) == []
+
+
+def test_delivery_attempts_are_counted(store: SqlStore) -> None:
+    message = enqueue(store, ["s1"]).messages[0]
+    store.mark_message_attempt(message.id)
+    store.mark_message_attempt(message.id)
+    assert store.pending_messages()[0].attempts == 2
+
+
+def test_failed_digest_leaves_the_outbox_and_keeps_its_claims(store: SqlStore) -> None:
+    record = enqueue(store, ["s1"])
+    store.fail_digest(record.id, "channel deleted")
+    assert store.pending_messages() == []
+    assert store.latest_digest("channel", 10) is None
+    assert store.posted_story_ids("channel", 10) == {"s1"}
+
+
+def test_latest_digest_is_the_newest_sent_one(store: SqlStore) -> None:
+    ids = []
+    for n in range(3):
+        record = enqueue(store, [f"s{n}"], now=T0 + timedelta(hours=n))
+        ids.append(record.id)
+        if n < 2:
+            for message in record.messages:
+                store.mark_message_sent(message.id, remote_id=None, now=T0)
+    latest = store.latest_digest("channel", 10)
+    assert latest is not None and latest.id == ids[1] and latest.story_ids == ("s1",)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        pytest.param(lambda s: s.mark_message_sent(999, remote_id=None, now=T0), id="sent"),
+        pytest.param(lambda s: s.mark_message_attempt(999), id="attempt"),
+        pytest.param(lambda s: s.fail_digest(999, "x"), id="fail"),
+    ],
+)
+def test_outbox_mutation_of_unknown_row_raises_not_found(
+    store: SqlStore, call: Callable[[SqlStore], Any]
+) -> None:
+    with pytest.raises(NotFoundError):
+        call(store)
+
+
+# --- subscriptions -------------------------------------------------------------------------
+
+
+def test_subscribe_once(store: SqlStore) -> None:
+    assert store.subscribe(1, 7, "tech") is True
+    assert store.subscribe(1, 7, "tech") is False
+    assert store.subscriptions(1, 7) == ["tech"]
+
+
+def test_unsubscribe(store: SqlStore) -> None:
+    store.subscribe(1, 7, "tech")
+    assert store.unsubscribe(1, 7, "tech") is True
+    assert store.unsubscribe(1, 7, "tech") is False
+    assert store.subscriptions(1, 7) == []
+
+
+def test_subscribers_are_scoped_to_guild_and_topic(store: SqlStore) -> None:
+    for guild, user, topic in ((1, 9, "tech"), (1, 7, "tech"), (1, 8, "world"), (2, 6, "tech")):
+        store.subscribe(guild, user, topic)
+    assert store.subscribers(1, "tech") == [7, 9]
+    assert store.subscriptions(1, 9) == ["tech"]
+
+
+# --- migrations and plumbing ---------------------------------------------------------------
+
+
+def test_migrate_twice_is_a_no_op(store: SqlStore) -> None:
+    store.ensure_feed(FeedSource(FEED_A))
+    store.migrate()
+    with store.engine.connect() as conn:
+        revision = MigrationContext.configure(conn).get_current_revision()
+    assert revision == "0001"
+    assert store.get_feed(FEED_A) is not None
+
+
+def test_migration_head_matches_the_models(store: SqlStore) -> None:
+    with store.engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        assert compare_metadata(context, Base.metadata) == []
+
+
+def test_migration_template_ships_beside_the_revisions() -> None:
+    assert (MIGRATIONS_DIR / "script.py.mako").is_file()
+    assert (MIGRATIONS_DIR / "versions" / "__init__.py").is_file()
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("postgres://u@h:5432/db", "postgresql+psycopg://u@h:5432/db"),
+        ("postgresql://u@h/db", "postgresql+psycopg://u@h/db"),
+        ("postgresql+psycopg://u@h/db", "postgresql+psycopg://u@h/db"),
+        ("sqlite:///x.db", "sqlite:///x.db"),
+        ("sqlite://", "sqlite://"),
+    ],
+)
+def test_normalize_url(url: str, expected: str) -> None:
+    assert normalize_url(url).render_as_string(hide_password=False) == expected
+
+
+@pytest.mark.parametrize("url", ["not a url", "mysql://u@h/db"])
+def test_unusable_url_raises_storage_error(url: str) -> None:
+    with pytest.raises(StorageError):
+        SqlStore(url)
+
+
+def test_sqlite_file_store_creates_its_folder_and_uses_wal(tmp_path: Path) -> None:
+    path = tmp_path / "nested" / "deeper" / "news.db"
+    store = SqlStore(f"sqlite:///{path}")
+    try:
+        store.migrate()
+        with store.engine.connect() as conn:
+            mode = conn.execute(text("PRAGMA journal_mode")).scalar()
+            foreign_keys = conn.execute(text("PRAGMA foreign_keys")).scalar()
+    finally:
+        store.close()
+    assert path.is_file() and mode == "wal" and foreign_keys == 1
+
+
+def test_database_failure_is_a_storage_error_with_cause(tmp_path: Path) -> None:
+    store = SqlStore(f"sqlite:///{tmp_path / 'unmigrated.db'}")
+    try:
+        with pytest.raises(StorageError, match="listing feeds") as caught:
+            store.list_feeds()
+    finally:
+        store.close()
+    assert isinstance(caught.value.__cause__, SQLAlchemyError)
+
+
+@pytest.mark.parametrize(
+    ("error", "retryable"),
+    [
+        (sqlite3.OperationalError("database is locked"), True),
+        (sqlite3.OperationalError("no such table: feeds"), False),
+    ],
+)
+def test_sqlite_lock_conflicts_are_retryable(error: Exception, retryable: bool) -> None:
+    assert _is_retryable(OperationalError("SELECT 1", {}, error)) is retryable
+
+
+@pytest.mark.parametrize(
+    ("sqlstate", "retryable"), [("40001", True), ("40P01", True), ("23505", False)]
+)
+def test_postgres_serialization_failures_are_retryable(sqlstate: str, retryable: bool) -> None:
+    class PgError(Exception):
+        pass
+
+    error = PgError("conflict")
+    error.sqlstate = sqlstate  # type: ignore[attr-defined]
+    assert _is_retryable(OperationalError("SELECT 1", {}, error)) is retryable
