@@ -1,0 +1,338 @@
+"""Story clustering: grouping reports of the same event from different feeds."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import heapq
+import math
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+from digests.records import Article, Story
+from digests.urls import canonical_url
+
+# How many words of the body take part: the lead carries the event, later text wanders.
+LEAD_WORDS = 150
+# Weight multipliers: the headline names the event; names and figures tell events apart.
+TITLE_BOOST = 2.0
+NAME_BOOST = 2.5
+NUMBER_BOOST = 2.5
+COMMON_NUMBER_BOOST = 0.7
+COMMON_WORD_BOOST = 0.35
+# Repeats count, but sublinearly: one name said ten times must not outweigh the rest.
+TF_DAMPING = 0.5
+# Raw cosines of distinct events that share a subject (the same club, regulator, planemaker)
+# reach ~0.45, same-event reports by different outlets start near 0.6; raising the cosine to
+# this power puts that gap at 0.3, the configured default threshold.
+CALIBRATION_EXPONENT = 1.5
+# Candidate search only: a term shared by this many indexed articles is too common to find
+# a near-duplicate by; pairs are still scored on every term they share.
+MAX_POSTINGS = 400
+CANDIDATE_TERMS = 20
+CANDIDATES_SCORED = 25
+
+
+def _word_set(words: str) -> frozenset[str]:
+    return frozenset(words.split())
+
+
+STOPWORDS = _word_set(
+    """
+    a about above after again against all almost also although am among an and another any
+    are aren't around as at be became because become been before being below between both
+    but by can cannot could couldn't did didn't do does doesn't doing don't down during each
+    either else even ever every few for from further had hadn't has hasn't have haven't
+    having he he'd he'll he's her here hers herself him himself his how however i i'd i'll
+    i'm i've if in into is isn't it it's its itself just least less let let's like may me
+    might more most much must mustn't my myself neither no nor not now of off often on once
+    only or other others otherwise our ours ourselves out over own per perhaps quite rather
+    same shall she she'd she'll she's should shouldn't since so some such than that that's
+    the their theirs them themselves then there there's these they they'd they'll they're
+    they've this those though through thus to too toward towards under until up upon us
+    very via was wasn't we we'd we'll we're we've were weren't what what's whatever when
+    where whether which while who who's whom whose why will with within without won't would
+    wouldn't yet you you'd you'll you're you've your yours yourself yourselves
+    mr mrs ms dr st
+    """
+)
+
+# Words every news report uses whatever the event; they may count, but only a little.
+COMMON_NEWS_WORDS = _word_set(
+    """
+    said says say saying told tell according added adding asked reported report reports
+    statement spokesman spokeswoman spokesperson official officials people person year years
+    day days week weeks month months time times today yesterday tomorrow tonight morning
+    afternoon evening night new news latest first second third last next one two three four
+    five six seven eight nine ten hundred hundreds thousand thousands million millions
+    billion billions several many number numbers part including include includes made make
+    makes making going get got take took taken come came back well still way ways world
+    country countries city state states government public local national international
+    monday tuesday wednesday thursday friday saturday sunday january february march april
+    june july august september october november december update updated breaking live
+    video photo photos watch read more click story
+    """
+)
+
+_TOKEN = re.compile(r"(?P<num>\d+(?:[.,:\-/]\d+)*%?)|(?P<word>[^\W\d_]+(?:['\u2019][^\W\d_]+)*)")
+_BREAK = re.compile(r"[.!?:;\n\"\u201c\u201d]")
+
+
+_SUFFIXES = (
+    ("ies", "y", 5),
+    ("sses", "ss", 5),
+    ("ing", "", 7),
+    ("ed", "", 5),
+    ("es", "", 5),
+    ("s", "", 4),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class StoryAssignment:
+    """Where new articles went: an existing story joined or a new story started."""
+
+    story_id: str
+    article_ids: tuple[int, ...]
+    is_new: bool
+
+
+@lru_cache(maxsize=65536)
+def stem(word: str) -> str:
+    """A light suffix-stripping stem so inflections meet ("raises", "raised", "raising")."""
+    if len(word) <= 3:
+        return word
+    stemmed = word
+    for suffix, replacement, min_len in _SUFFIXES:
+        if word.endswith(suffix) and len(word) >= min_len:
+            if suffix == "s" and word.endswith(("ss", "us", "is")):
+                break
+            if suffix == "es" and not word.endswith(("ches", "shes", "xes", "sses", "zes")):
+                continue
+            stemmed = word[: len(word) - len(suffix)] + replacement
+            if suffix in ("ing", "ed") and _doubled(stemmed):
+                stemmed = stemmed[:-1]
+            break
+    if len(stemmed) >= 4 and stemmed.endswith("e"):
+        stemmed = stemmed[:-1]
+    return stemmed
+
+
+def _doubled(stem_: str) -> bool:
+    return len(stem_) > 2 and stem_[-1] == stem_[-2] and stem_[-1] not in "aeioulsz"
+
+
+def _number_term(raw: str) -> tuple[str, bool]:
+    """A normalised figure and whether it is too ordinary (a small count, a year) to tell by."""
+    value = raw.rstrip("%")
+    # "1,000" and "1000" are the same figure; "2-1" and "7.1" keep their separators.
+    if re.fullmatch(r"\d{1,3}(?:,\d{3})+", value):
+        value = value.replace(",", "")
+    common = value.isdigit() and (len(value) == 1 or 1900 <= int(value) <= 2100)
+    return "#" + value, common
+
+
+def _tokens(text: str) -> Iterable[tuple[str, str, bool]]:
+    """(raw token, kind, starts a sentence) for each word or number of ``text``."""
+    previous_end = 0
+    for match in _TOKEN.finditer(text):
+        starts = previous_end == 0 or bool(_BREAK.search(text, previous_end, match.start()))
+        previous_end = match.end()
+        kind = "num" if match.group("num") is not None else "word"
+        yield match.group(0), kind, starts
+
+
+def _lead(text: str, limit: int) -> str:
+    words = text.split(maxsplit=limit)
+    return " ".join(words[:limit])
+
+
+def term_weights(title: str, text: str) -> dict[str, float]:
+    """The unit-length weighted term vector of an article: headline plus lead, names boosted."""
+    counts: defaultdict[str, float] = defaultdict(float)
+    boosts: dict[str, float] = {}
+    names: set[str] = set()
+    for source, factor in ((title, TITLE_BOOST), (_lead(text, LEAD_WORDS), 1.0)):
+        is_title = source is title
+        for raw, kind, starts in _tokens(source):
+            if kind == "num":
+                term, common = _number_term(raw)
+                counts[term] += factor
+                boosts[term] = COMMON_NUMBER_BOOST if common else NUMBER_BOOST
+                continue
+            lower = raw.lower().replace("\u2019", "'")
+            if lower in STOPWORDS or len(lower) < 2:
+                continue
+            if lower.endswith("'s"):
+                lower = lower[:-2]
+            term = stem(lower)
+            counts[term] += factor
+            # Headlines capitalise every word and sentences their first, so only a
+            # capital in running text marks a name.
+            if not is_title and not starts and raw[0].isupper():
+                names.add(term)
+            boosts.setdefault(term, COMMON_WORD_BOOST if lower in COMMON_NEWS_WORDS else 1.0)
+    weights: dict[str, float] = {}
+    for term, count in counts.items():
+        boost = boosts[term]
+        if term in names and boost == 1.0:
+            boost = NAME_BOOST
+        weights[term] = (1.0 + TF_DAMPING * math.log(count)) * boost
+    norm = math.sqrt(sum(w * w for w in weights.values()))
+    if norm == 0:
+        return {}
+    return {term: w / norm for term, w in weights.items()}
+
+
+def _article_vector(article: Article) -> dict[str, float]:
+    return term_weights(article.title, article.text)
+
+
+def cosine(a: Mapping[str, float], b: Mapping[str, float]) -> float:
+    """The dot product of two unit-length sparse vectors."""
+    if len(a) > len(b):
+        a, b = b, a
+    return sum(w * b[t] for t, w in a.items() if t in b)
+
+
+def similarity(a: Article, b: Article) -> float:
+    """How alike two reports are, 0..1: high for the same event told in different words."""
+    return calibrated(cosine(_article_vector(a), _article_vector(b)))
+
+
+def calibrated(raw_cosine: float) -> float:
+    """A raw cosine mapped onto the similarity scale that thresholds are set in."""
+    return float(min(1.0, max(0.0, raw_cosine)) ** CALIBRATION_EXPONENT)
+
+
+def story_key(article: Article) -> str:
+    """What identifies an article across runs: its canonical URL, else its feed and entry id."""
+    link = article.canonical_url or article.url
+    if link:
+        return canonical_url(link)
+    return f"{article.feed_url}\n{article.entry_id}"
+
+
+def story_id_for(article: Article, *, attempt: int = 0) -> str:
+    """A short, url-safe, deterministic story id derived from the article's identity.
+
+    ``attempt`` picks an alternative id when the first is already taken.
+    """
+    key = story_key(article) if attempt == 0 else f"{story_key(article)}\n{attempt}"
+    digest = hashlib.sha256(key.encode("utf-8")).digest()
+    return base64.urlsafe_b64encode(digest[:9]).decode("ascii")
+
+
+@dataclass(slots=True)
+class _Cluster:
+    """A story being built: its id, its feeds, the new articles it received."""
+
+    story_id: str
+    is_new: bool
+    feeds: set[str]
+    added: list[int]
+    order: int
+
+
+class _Index:
+    """An inverted index of article vectors, for finding near-duplicates without all pairs."""
+
+    def __init__(self) -> None:
+        self.vectors: list[dict[str, float]] = []
+        self.owner: list[int] = []
+        self.postings: dict[str, list[tuple[int, float]]] = {}
+
+    def add(self, vector: dict[str, float], cluster: int) -> None:
+        doc = len(self.vectors)
+        self.vectors.append(vector)
+        self.owner.append(cluster)
+        for term, weight in vector.items():
+            self.postings.setdefault(term, []).append((doc, weight))
+
+    def best_by_cluster(self, vector: Mapping[str, float]) -> dict[int, float]:
+        """The highest similarity of ``vector`` to any article of each candidate cluster."""
+        partial: defaultdict[int, float] = defaultdict(float)
+        heaviest = heapq.nsmallest(CANDIDATE_TERMS, vector.items(), key=lambda tw: (-tw[1], tw[0]))
+        for term, weight in heaviest:
+            docs = self.postings.get(term)
+            if not docs or len(docs) > MAX_POSTINGS:
+                continue
+            for doc, doc_weight in docs:
+                partial[doc] += weight * doc_weight
+        best: dict[int, float] = {}
+        ranked = heapq.nsmallest(CANDIDATES_SCORED, partial.items(), key=lambda dw: (-dw[1], dw[0]))
+        for doc, _ in ranked:
+            score = calibrated(cosine(vector, self.vectors[doc]))
+            cluster = self.owner[doc]
+            if score > best.get(cluster, -1.0):
+                best[cluster] = score
+        return best
+
+
+def _when(article: Article) -> float:
+    moment = article.published or article.fetched_at
+    return moment.timestamp()
+
+
+def assign_stories(
+    new: Sequence[Article], recent: Sequence[Story], *, threshold: float
+) -> list[StoryAssignment]:
+    """Place each new article in the most similar story from another feed, or a new story.
+
+    Articles are taken oldest first so a story is named after its first report. A story
+    never takes a second article of a feed it already has: two items of one feed are two
+    events. Results come in the order the stories were first touched.
+    """
+    clusters: list[_Cluster] = []
+    index = _Index()
+    taken: set[str] = set()
+    placed: set[int] = set()
+    for story in recent:
+        number = len(clusters)
+        clusters.append(_Cluster(story.id, False, {a.feed_url for a in story.articles}, [], -1))
+        taken.add(story.id)
+        for article in story.articles:
+            placed.add(article.id)
+            index.add(_article_vector(article), number)
+
+    touched = 0
+    for article in sorted(new, key=lambda a: (_when(a), a.id)):
+        if article.id in placed:
+            continue
+        placed.add(article.id)
+        vector = _article_vector(article)
+        scores = index.best_by_cluster(vector) if vector else {}
+        eligible = [
+            (score, number)
+            for number, score in scores.items()
+            if score >= threshold and article.feed_url not in clusters[number].feeds
+        ]
+        if eligible:
+            _, number = max(eligible, key=lambda sn: (sn[0], -sn[1]))
+        else:
+            number = len(clusters)
+            clusters.append(_Cluster(_free_id(article, taken), True, set(), [], -1))
+        cluster = clusters[number]
+        if cluster.order < 0:
+            cluster.order = touched
+            touched += 1
+        cluster.feeds.add(article.feed_url)
+        cluster.added.append(article.id)
+        if vector:
+            index.add(vector, number)
+
+    used = sorted((c for c in clusters if c.added), key=lambda c: c.order)
+    return [StoryAssignment(c.story_id, tuple(c.added), c.is_new) for c in used]
+
+
+def _free_id(article: Article, taken: set[str]) -> str:
+    attempt = 0
+    story_id = story_id_for(article)
+    while story_id in taken:
+        attempt += 1
+        story_id = story_id_for(article, attempt=attempt)
+    taken.add(story_id)
+    return story_id

@@ -1,0 +1,130 @@
+"""Composing a digest: keep fresh stories, rank them, cap the count, group them by topic."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit
+
+from digests.clock import ensure_utc
+from digests.records import Digest, DigestItem, Source, Story
+
+OTHER_TOPIC = "Other"
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def story_time(story: Story) -> datetime | None:
+    """When a story happened, for freshness: its earliest publication, else when it was formed."""
+    return ensure_utc(story.published or story.created_at)
+
+
+def primary_topic(story: Story) -> str:
+    """The topic a story is grouped under: its first topic, or ``OTHER_TOPIC`` when untagged."""
+    return story.topics[0] if story.topics else OTHER_TOPIC
+
+
+def host_name(url: str | None) -> str | None:
+    """The host of ``url`` without a leading ``www.``, or None when it has none."""
+    if not url:
+        return None
+    try:
+        host = urlsplit(url).hostname
+    except ValueError:
+        return None
+    if not host:
+        return None
+    return host.removeprefix("www.")
+
+
+def primary_url(story: Story) -> str:
+    """The URL a story's headline links to: the primary article's, or "" when there is none."""
+    return (story.primary.url or "") if story.articles else ""
+
+
+def sources_of(story: Story) -> tuple[Source, ...]:
+    """One source per feed of the story, primary article's feed first."""
+    if not story.articles:
+        return ()
+    ordered = [story.primary, *(a for a in story.articles if a is not story.primary)]
+    chosen: dict[str, Source] = {}
+    for article in ordered:
+        current = chosen.get(article.feed_url)
+        if current is not None and (current.url or not article.url):
+            continue
+        name = (
+            (article.feed_name or "").strip()
+            or host_name(article.url)
+            or host_name(article.feed_url)
+            or article.feed_url
+        )
+        chosen[article.feed_url] = Source(name=name, url=article.url or "")
+    return tuple(chosen.values())
+
+
+def is_fresh(story: Story, *, now: datetime, max_age: timedelta) -> bool:
+    """Whether a story is young enough for a digest; undated stories are given the benefit."""
+    when = story_time(story)
+    return when is None or now - when <= max_age
+
+
+def rank_key(
+    item: DigestItem, *, now: datetime, topic_order: Sequence[str]
+) -> tuple[int, float, int, str]:
+    """Sort key: most sources first, then most recent, then tagged with a configured topic."""
+    story = item.story
+    feeds = len({a.feed_url for a in story.articles})
+    # A date in the future is a feed's mistake; it must not pin a story to the top.
+    when = min(story_time(story) or _EPOCH, now)
+    configured = any(topic in topic_order for topic in story.topics)
+    return (-feeds, -when.timestamp(), 0 if configured else 1, story.id)
+
+
+def group_order(
+    ranked: Sequence[DigestItem], topic_order: Sequence[str]
+) -> list[tuple[str, list[DigestItem]]]:
+    """Ranked items grouped by primary topic: configured order, then first seen, "Other" last."""
+    groups: dict[str, list[DigestItem]] = {}
+    for item in ranked:
+        groups.setdefault(primary_topic(item.story), []).append(item)
+    position = {topic: index for index, topic in enumerate(topic_order)}
+    first_seen = {topic: index for index, topic in enumerate(groups)}
+
+    def key(topic: str) -> tuple[int, int]:
+        if topic == OTHER_TOPIC and topic not in position:
+            return (2, 0)
+        if topic in position:
+            return (0, position[topic])
+        return (1, first_seen[topic])
+
+    return [(topic, groups[topic]) for topic in sorted(groups, key=key)]
+
+
+def compose_digest(
+    items: Sequence[DigestItem],
+    *,
+    now: datetime,
+    max_stories: int,
+    max_age: timedelta,
+    topic_order: Sequence[str] = (),
+) -> Digest:
+    """A digest of the freshest, most widely reported stories, capped and grouped by topic."""
+    if now.tzinfo is None:
+        raise ValueError("compose_digest needs a timezone-aware 'now'")
+    now = now.astimezone(UTC)
+    fresh = [item for item in items if is_fresh(item.story, now=now, max_age=max_age)]
+    ranked = sorted(fresh, key=lambda item: rank_key(item, now=now, topic_order=topic_order))
+    capped = ranked[: max(max_stories, 0)]
+    grouped = group_order(capped, topic_order)
+    return Digest(
+        generated_at=now,
+        items=tuple(item for _, members in grouped for item in members),
+    )
+
+
+def group_by_topic(digest: Digest) -> list[tuple[str, list[DigestItem]]]:
+    """The digest's items grouped by primary topic, in the order the digest holds them."""
+    groups: dict[str, list[DigestItem]] = {}
+    for item in digest.items:
+        groups.setdefault(primary_topic(item.story), []).append(item)
+    return list(groups.items())

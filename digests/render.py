@@ -1,0 +1,119 @@
+"""Rendering a digest as terminal text, Markdown, or the JSON contract."""
+
+from __future__ import annotations
+
+import re
+import textwrap
+from datetime import datetime
+from typing import Any
+
+from digests.compose import group_by_topic, primary_url, sources_of
+from digests.records import Digest, DigestItem
+
+EMPTY_MESSAGE = "No new stories."
+
+_WIDTH = 88
+_MD_SPECIAL = re.compile(r"([\\`*_~|\[\]<>])")
+
+
+def _stamp(when: datetime) -> str:
+    return when.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _wrap(text: str, indent: str) -> list[str]:
+    return textwrap.wrap(
+        " ".join(text.split()), width=_WIDTH, initial_indent=indent, subsequent_indent=indent
+    ) or [indent.rstrip()]
+
+
+def _text_item(item: DigestItem) -> list[str]:
+    briefing = item.briefing
+    lines = _wrap(briefing.headline, "* ")
+    if briefing.summary.strip():
+        lines += _wrap(briefing.summary, "  ")
+    for fact in briefing.key_facts:
+        lines += textwrap.wrap(
+            " ".join(fact.split()), width=_WIDTH, initial_indent="  - ", subsequent_indent="    "
+        )
+    if briefing.why_it_matters:
+        lines += _wrap(f"Why it matters: {briefing.why_it_matters}", "  ")
+    sources = sources_of(item.story)
+    if sources:
+        lines.append("  Sources:")
+        lines += [f"    {s.name}: {s.url}" if s.url else f"    {s.name}" for s in sources]
+    return lines
+
+
+def render_text(digest: Digest) -> str:
+    """The digest as plain terminal text, grouped by topic."""
+    lines = [f"News digest - {_stamp(digest.generated_at)}", ""]
+    if digest.is_empty:
+        lines.append(EMPTY_MESSAGE)
+    for topic, members in group_by_topic(digest):
+        lines += [f"== {topic} ==", ""]
+        for item in members:
+            lines += [*_text_item(item), ""]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def md_escape(text: str) -> str:
+    """``text`` with Markdown syntax characters escaped so it renders literally."""
+    return _MD_SPECIAL.sub(r"\\\1", " ".join(text.split()))
+
+
+def _md_item(item: DigestItem) -> list[str]:
+    briefing = item.briefing
+    url = primary_url(item.story)
+    headline = md_escape(briefing.headline)
+    lines = [f"### [{headline}](<{url}>)" if url else f"### {headline}"]
+    if briefing.summary.strip():
+        lines += ["", md_escape(briefing.summary)]
+    if briefing.key_facts:
+        lines += ["", *(f"- {md_escape(fact)}" for fact in briefing.key_facts)]
+    if briefing.why_it_matters:
+        lines += ["", f"**Why it matters:** {md_escape(briefing.why_it_matters)}"]
+    sources = [
+        f"[{md_escape(s.name)}](<{s.url}>)" if s.url else md_escape(s.name)
+        for s in sources_of(item.story)
+    ]
+    if sources:
+        lines += ["", "Sources: " + ", ".join(sources)]
+    return lines
+
+
+def render_markdown(digest: Digest) -> str:
+    """The digest as Markdown: a section per topic, a subsection per story."""
+    lines = [f"# News digest - {_stamp(digest.generated_at)}", ""]
+    if digest.is_empty:
+        lines.append(EMPTY_MESSAGE)
+    for topic, members in group_by_topic(digest):
+        lines += [f"## {md_escape(topic)}", ""]
+        for item in members:
+            lines += [*_md_item(item), ""]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def item_to_json(item: DigestItem) -> dict[str, Any]:
+    """One story of the JSON contract."""
+    story, briefing = item.story, item.briefing
+    published = story.published
+    return {
+        "id": story.id,
+        "headline": briefing.headline,
+        "summary": briefing.summary,
+        "key_facts": list(briefing.key_facts),
+        "why_it_matters": briefing.why_it_matters,
+        "url": primary_url(story),
+        "sources": [{"name": s.name, "url": s.url} for s in sources_of(story)],
+        "published": published.isoformat() if published is not None else None,
+        "topics": list(story.topics),
+        "summarizer": briefing.summarizer,
+    }
+
+
+def digest_to_json(digest: Digest) -> dict[str, Any]:
+    """The digest as the documented JSON contract (generated_at plus a flat list of stories)."""
+    return {
+        "generated_at": digest.generated_at.isoformat(),
+        "stories": [item_to_json(item) for item in digest.items],
+    }

@@ -1,0 +1,200 @@
+"""Story clustering: same event from different feeds together, different events apart."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from digests.cluster import StoryAssignment, assign_stories, similarity, story_id_for
+from digests.config import DigestConfig
+from digests.records import Article, Story
+from tests.digests._cluster_pairs import DIFFERENT_EVENT, SAME_EVENT, Report
+from tests.digests._story_builders import T0, make_article
+
+DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
+CNNDM = DATA / "summaries" / "cnndm_dev125.jsonl"
+THRESHOLD = DigestConfig().cluster_threshold
+FEED_A = "https://a.example.com/rss"
+FEED_B = "https://b.example.com/rss"
+FEED_C = "https://c.example.com/rss"
+
+
+def report(article_id: int, feed: str, pair: Report, minutes: int = 0) -> Article:
+    title, text = pair
+    return make_article(
+        article_id,
+        feed=feed,
+        title=title,
+        text=text,
+        url=f"https://{article_id}.example.com/story",
+        published=T0 + timedelta(minutes=minutes),
+    )
+
+
+@pytest.mark.parametrize("name", sorted(SAME_EVENT))
+def test_similarity_of_two_outlets_on_one_event_reaches_the_default_threshold(name: str) -> None:
+    first, second = SAME_EVENT[name]
+    assert similarity(report(1, FEED_A, first), report(2, FEED_B, second)) >= THRESHOLD
+
+
+@pytest.mark.parametrize("name", sorted(DIFFERENT_EVENT))
+def test_similarity_of_two_events_on_one_subject_stays_below_the_default_threshold(
+    name: str,
+) -> None:
+    first, second = DIFFERENT_EVENT[name]
+    assert similarity(report(1, FEED_A, first), report(2, FEED_B, second)) < THRESHOLD
+
+
+def test_similarity_is_symmetric_and_bounded() -> None:
+    first, second = SAME_EVENT["fed-hike"]
+    a, b = report(1, FEED_A, first), report(2, FEED_B, second)
+    assert similarity(a, b) == pytest.approx(similarity(b, a))
+    assert similarity(a, a) == pytest.approx(1.0)
+    assert 0.0 <= similarity(a, b) <= 1.0
+
+
+def test_similarity_of_empty_articles_is_zero() -> None:
+    empty = make_article(1, title="", text="")
+    assert similarity(empty, make_article(2, title="", text="")) == 0.0
+
+
+def test_assign_stories_merges_one_event_across_feeds() -> None:
+    first, second = SAME_EVENT["quake-japan"]
+    result = assign_stories(
+        [report(1, FEED_A, first), report(2, FEED_B, second, minutes=5)], [], threshold=THRESHOLD
+    )
+    assert result == [StoryAssignment(story_id_for(report(1, FEED_A, first)), (1, 2), True)]
+
+
+def test_assign_stories_never_merges_two_items_of_one_feed() -> None:
+    first, second = SAME_EVENT["quake-japan"]
+    result = assign_stories(
+        [report(1, FEED_A, first), report(2, FEED_A, second, minutes=5)], [], threshold=THRESHOLD
+    )
+    assert [a.article_ids for a in result] == [(1,), (2,)]
+    assert all(a.is_new for a in result)
+
+
+def test_assign_stories_keeps_different_events_apart() -> None:
+    first, second = DIFFERENT_EVENT["two-arsenal-matches"]
+    result = assign_stories(
+        [report(1, FEED_A, first), report(2, FEED_B, second)], [], threshold=THRESHOLD
+    )
+    assert [a.article_ids for a in result] == [(1,), (2,)]
+
+
+def test_assign_stories_joins_an_existing_recent_story() -> None:
+    first, second = SAME_EVENT["fed-hike"]
+    recent = Story(id="fed-story", articles=(report(1, FEED_A, first),), created_at=T0)
+    result = assign_stories([report(2, FEED_B, second, minutes=30)], [recent], threshold=THRESHOLD)
+    assert result == [StoryAssignment("fed-story", (2,), False)]
+
+
+def test_assign_stories_skips_a_recent_story_that_already_has_the_feed() -> None:
+    first, second = SAME_EVENT["fed-hike"]
+    recent = Story(id="fed-story", articles=(report(1, FEED_A, first),), created_at=T0)
+    result = assign_stories([report(2, FEED_A, second, minutes=30)], [recent], threshold=THRESHOLD)
+    assert len(result) == 1
+    assert result[0].is_new
+    assert result[0].story_id != "fed-story"
+
+
+def test_assign_stories_picks_the_most_similar_story() -> None:
+    quake, other_quake = DIFFERENT_EVENT["two-quakes"]
+    stories = [
+        Story(id="turkey", articles=(report(1, FEED_A, other_quake),)),
+        Story(id="japan", articles=(report(2, FEED_A, quake),)),
+    ]
+    japan_again = SAME_EVENT["quake-japan"][1]
+    result = assign_stories([report(3, FEED_B, japan_again)], stories, threshold=THRESHOLD)
+    assert result == [StoryAssignment("japan", (3,), False)]
+
+
+def test_assign_stories_builds_many_stories_in_one_call() -> None:
+    new = []
+    for offset, name in enumerate(sorted(SAME_EVENT)):
+        first, second = SAME_EVENT[name]
+        new += [
+            report(10 * offset + 1, FEED_A, first, minutes=offset),
+            report(10 * offset + 2, FEED_B, second, minutes=offset),
+            report(10 * offset + 3, FEED_C, first, minutes=offset + 60),
+        ]
+    result = assign_stories(new, [], threshold=THRESHOLD)
+    assert sorted(a.article_ids for a in result) == sorted(
+        (10 * i + 1, 10 * i + 2, 10 * i + 3) for i in range(len(SAME_EVENT))
+    )
+
+
+def test_assign_stories_ignores_articles_already_in_a_recent_story() -> None:
+    first, _ = SAME_EVENT["artemis"]
+    article = report(1, FEED_A, first)
+    recent = Story(id="artemis", articles=(article,))
+    assert assign_stories([article], [recent], threshold=THRESHOLD) == []
+
+
+def test_assign_stories_is_deterministic_whatever_the_input_order() -> None:
+    first, second = SAME_EVENT["rutte"]
+    other = DIFFERENT_EVENT["two-resignations"][1]
+    articles = [
+        report(1, FEED_A, first),
+        report(2, FEED_B, second, minutes=1),
+        report(3, FEED_C, other, minutes=2),
+    ]
+    forward = assign_stories(articles, [], threshold=THRESHOLD)
+    backward = assign_stories(articles[::-1], [], threshold=THRESHOLD)
+    assert forward == backward
+    assert forward[0].story_id == story_id_for(articles[0])
+
+
+def test_assign_stories_gives_a_fresh_id_when_the_derived_one_is_taken() -> None:
+    article = make_article(5, url="https://x.example.com/a", title="Alpha", text="alpha")
+    taken = Story(id=story_id_for(article), articles=(make_article(9, title="Zulu", text="zulu"),))
+    result = assign_stories([article], [taken], threshold=THRESHOLD)
+    assert result[0].is_new
+    assert result[0].story_id != taken.id
+
+
+def test_story_id_is_short_url_safe_and_deterministic() -> None:
+    article = make_article(1, url="https://example.com/a?utm_source=x")
+    story_id = story_id_for(article)
+    assert re.fullmatch(r"[A-Za-z0-9_-]{10,12}", story_id)
+    assert story_id == story_id_for(make_article(2, url="https://example.com/a?utm_source=x"))
+
+
+def test_story_id_follows_the_canonical_url() -> None:
+    plain = make_article(1, url="https://Example.com/a?utm_source=rss")
+    assert story_id_for(plain) == story_id_for(make_article(2, url="https://example.com/a"))
+
+
+def test_story_id_falls_back_to_feed_and_entry_id() -> None:
+    a = make_article(1, feed=FEED_A, url=None, entry_id="guid-1")
+    b = make_article(2, feed=FEED_B, url=None, entry_id="guid-1")
+    assert story_id_for(a) != story_id_for(b)
+    assert story_id_for(a) == story_id_for(
+        make_article(3, feed=FEED_A, url=None, entry_id="guid-1")
+    )
+
+
+@pytest.mark.skipif(not CNNDM.is_file(), reason="shared data folder is absent")
+def test_assign_stories_keeps_distinct_real_articles_apart() -> None:
+    rows = [json.loads(line) for line in CNNDM.read_text(encoding="utf-8").splitlines() if line]
+    articles = []
+    for number, row in enumerate(rows, start=1):
+        # The dataset has no headlines; the URL slug is the outlet's own short title.
+        slug = row["url"].rstrip("/").rsplit("/", 1)[-1].rsplit(".", 1)[0]
+        articles.append(
+            make_article(
+                number,
+                feed=f"https://feed{number}.example.com/rss",
+                title=slug.replace("-", " "),
+                text=row["article"],
+                url=row["url"],
+            )
+        )
+    result = assign_stories(articles, [], threshold=THRESHOLD)
+    merged = sum(len(a.article_ids) for a in result if len(a.article_ids) > 1)
+    assert merged / len(articles) < 0.01
