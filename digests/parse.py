@@ -1,0 +1,285 @@
+"""Feed parsing: RSS 0.9x/1.0/2.0 and Atom through feedparser, JSON Feed through json."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import html
+import io
+import json
+import re
+import time
+from collections.abc import Callable, Iterable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+import feedparser
+
+from digests.errors import ParseError
+from digests.records import ParsedEntry, ParsedFeed
+
+UNTITLED = "(untitled)"
+_JSON_FEED_VERSIONS = {
+    "https://jsonfeed.org/version/1": "json1",
+    "https://jsonfeed.org/version/1.1": "json11",
+}
+_TAG = re.compile(r"<[^>]*>")
+_SPACE = re.compile(r"\s+")
+_IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".gif", ".webp", ".avif", ".bmp", ".svg")
+
+
+def parse_feed(body: bytes, *, url: str, content_type: str | None = None) -> ParsedFeed:
+    """Read a feed body into records; ParseError when nothing in it can be read as a feed."""
+    try:
+        if _looks_like_json(body):
+            return _parse_json_feed(body, url)
+        return _parse_xml_feed(body, url, content_type)
+    except ParseError:
+        raise
+    except Exception as exc:  # a parser bug must not take the whole refresh down
+        raise ParseError(f"cannot read feed: {type(exc).__name__}: {_clip(str(exc))}") from exc
+
+
+# --- XML feeds ----------------------------------------------------------------------------
+
+
+def _parse_xml_feed(body: bytes, url: str, content_type: str | None) -> ParsedFeed:
+    headers: dict[str, str] = {}
+    if content_type:
+        headers["content-type"] = content_type
+    # No content-location on purpose: feedparser would also "resolve" opaque guids against
+    # it, changing entry ids; entry and feed links are made absolute below instead.
+    # Whitespace before the XML declaration is common and would force the slower, lossier
+    # loose parser; only ASCII-compatible bodies can start like this.
+    if body[:1].isspace() and body.lstrip()[:5] == b"<?xml":
+        body = body.lstrip()
+    # A BytesIO, never raw bytes or str: feedparser would treat those as a path or URL.
+    result = feedparser.parse(io.BytesIO(body), response_headers=headers)
+    feed = dict.get(result, "feed") or {}
+    raw_entries = dict.get(result, "entries") or []
+    version = dict.get(result, "version") or None
+    bozo = dict.get(result, "bozo")
+    warning = _bozo_reason(dict.get(result, "bozo_exception")) if bozo else None
+    raw_title = dict.get(feed, "title")
+    title = _clean_title(raw_title) if isinstance(raw_title, str) and raw_title.strip() else None
+    if not raw_entries and not version and not title:
+        raise ParseError(f"not a feed: {warning or 'no feed elements found'}")
+    entries = tuple(_xml_entry(entry, url) for entry in raw_entries)
+    return ParsedFeed(
+        title=title,
+        link=_absolute(dict.get(feed, "link"), url),
+        entries=entries,
+        warning=warning,
+        version=version,
+    )
+
+
+def _xml_entry(entry: dict[str, Any], feed_url: str) -> ParsedEntry:
+    # dict.get skips FeedParserDict's key aliasing, which warns about updated/published.
+    get = entry.get if type(entry) is dict else functools.partial(dict.get, entry)
+    link = _absolute(get("link"), feed_url)
+    title = _clean_title(get("title"))
+    entry_id = _text(get("id")) or link or _fallback_id(title, get("published"))
+    contents = [_text(dict.get(c, "value")) for c in get("content") or () if isinstance(c, dict)]
+    contents.append(_text(get("summary")))
+    updated = _from_struct(get("updated_parsed"))
+    return ParsedEntry(
+        entry_id=entry_id,
+        url=link,
+        title=title,
+        author=_text(get("author")) or None,
+        # RSS 1.0 (dc:date) and many Atom feeds only carry an update time; it is the best
+        # available publication date for them.
+        published=_from_struct(get("published_parsed")) or updated,
+        updated=updated,
+        content_html=max(contents, key=len),
+        image_url=_absolute(_xml_image(get), feed_url),
+    )
+
+
+def _xml_image(get: Callable[[str], Any]) -> str | None:
+    for media in get("media_content") or ():
+        url = dict.get(media, "url")
+        medium = str(dict.get(media, "medium") or "").lower()
+        kind = str(dict.get(media, "type") or "").lower()
+        if url and (
+            medium == "image"
+            or kind.startswith("image/")
+            or (not medium and not kind and _has_image_suffix(url))
+        ):
+            return str(url)
+    for thumb in get("media_thumbnail") or ():
+        if url := dict.get(thumb, "url"):
+            return str(url)
+    for link in get("links") or ():
+        if (
+            dict.get(link, "rel") == "enclosure"
+            and str(dict.get(link, "type") or "").lower().startswith("image/")
+            and dict.get(link, "href")
+        ):
+            return str(dict.get(link, "href"))
+    image = get("image")
+    if isinstance(image, dict) and dict.get(image, "href"):
+        return str(dict.get(image, "href"))
+    return None
+
+
+def _bozo_reason(exc: object) -> str:
+    if exc is None:
+        return "malformed feed"
+    message = _SPACE.sub(" ", str(exc)).strip()
+    name = type(exc).__name__
+    return _clip(f"{name}: {message}" if message else name)
+
+
+def _from_struct(value: object) -> datetime | None:
+    if not isinstance(value, time.struct_time):
+        return None
+    try:
+        return datetime(*value[:6], tzinfo=UTC)
+    except (TypeError, ValueError, OverflowError):
+        return None
+
+
+# --- JSON Feed ----------------------------------------------------------------------------
+
+
+def _looks_like_json(body: bytes) -> bool:
+    # Decided by the body alone: servers often label feeds with the wrong content type.
+    head = body[:64].lstrip(b"\xef\xbb\xbf \t\r\n")
+    return head.startswith(b"{")
+
+
+def _parse_json_feed(body: bytes, url: str) -> ParsedFeed:
+    try:
+        data = json.loads(body.decode("utf-8-sig"))
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise ParseError(f"not a feed: invalid JSON ({_clip(str(exc))})") from None
+    if not isinstance(data, dict):
+        raise ParseError("not a feed: JSON is not an object")
+    version = _JSON_FEED_VERSIONS.get(str(data.get("version", "")).rstrip("/"))
+    if version is None:
+        raise ParseError("not a feed: JSON without a JSON Feed version")
+    items = data.get("items")
+    warning = None
+    if not isinstance(items, list):
+        items, warning = [], "JSON Feed without an items list"
+    entries = [_json_entry(item, url) for item in items if isinstance(item, dict)]
+    if len(entries) < len(items):
+        warning = "some JSON Feed items are not objects"
+    title = data.get("title")
+    return ParsedFeed(
+        title=_clean_title(title) if isinstance(title, str) and title.strip() else None,
+        link=_absolute(_string(data.get("home_page_url")), url),
+        entries=tuple(entries),
+        warning=warning,
+        version=version,
+    )
+
+
+def _json_entry(item: Mapping[str, Any], feed_url: str) -> ParsedEntry:
+    link = _absolute(_string(item.get("url")) or _string(item.get("external_url")), feed_url)
+    title = _clean_title(_string(item.get("title")))
+    published = _from_iso(item.get("date_published"))
+    text_content = _string(item.get("content_text"))
+    contents = [
+        _string(item.get("content_html")) or "",
+        html.escape(text_content).replace("\n", "<br>") if text_content else "",
+        _string(item.get("summary")) or "",
+    ]
+    entry_id = (
+        _string(item.get("id"))
+        or (str(item["id"]) if isinstance(item.get("id"), int | float) else None)
+        or link
+        or _fallback_id(title, item.get("date_published"))
+    )
+    return ParsedEntry(
+        entry_id=entry_id,
+        url=link,
+        title=title,
+        author=_json_author(item),
+        published=published,
+        updated=_from_iso(item.get("date_modified")),
+        content_html=max(contents, key=len),
+        image_url=_absolute(_json_image(item), feed_url),
+    )
+
+
+def _json_author(item: Mapping[str, Any]) -> str | None:
+    authors = item.get("authors")
+    candidates: Iterable[object] = authors if isinstance(authors, list) else [item.get("author")]
+    names = [
+        _string(a.get("name")) for a in candidates if isinstance(a, dict) and _string(a.get("name"))
+    ]
+    return ", ".join(n for n in names if n) or None
+
+
+def _json_image(item: Mapping[str, Any]) -> str | None:
+    for key in ("image", "banner_image"):
+        if value := _string(item.get(key)):
+            return value
+    for attachment in item.get("attachments") or ():
+        if (
+            isinstance(attachment, dict)
+            and str(attachment.get("mime_type") or "").startswith("image/")
+            and _string(attachment.get("url"))
+        ):
+            return _string(attachment.get("url"))
+    return None
+
+
+def _from_iso(value: object) -> datetime | None:
+    if not isinstance(value, str) or not value.strip():
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.strip())
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        return parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
+
+
+# --- shared helpers -----------------------------------------------------------------------
+
+
+def _clean_title(value: object) -> str:
+    if not isinstance(value, str):
+        return UNTITLED
+    text = _SPACE.sub(" ", html.unescape(_TAG.sub(" ", value))).strip()
+    return text or UNTITLED
+
+
+def _absolute(link: object, base: str) -> str | None:
+    if not isinstance(link, str) or not link.strip():
+        return None
+    link = link.strip()
+    if urlsplit(link).scheme or not _is_web_url(base):
+        return link
+    return urljoin(base, link)
+
+
+def _is_web_url(url: str) -> bool:
+    return url.startswith(("http://", "https://"))
+
+
+def _fallback_id(title: str, published: object) -> str:
+    seed = f"{title}\x00{published or ''}".encode()
+    return "sha1:" + hashlib.sha1(seed).hexdigest()
+
+
+def _text(value: object) -> str:
+    return value.strip() if isinstance(value, str) else ""
+
+
+def _string(value: object) -> str | None:
+    return (value.strip() or None) if isinstance(value, str) else None
+
+
+def _has_image_suffix(url: object) -> bool:
+    return isinstance(url, str) and urlsplit(url).path.lower().endswith(_IMAGE_SUFFIXES)
+
+
+def _clip(text: str, limit: int = 200) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
