@@ -104,13 +104,15 @@ class Settings(_Section):
     def feed_sources(self) -> list[FeedSource]:
         """The configured feeds, local paths made absolute against the config's folder."""
         return [
-            FeedSource(url=resolve_feed_location(f.url, self.base_dir), name=f.name, topics=f.topics)
+            FeedSource(
+                url=resolve_feed_location(f.url, self.base_dir), name=f.name, topics=f.topics
+            )
             for f in self.feeds
         ]
 
-    def summarizer_backend(self, env: Mapping[str, str] | None = None) -> Literal[
-        "extractive", "openai"
-    ]:
+    def summarizer_backend(
+        self, env: Mapping[str, str] | None = None
+    ) -> Literal["extractive", "openai"]:
         """The backend ``auto`` stands for: openai when an API key is in the environment."""
         if self.summarizer.backend != "auto":
             return self.summarizer.backend
@@ -143,9 +145,7 @@ def parse_config(data: Mapping[str, Any], base_dir: Path, origin: str = "config"
         value = err.get("input")
         if err["type"] == "extra_forbidden":
             raise ConfigError(f"{origin}: unknown key {key!r}") from None
-        raise ConfigError(
-            f"{origin}: {key} = {value!r} is invalid: {err['msg'].lower()}"
-        ) from None
+        raise ConfigError(f"{origin}: {key} = {value!r} is invalid: {err['msg'].lower()}") from None
 
 
 def load_config(path: str | Path) -> Settings:

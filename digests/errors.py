@@ -37,3 +37,11 @@ class NotFoundError(StorageError):
 
 class SummaryError(DigestError):
     """A summarizer backend failed; the pipeline falls back to the extractive backend."""
+
+
+class ScheduleError(DigestError):
+    """What an admin typed is not a valid schedule; the message names the value."""
+
+
+class InputError(DigestError):
+    """A user's input (a command option) is invalid; the message is shown to them as is."""

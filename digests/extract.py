@@ -32,7 +32,9 @@ _TRAFILATURA_OPTIONS: dict[str, Any] = {
     "with_metadata": True,
     "date_extraction_params": {
         "original_date": True,
-        "extensive_search": True,
+        # The extensive search guesses from any year in the text ("closed in 2025" became
+        # 2025-01-01), which would age fresh stories out of digests; only trust markup.
+        "extensive_search": False,
         "outputformat": "%Y-%m-%dT%H:%M:%S%z",
     },
 }

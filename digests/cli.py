@@ -1,0 +1,160 @@
+"""The ``newsdigest`` command line: ``digest`` previews a digest in the terminal, ``run``
+starts the Discord bot (which lives in the ``bot`` package and is loaded only for that)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import importlib
+import json
+import logging
+import os
+import sys
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import TextIO
+
+from digests.config import FeedConfig, Settings, find_config
+from digests.errors import ConfigError, DigestError
+from digests.pipeline import ProgressHook, RefreshReport
+from digests.render import digest_to_json, render_markdown, render_text
+from digests.wiring import open_pipeline
+
+log = logging.getLogger("newsdigest")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="newsdigest", description="News digests with faithful, fact-checked briefings."
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log more detail")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    digest = sub.add_parser(
+        "digest", help="fetch feeds, update the store and print a digest (a preview)"
+    )
+    digest.add_argument("--config", help="config file (default: ./config.toml, else built-in)")
+    digest.add_argument(
+        "--feed",
+        action="append",
+        metavar="URL_OR_PATH",
+        help="feed to read instead of the configured ones (repeatable)",
+    )
+    digest.add_argument("--db", metavar="URL", help="SQLAlchemy database URL (overrides config)")
+    digest.add_argument(
+        "--format", choices=["text", "markdown", "json"], default="text", help="output format"
+    )
+    digest.add_argument(
+        "--summarizer", choices=["auto", "extractive", "openai"], help="summarizer backend"
+    )
+    digest.add_argument("--limit", type=_positive_int, metavar="N", help="at most N stories")
+
+    run = sub.add_parser("run", help="run the Discord bot and its scheduler")
+    run.add_argument("--config", help="config file (default: ./config.toml, else built-in)")
+    return parser
+
+
+def _positive_int(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {value!r}") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"expected a number of at least 1, got {value}")
+    return number
+
+
+def settings_for_digest(args: argparse.Namespace) -> Settings:
+    """The config file's settings with the command-line overrides applied."""
+    settings = find_config(args.config)
+    updates: dict[str, object] = {}
+    if args.db:
+        updates["storage"] = settings.storage.model_copy(update={"url": args.db})
+    if args.summarizer:
+        updates["summarizer"] = settings.summarizer.model_copy(update={"backend": args.summarizer})
+    if args.limit:
+        updates["digest"] = settings.digest.model_copy(update={"max_stories": args.limit})
+    if args.feed:
+        feeds = []
+        for url in args.feed:
+            try:
+                feeds.append(FeedConfig(url=url))
+            except ValueError:
+                raise ConfigError(
+                    f"--feed {url!r} is invalid: expected an http(s) URL or a local path"
+                ) from None
+        # Paths given on the command line are relative to where the user is, not the config.
+        updates["feeds"] = tuple(feeds)
+        updates["base_dir"] = os.getcwd()
+    return settings.model_copy(update=updates) if updates else settings
+
+
+async def _digest(args: argparse.Namespace, out: TextIO) -> int:
+    settings = settings_for_digest(args)
+    async with open_pipeline(settings) as pipeline:
+        sources = settings.feed_sources()
+        with _progress(len(sources)) as hook:
+            report = await pipeline.refresh(sources, progress=hook)
+        _report_failures(report)
+        digest = await pipeline.compose(feed_urls=[s.url for s in sources])
+    if args.format == "json":
+        out.write(json.dumps(digest_to_json(digest), ensure_ascii=False) + "\n")
+    elif args.format == "markdown":
+        out.write(render_markdown(digest))
+    else:
+        out.write(render_text(digest))
+    if sources and len(report.failed) == len(sources) and digest.is_empty:
+        return 1
+    return 0
+
+
+def _report_failures(report: RefreshReport) -> None:
+    for feed in report.feeds:
+        if feed.error:
+            print(f"newsdigest: feed {feed.url}: {feed.error}", file=sys.stderr)
+        elif feed.warning:
+            print(f"newsdigest: feed {feed.url} is malformed: {feed.warning}", file=sys.stderr)
+
+
+@contextmanager
+def _progress(total: int) -> Iterator[ProgressHook | None]:
+    """A rich progress bar on stderr when it is a terminal; nothing otherwise."""
+    if not sys.stderr.isatty() or total == 0:
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import Progress
+
+    with Progress(console=Console(stderr=True), transient=True) as progress:
+        task = progress.add_task("Fetching feeds", total=total)
+
+        def hook(url: str, outcome: str) -> None:
+            progress.advance(task)
+
+        yield hook
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.ERROR,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    try:
+        if args.command == "digest":
+            return asyncio.run(_digest(args, sys.stdout))
+        runner = importlib.import_module("bot.runner")
+        return int(runner.main(args))
+    except ConfigError as exc:
+        print(f"newsdigest: {exc}", file=sys.stderr)
+        return 2
+    except DigestError as exc:
+        print(f"newsdigest: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,354 @@
+"""The refresh and compose pipeline: feeds -> articles -> stories -> briefings -> digest.
+
+``Pipeline.refresh`` does not care how feed data is fetched or parsed, nor how it is
+persisted: it wires the steps (fetch, parse, full text, dedup, store, cluster, tag) that live
+in their own modules, records each feed's health, and never lets one broken feed stop the run.
+``Pipeline.compose`` turns recent stories into a digest with briefings.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from digests.clock import Clock
+from digests.cluster import assign_stories
+from digests.compose import compose_digest, sources_of
+from digests.config import Settings
+from digests.dedup import content_hash
+from digests.errors import FeedError, StorageError
+from digests.extract import extract_article, is_teaser, remove_junk, text_from_html
+from digests.fetch import Fetcher, next_fetch_after_failure, next_fetch_after_success
+from digests.parse import parse_feed
+from digests.records import (
+    ArticleDraft,
+    ArticleText,
+    Briefing,
+    Digest,
+    DigestItem,
+    FeedSource,
+    FeedState,
+    ParsedEntry,
+    Story,
+    SummaryInput,
+)
+from digests.store import Store
+from digests.summarize.service import BriefingService
+from digests.topics import tag_topics
+from digests.urls import canonical_url
+
+log = logging.getLogger(__name__)
+
+# Called with (feed url, outcome) as each feed finishes; outcome is "ok", "not_modified" or
+# an error message. The CLI draws its progress bar from it.
+ProgressHook = Callable[[str, str], None]
+
+
+@dataclass(frozen=True, slots=True)
+class FeedOutcome:
+    """What one feed's refresh did."""
+
+    url: str
+    status: str  # "ok" | "not_modified" | "failed"
+    new: int = 0
+    updated: int = 0
+    duplicates: int = 0
+    error: str | None = None
+    warning: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RefreshReport:
+    """What a refresh did, feed by feed, and how many stories it formed."""
+
+    feeds: tuple[FeedOutcome, ...] = ()
+    new_stories: int = 0
+    grown_stories: int = 0
+
+    @property
+    def new_articles(self) -> int:
+        return sum(f.new for f in self.feeds)
+
+    @property
+    def failed(self) -> tuple[FeedOutcome, ...]:
+        return tuple(f for f in self.feeds if f.status == "failed")
+
+
+@dataclass(slots=True)
+class _FeedTally:
+    new: int = 0
+    updated: int = 0
+    duplicates: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+
+class Pipeline:
+    """Refreshes feeds into the store and composes digests from it."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        store: Store,
+        fetcher: Fetcher,
+        briefings: BriefingService,
+        clock: Clock,
+    ) -> None:
+        self.settings = settings
+        self.store = store
+        self.fetcher = fetcher
+        self.briefings = briefings
+        self.clock = clock
+
+    # --- refresh -------------------------------------------------------------------------
+    async def refresh(
+        self,
+        feeds: Sequence[FeedSource] | None = None,
+        *,
+        only_due: bool = False,
+        progress: ProgressHook | None = None,
+    ) -> RefreshReport:
+        """Fetch feeds (the given ones, else every stored feed; with ``only_due`` only those
+        whose next fetch time has come), store new articles and group them into stories.
+        Per-feed failures are recorded on the feed, not raised."""
+        sources = list(self.settings.feed_sources() if feeds is None else feeds)
+        for source in sources:
+            await asyncio.to_thread(self.store.ensure_feed, source)
+        by_url = {s.url: s for s in sources}
+        if only_due:
+            states = await asyncio.to_thread(self.store.due_feeds, self.clock.now())
+        else:
+            states = [s for s in await asyncio.to_thread(self.store.list_feeds) if s.enabled]
+        if feeds is not None:
+            # Explicit feeds: exactly those. Otherwise every stored feed (the config's and
+            # those guilds added), each fetched once however many guilds use it.
+            states = [s for s in states if s.url in by_url]
+
+        async def one(state: FeedState) -> FeedOutcome:
+            outcome = await self._refresh_feed(state, by_url.get(state.url))
+            if progress is not None:
+                progress(state.url, outcome.error or outcome.status)
+            return outcome
+
+        outcomes = await asyncio.gather(*(one(s) for s in states))
+        new_stories, grown = await asyncio.to_thread(self._cluster)
+        return RefreshReport(feeds=tuple(outcomes), new_stories=new_stories, grown_stories=grown)
+
+    async def _refresh_feed(self, state: FeedState, source: FeedSource | None) -> FeedOutcome:
+        cfg = self.settings.fetch
+        try:
+            result = await self.fetcher.fetch(state.url, state.validators, kind="feed")
+        except FeedError as exc:
+            return await self._record_failure(state, str(exc), getattr(exc, "retry_after", None))
+        now = self.clock.now()
+        next_at = next_fetch_after_success(
+            now, interval=timedelta(minutes=cfg.interval_minutes), max_age=result.max_age
+        )
+        if result.status == "not_modified" or result.body is None:
+            await asyncio.to_thread(
+                self.store.record_fetch_success,
+                state.url,
+                now=now,
+                validators=state.validators,
+                next_fetch_at=next_at,
+                title=state.title,
+            )
+            return FeedOutcome(state.url, "not_modified")
+        try:
+            parsed = parse_feed(result.body, url=result.final_url, content_type=result.content_type)
+        except FeedError as exc:
+            return await self._record_failure(state, str(exc), None)
+
+        tally = _FeedTally()
+        drafts = await asyncio.gather(*(self._draft(state.url, e) for e in parsed.entries))
+        for draft in drafts:
+            if draft is None:
+                continue
+            res = await asyncio.to_thread(self.store.upsert_article, draft, now=now)
+            if res.status == "new":
+                tally.new += 1
+            elif res.status == "updated":
+                tally.updated += 1
+            elif res.status == "duplicate":
+                tally.duplicates += 1
+        await asyncio.to_thread(
+            self.store.record_fetch_success,
+            state.url,
+            now=self.clock.now(),
+            validators=result.validators,
+            next_fetch_at=next_at,
+            title=parsed.title,
+            warning=parsed.warning,
+        )
+        if parsed.warning:
+            log.warning(
+                "feed %s is malformed, read what was possible: %s", state.url, parsed.warning
+            )
+        return FeedOutcome(
+            state.url,
+            "ok",
+            new=tally.new,
+            updated=tally.updated,
+            duplicates=tally.duplicates,
+            warning=parsed.warning,
+        )
+
+    async def _record_failure(
+        self, state: FeedState, error: str, retry_after: float | None
+    ) -> FeedOutcome:
+        cfg = self.settings.fetch
+        now = self.clock.now()
+        next_at = next_fetch_after_failure(
+            now,
+            failures=state.failure_count + 1,
+            base=cfg.backoff_base_seconds,
+            cap=cfg.backoff_max_seconds,
+            retry_after=retry_after,
+        )
+        log.warning("feed %s failed: %s", state.url, error)
+        await asyncio.to_thread(
+            self.store.record_fetch_failure,
+            state.url,
+            now=now,
+            error=error,
+            next_fetch_at=next_at,
+            disable_after=cfg.max_failures,
+        )
+        return FeedOutcome(state.url, "failed", error=error)
+
+    async def _draft(self, feed_url: str, entry: ParsedEntry) -> ArticleDraft | None:
+        """Join an entry with its clean full text; fetch the page when the feed has a teaser."""
+        text = ArticleText(text=text_from_html(entry.content_html), origin="feed")
+        cfg = self.settings.fetch
+        if entry.url and cfg.full_text and is_teaser(text.text, teaser_chars=cfg.teaser_chars):
+            page = await self._page_text(entry.url)
+            if page is not None and len(page.text) > len(text.text):
+                text = page
+        body = remove_junk(text.text)
+        if not body and not entry.title.strip():
+            return None
+        url = entry.url
+        return ArticleDraft(
+            feed_url=feed_url,
+            entry_id=entry.entry_id,
+            url=url,
+            canonical_url=canonical_url(url) if url else None,
+            title=entry.title or (text.title or ""),
+            author=entry.author or text.author,
+            published=entry.published or entry.updated or text.published,
+            text=body,
+            image_url=entry.image_url or text.image_url,
+            content_hash=content_hash(entry.title, body),
+        )
+
+    async def _page_text(self, url: str) -> ArticleText | None:
+        try:
+            page = await self.fetcher.fetch(url, kind="page")
+        except FeedError as exc:
+            log.info("article page %s not fetched: %s", url, exc)
+            return None
+        if page.body is None:
+            return None
+        # Extraction is CPU work; keep the event loop free for the other fetches.
+        return await asyncio.to_thread(extract_article, page.body, url=page.final_url)
+
+    def _cluster(self) -> tuple[int, int]:
+        """Group unassigned articles into stories and tag their topics."""
+        pending = self.store.articles_without_story()
+        if not pending:
+            return 0, 0
+        now = self.clock.now()
+        window = now - timedelta(hours=self.settings.digest.cluster_window_hours)
+        recent = self.store.stories_since(window)
+        assignments = assign_stories(
+            pending, recent, threshold=self.settings.digest.cluster_threshold
+        )
+        feed_topics = {f.url: f.topics for f in self.store.list_feeds()}
+        created = grown = 0
+        for assignment in assignments:
+            try:
+                if assignment.is_new:
+                    story = self.store.create_story(
+                        assignment.story_id, assignment.article_ids, topics=(), now=now
+                    )
+                    created += 1
+                else:
+                    story = self.store.add_to_story(assignment.story_id, assignment.article_ids)
+                    grown += 1
+            except StorageError:
+                log.exception("could not store story %s", assignment.story_id)
+                continue
+            self.store.set_story_topics(story.id, self._topics_of(story, feed_topics))
+        return created, grown
+
+    def _topics_of(self, story: Story, feed_topics: dict[str, tuple[str, ...]]) -> list[str]:
+        topics: list[str] = []
+        for article in story.articles:
+            for topic in tag_topics(
+                article.title,
+                article.text,
+                feed_topics=feed_topics.get(article.feed_url, ()),
+                topics=self.settings.topics,
+            ):
+                if topic not in topics:
+                    topics.append(topic)
+        return topics
+
+    # --- compose -------------------------------------------------------------------------
+    async def compose(
+        self,
+        *,
+        feed_urls: Collection[str] | None = None,
+        exclude_story_ids: Collection[str] = (),
+        max_stories: int | None = None,
+        since: datetime | None = None,
+    ) -> Digest:
+        """Brief the recent stories (scoped to ``feed_urls``) and compose them into a digest."""
+        cfg = self.settings.digest
+        now = self.clock.now()
+        max_age = timedelta(hours=cfg.max_age_hours)
+        start = since or (now - max_age)
+        stories = await asyncio.to_thread(self.store.stories_since, start, feed_urls=feed_urls)
+        excluded = set(exclude_story_ids)
+        stories = [s for s in stories if s.id not in excluded and s.articles]
+        limit = max_stories or cfg.max_stories
+        # Rank and cap before briefing, so a large backlog costs no summaries it won't show.
+        shortlist = compose_digest(
+            [DigestItem(s, _PLACEHOLDER) for s in stories],
+            now=now,
+            max_stories=limit,
+            max_age=max_age,
+            topic_order=[t.name for t in self.settings.topics],
+        )
+        items = await asyncio.gather(*(self._brief(i.story) for i in shortlist.items))
+        return compose_digest(
+            items,
+            now=now,
+            max_stories=limit,
+            max_age=max_age,
+            topic_order=[t.name for t in self.settings.topics],
+        )
+
+    async def _brief(self, story: Story) -> DigestItem:
+        return DigestItem(story, await self.briefings.brief(summary_input(story)))
+
+
+def summary_input(story: Story) -> SummaryInput:
+    """What the summarizer sees of a story: its primary report's title and the fullest text."""
+    primary = story.primary
+    fullest = max(story.articles, key=lambda a: len(a.text))
+    return SummaryInput(
+        title=primary.title,
+        text=fullest.text or primary.text,
+        sources=sources_of(story),
+        published=story.published,
+    )
+
+
+# Ranking needs no briefing; this stands in for one while the shortlist is chosen.
+_PLACEHOLDER = Briefing(
+    headline="", summary="", key_facts=(), why_it_matters=None, summarizer="extractive"
+)

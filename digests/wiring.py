@@ -1,0 +1,71 @@
+"""Builds a ready pipeline from settings: the one place where the concrete pieces are chosen."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+
+import httpx
+
+from digests.clock import Clock, SystemClock
+from digests.config import Settings
+from digests.errors import ConfigError
+from digests.fetch import Fetcher
+from digests.pipeline import Pipeline
+from digests.store import Store, open_store
+from digests.summarize.base import Summarizer
+from digests.summarize.extractive import ExtractiveSummarizer
+from digests.summarize.service import BriefingService
+
+
+def build_briefings(
+    settings: Settings, *, store: Store, clock: Clock, env: Mapping[str, str] | None = None
+) -> BriefingService:
+    """The briefing service for the configured backend (secrets read from the environment)."""
+    env = os.environ if env is None else env
+    backend = settings.summarizer_backend(env)
+    primary: Summarizer | None = None
+    if backend == "openai":
+        api_key = env.get("OPENAI_API_KEY")
+        if not api_key:
+            raise ConfigError(
+                "summarizer.backend = 'openai' needs OPENAI_API_KEY in the environment"
+            )
+        from digests.summarize.llm import OpenAISummarizer
+
+        primary = OpenAISummarizer(
+            settings.summarizer,
+            api_key=api_key,
+            base_url=settings.summarizer.base_url or env.get("OPENAI_BASE_URL") or None,
+        )
+    return BriefingService(
+        store=store,
+        clock=clock,
+        fallback=ExtractiveSummarizer(),
+        primary=primary,
+        daily_token_budget=settings.summarizer.daily_token_budget,
+        model=settings.summarizer.model if primary is not None else "",
+    )
+
+
+@asynccontextmanager
+async def open_pipeline(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    store: Store | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
+    env: Mapping[str, str] | None = None,
+) -> AsyncIterator[Pipeline]:
+    """A pipeline with its store, fetcher and summarizers; closed on exit."""
+    clock = clock or SystemClock()
+    own_store = store is None
+    store = store or open_store(settings.storage.url)
+    try:
+        briefings = build_briefings(settings, store=store, clock=clock, env=env)
+        async with Fetcher(settings.fetch, transport=transport) as fetcher:
+            yield Pipeline(settings, store=store, fetcher=fetcher, briefings=briefings, clock=clock)
+    finally:
+        if own_store:
+            store.close()
