@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 
 import httpx
 
+from digests.answer import Answerer
 from digests.clock import Clock, SystemClock
 from digests.config import Settings
 from digests.errors import ConfigError
@@ -47,6 +48,22 @@ def build_briefings(
         daily_token_budget=settings.summarizer.daily_token_budget,
         model=settings.summarizer.model if primary is not None else "",
     )
+
+
+def build_answerer(settings: Settings, env: Mapping[str, str] | None = None) -> Answerer:
+    """/ask answers through the configured model when there is one; else it quotes."""
+    env = os.environ if env is None else env
+    if settings.summarizer_backend(env) != "openai" or not env.get("OPENAI_API_KEY"):
+        return Answerer()
+    import openai
+
+    client = openai.AsyncOpenAI(
+        api_key=env["OPENAI_API_KEY"],
+        base_url=settings.summarizer.base_url or env.get("OPENAI_BASE_URL") or None,
+        timeout=settings.summarizer.timeout_seconds,
+        max_retries=settings.summarizer.max_retries,
+    )
+    return Answerer(client=client, model=settings.summarizer.model)
 
 
 @asynccontextmanager

@@ -62,9 +62,7 @@ def test_json_output_follows_the_contract(capsys, sample_config, db):
         assert story["summarizer"] == "extractive"
 
 
-def test_two_outlets_reports_of_one_event_are_one_story_with_two_sources(
-    capsys, sample_config, db
-):
+def test_two_outlets_reports_of_one_event_are_one_story_with_two_sources(capsys, sample_config, db):
     out = run_json(capsys, "--config", str(sample_config), "--db", db)
     tram = [s for s in out["stories"] if "tram" in s["headline"].lower()]
     assert len(tram) == 1

@@ -440,6 +440,10 @@ class DiscordServer:
         self._requests: list[RequestRecord] = []
         self._route_kinds: dict[tuple[str, str], str] = {}
         self.invalid_requests = 0
+        self.nonce_hits = 0
+        self._created = 0
+        self._hold_after: int | None = None
+        self._lose_responses = 0
         self.ready_count = 0
         self.resume_count = 0
         self.identify_payloads: list[Json] = []
@@ -683,6 +687,18 @@ class DiscordServer:
                 status = self._fault_random.choice(self._fault_statuses)
                 return _Fault(status, self._fault_retry_after)
         return None
+
+    def hold_messages_after(self, count: int | None) -> None:
+        """Once ``count`` channel messages exist, answer further sends with a 30 s 429, so a
+        test can kill the bot between two messages; ``None`` lets sends through again."""
+        with self._lock:
+            self._hold_after = count
+
+    def lose_responses(self, count: int = 1) -> None:
+        """Create the next ``count`` channel messages but answer 500, as when a response is
+        lost on the way back."""
+        with self._lock:
+            self._lose_responses = count
 
     # --- gateway controls -------------------------------------------------------------------
     def drop_gateway(self, code: int = 4000) -> None:
@@ -1682,13 +1698,34 @@ class DiscordServer:
         invalid = _message_refusal(body, files)
         if invalid is not None:
             return invalid
+        with self._lock:
+            held = self._hold_after is not None and self._created >= self._hold_after
+        if held:
+            # Stall the sender with a long rate limit: a test kills the bot meanwhile.
+            return _fault_response(_Fault(429, 30.0), "messages")
+        if body.get("enforce_nonce") and body.get("nonce") is not None:
+            # As on Discord: a repeated nonce from the same author returns the first message
+            # instead of creating another (Discord keeps nonces for a few minutes).
+            with self._lock:
+                for earlier in self._messages.get(channel_id, []):
+                    if earlier.payload.get("nonce") == body["nonce"]:
+                        self.nonce_hits += 1
+                        return _json_response(200, earlier.message)
         sent = self._sent(channel_id=channel_id, body=body, files=files)
         if body.get("message_reference"):
             sent = replace(sent, message=sent.message | {"type": 19})
         with self._lock:
             self._messages.setdefault(channel_id, []).append(sent)
             self._channels[channel_id]["last_message_id"] = str(sent.id)
+            self._created += 1
+            lose = self._lose_responses > 0
+            if lose:
+                self._lose_responses -= 1
         await self._announce_message(channel_id, sent)
+        if lose:
+            # The message exists, but the client never learns it: only a nonce saves it
+            # from being created twice when the client tries again.
+            return _json_response(500, {"message": "500: Internal Server Error", "code": 0})
         return _json_response(200, sent.message)
 
     async def _announce_message(self, channel_id: int, sent: SentMessage) -> None:

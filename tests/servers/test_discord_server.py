@@ -540,3 +540,13 @@ def test_command_errors_follow_discord_rules(command: dict[str, object], bad: bo
 def test_duplicate_command_names_are_rejected() -> None:
     command = {"name": "digest", "description": "Read digests"}
     assert command_errors([command, command])
+
+
+async def test_a_repeated_enforced_nonce_returns_the_first_message(
+    bot: commands.Bot, world: DiscordServer
+) -> None:
+    first = await _text(bot).send("once", nonce="nd42")
+    again = await _text(bot).send("once", nonce="nd42")
+    assert again.id == first.id
+    assert [m.content for m in world.messages(TEXT_ID)] == ["once"]
+    assert world.nonce_hits == 1

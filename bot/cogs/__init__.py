@@ -1,0 +1,1 @@
+"""One cog per user-facing area: digests, topics, questions (story/ask/search), admin."""

@@ -1,0 +1,162 @@
+"""Delivers queued digest messages from the outbox to Discord, exactly once and in order.
+
+A digest's messages are stored before anything is sent and marked sent one by one. Each send
+carries a nonce derived from the outbox row with ``enforce_nonce``, so a message whose send
+succeeded just before a crash (but was not yet marked) is not created twice when retried.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import aiohttp
+import discord
+
+from digests.clock import Clock
+from digests.store import OutboxMessage, Store
+
+log = logging.getLogger(__name__)
+
+# After this many failed attempts (5xx, timeouts) a digest is given up on.
+MAX_ATTEMPTS = 8
+ProblemHook = Callable[[OutboxMessage, str], Any]
+
+
+def message_kwargs(payload: dict[str, object]) -> dict[str, Any]:
+    """discord.py send() arguments for a stored payload; nothing the bot sends can ping."""
+    embeds = [discord.Embed.from_dict(e) for e in payload.get("embeds", []) or []]  # type: ignore[union-attr]
+    kwargs: dict[str, Any] = {"allowed_mentions": discord.AllowedMentions.none()}
+    if payload.get("content"):
+        kwargs["content"] = payload["content"]
+    if embeds:
+        kwargs["embeds"] = embeds
+    return kwargs
+
+
+class OutboxSender:
+    """Sends pending outbox messages; one flush at a time."""
+
+    def __init__(
+        self,
+        client: discord.Client,
+        store: Store,
+        clock: Clock,
+        *,
+        on_problem: ProblemHook | None = None,
+    ) -> None:
+        self.client = client
+        self.store = store
+        self.clock = clock
+        self.on_problem = on_problem
+        self._lock = asyncio.Lock()
+
+    async def flush(self) -> int:
+        """Send every pending message in order; returns how many were sent."""
+        async with self._lock:
+            pending = await asyncio.to_thread(self.store.pending_messages)
+            sent = 0
+            blocked: set[int] = set()
+            threads: dict[int, int] = {}
+            for message in pending:
+                if message.digest_id in blocked:
+                    continue
+                try:
+                    ok = await self._send(message, threads)
+                except asyncio.CancelledError:
+                    raise
+                if ok:
+                    sent += 1
+                else:
+                    # Order matters: nothing after a failed message of the same digest goes out.
+                    blocked.add(message.digest_id)
+            return sent
+
+    async def _send(self, message: OutboxMessage, threads: dict[int, int]) -> bool:
+        try:
+            remote_id = await self._deliver(message, threads)
+        except (discord.Forbidden, discord.NotFound) as exc:
+            reason = f"cannot post to {message.target_kind} {message.target_id}: {exc.text or exc}"
+            log.warning("%s; digest %s skipped", reason, message.digest_id)
+            await asyncio.to_thread(self.store.fail_digest, message.digest_id, reason)
+            if self.on_problem is not None:
+                await _maybe_await(self.on_problem(message, reason))
+            return False
+        except (discord.HTTPException, aiohttp.ClientError, TimeoutError, OSError) as exc:
+            log.warning(
+                "sending digest %s message %s failed (attempt %s): %s",
+                message.digest_id,
+                message.seq,
+                message.attempts + 1,
+                exc,
+            )
+            await asyncio.to_thread(self.store.mark_message_attempt, message.id)
+            if message.attempts + 1 >= MAX_ATTEMPTS:
+                await asyncio.to_thread(
+                    self.store.fail_digest, message.digest_id, f"gave up after {MAX_ATTEMPTS} tries"
+                )
+            return False
+        await asyncio.to_thread(
+            self.store.mark_message_sent, message.id, remote_id=remote_id, now=self.clock.now()
+        )
+        return True
+
+    async def _deliver(self, message: OutboxMessage, threads: dict[int, int]) -> str:
+        kwargs = message_kwargs(message.payload)
+        nonce = f"nd{message.id}"
+        if message.target_kind == "user":
+            user = self.client.get_user(message.target_id) or await self.client.fetch_user(
+                message.target_id
+            )
+            sent = await user.send(nonce=nonce, **kwargs)
+            return str(sent.id)
+        channel = self.client.get_channel(message.target_id) or await self.client.fetch_channel(
+            message.target_id
+        )
+        if isinstance(channel, discord.ForumChannel):
+            return await self._deliver_forum(channel, message, kwargs, threads)
+        if not isinstance(channel, discord.abc.Messageable):
+            raise discord.NotFound(_FakeResponse(404), "channel is not a text channel")
+        sent = await channel.send(nonce=nonce, **kwargs)
+        return str(sent.id)
+
+    async def _deliver_forum(
+        self,
+        forum: discord.ForumChannel,
+        message: OutboxMessage,
+        kwargs: dict[str, Any],
+        threads: dict[int, int],
+    ) -> str:
+        """Forum channels get one thread per digest: the header opens it, the rest follow."""
+        if message.seq == 0:
+            name = str(message.payload.get("thread_name") or "News digest")[:100]
+            created = await forum.create_thread(name=name, **kwargs)
+            threads[message.digest_id] = created.thread.id
+            return str(created.thread.id)
+        thread_id = threads.get(message.digest_id) or await self._thread_of(message.digest_id)
+        thread = self.client.get_channel(thread_id) or await self.client.fetch_channel(thread_id)
+        assert isinstance(thread, discord.Thread)
+        sent = await thread.send(nonce=f"nd{message.id}", **kwargs)
+        return str(sent.id)
+
+    async def _thread_of(self, digest_id: int) -> int:
+        record = await asyncio.to_thread(self.store.digest_messages, digest_id)
+        head = next(m for m in record if m.seq == 0)
+        if head.remote_id is None:
+            raise discord.NotFound(_FakeResponse(404), "forum thread of this digest is unknown")
+        return int(head.remote_id)
+
+
+class _FakeResponse:
+    """Just enough of an aiohttp response for discord.py's exception constructors."""
+
+    def __init__(self, status: int) -> None:
+        self.status = status
+        self.reason = "Not Found"
+
+
+async def _maybe_await(value: Any) -> None:
+    if asyncio.iscoroutine(value):
+        await value
