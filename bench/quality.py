@@ -1,0 +1,147 @@
+"""The quality report: article extraction and summary quality in one table and one JSON file.
+
+python -m bench.quality --data ../shared/data [--out quality-report.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import importlib
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from bench.summaries import evaluate_summaries
+
+
+def _plain(value: Any) -> Any:
+    """Turn dataclasses (and containers of them) into JSON-ready values."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return _plain(dataclasses.asdict(value))
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+def run_extraction(data_dir: Path) -> dict[str, Any] | None:
+    """The extraction evaluation, or None when ``bench.extraction`` is not available."""
+    try:
+        module = importlib.import_module("bench.extraction")
+    except ImportError as error:
+        print(f"extraction evaluation skipped: {error}")
+        return None
+    evaluate = getattr(module, "evaluate_extraction", None)
+    if evaluate is None:
+        print("extraction evaluation skipped: bench.extraction has no evaluate_extraction")
+        return None
+    result = _plain(evaluate(data_dir))
+    return result if isinstance(result, dict) else {"result": result}
+
+
+def _extraction_rows(results: dict[str, Any]) -> list[tuple[str, ...]]:
+    rows: list[tuple[str, ...]] = []
+    for system, scores in results.items():
+        if isinstance(scores, dict) and "f1" in scores:
+            rows.append(
+                (
+                    "extraction",
+                    "aeb",
+                    system,
+                    f"F1 {scores['f1']:.3f}",
+                    f"P {scores.get('precision', 0.0):.3f}",
+                    f"R {scores.get('recall', 0.0):.3f}",
+                    "",
+                )
+            )
+    return rows
+
+
+def _summary_rows(results: dict[str, Any]) -> list[tuple[str, ...]]:
+    rows: list[tuple[str, ...]] = []
+    for name, result in results["datasets"].items():
+        words = f"{result['length']['briefing_words_mean']:.0f} words"
+        for system, scores in result["rouge"].items():
+            rows.append(
+                (
+                    "summary",
+                    name,
+                    system,
+                    f"R-1 {scores['rouge1']:.1f}",
+                    f"R-2 {scores['rouge2']:.1f}",
+                    f"R-Lsum {scores['rougeLsum']:.1f}",
+                    words if system in {"briefing", "lead_same_length"} else "",
+                )
+            )
+        grounding = result["grounding"]
+        length = result["length"]
+        rows.append(
+            (
+                "grounding",
+                name,
+                "key facts",
+                f"{100 * grounding['share']:.1f}% grounded",
+                f"{grounding['facts']} facts",
+                f"{grounding['dropped']} dropped",
+                "",
+            )
+        )
+        rows.append(
+            (
+                "length",
+                name,
+                "briefing",
+                f"summary ≤ {length['summary_words_max']} words",
+                f"facts ≤ {length['fact_words_max']} words",
+                f"{length['over_limit']} over limit",
+                f"{result['articles_per_second']:.0f} articles/s",
+            )
+        )
+    return rows
+
+
+def build_table(report: dict[str, Any]) -> Table:
+    """One rich table of every figure in the report."""
+    table = Table(title="newsdigest quality")
+    for column in ("area", "set", "system", "", "", "", "notes"):
+        table.add_column(column, no_wrap=True)
+    extraction = report.get("extraction")
+    if extraction:
+        for row in _extraction_rows(extraction):
+            table.add_row(*row)
+    else:
+        table.add_row("extraction", "aeb", "skipped", "", "", "", "")
+    for row in _summary_rows(report["summaries"]):
+        table.add_row(*row)
+    return table
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run both evaluations, print one table and write the JSON report."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=Path("../shared/data"))
+    parser.add_argument("--out", type=Path, default=Path("quality-report.json"))
+    args = parser.parse_args(argv)
+    started = time.perf_counter()
+    report: dict[str, Any] = {
+        "extraction": run_extraction(args.data),
+        "summaries": evaluate_summaries(args.data),
+    }
+    report["seconds"] = time.perf_counter() - started
+    console = Console()
+    # The table is wide; a narrow or piped terminal would wrap every cell.
+    console.width = max(console.width, 130)
+    console.print(build_table(report))
+    args.out.write_text(json.dumps(report, indent=2), encoding="utf-8")
+    print(f"report written to {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

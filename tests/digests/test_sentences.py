@@ -1,0 +1,38 @@
+"""Sentence splitting keeps abbreviations, decimals and quotes inside their sentences."""
+
+from __future__ import annotations
+
+import pytest
+
+from digests.summarize.sentences import content_terms, split_sentences, tokenize
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("The U.S. economy grew 3.5 percent. It slowed.",
+         ["The U.S. economy grew 3.5 percent.", "It slowed."]),
+        ("He moved to the U.S. The move was costly.",
+         ["He moved to the U.S.", "The move was costly."]),
+        ("Mr. Smith met Dr. Jones. They talked.", ["Mr. Smith met Dr. Jones.", "They talked."]),
+        ("J. K. Rowling wrote it. Fans cheered.", ["J. K. Rowling wrote it.", "Fans cheered."]),
+        ("He left at 5 p.m. on Friday. Then he slept.",
+         ["He left at 5 p.m. on Friday.", "Then he slept."]),
+        ('"We won," he said. "It was great." She agreed!',
+         ['"We won," he said.', '"It was great."', "She agreed!"]),
+        ("‘I’d be over the moon,’ said Locke. ‘I had a taste.’",
+         ["‘I’d be over the moon,’ said Locke.", "‘I had a taste.’"]),
+        ("First line\nSecond line", ["First line", "Second line"]),
+        ("", []),
+    ],
+)  # fmt: skip
+def test_split_sentences_table(text: str, expected: list[str]) -> None:
+    assert split_sentences(text) == expected
+
+
+def test_tokenize_keeps_numbers_whole_and_drops_possessives() -> None:
+    assert tokenize("Locke's 1,200 fans paid 3.5%") == ["locke", "1,200", "fans", "paid", "3.5"]
+
+
+def test_content_terms_drop_stopwords_and_stem() -> None:
+    assert content_terms("The prices are rising") == ["pric", "ris"]
