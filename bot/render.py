@@ -12,7 +12,7 @@ from datetime import UTC
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from digests.compose import sources_of
+from digests.compose import primary_url, sources_of
 from digests.records import Briefing, Digest, DigestItem, Source, Story
 
 TITLE_LIMIT = 256
@@ -172,7 +172,7 @@ def _briefing_embed(
     )
     footer = _truncate(_inline(f"story {story.id} · {briefing.summarizer}"), FOOTER_LIMIT)
     embed: dict[str, Any] = {"type": "rich", "title": title}
-    url = _safe_url(primary.url)
+    url = _safe_url(primary_url(story))
     if url:
         embed["url"] = url
 

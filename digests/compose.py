@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
 from digests.clock import ensure_utc
-from digests.records import Digest, DigestItem, Source, Story
+from digests.records import Article, Digest, DigestItem, Source, Story
 
 OTHER_TOPIC = "Other"
 
@@ -37,9 +37,14 @@ def host_name(url: str | None) -> str | None:
     return host.removeprefix("www.")
 
 
+def link_of(article: Article) -> str:
+    """The URL readers are sent to: canonical (no tracking parameters, no fragment)."""
+    return article.canonical_url or article.url or ""
+
+
 def primary_url(story: Story) -> str:
     """The URL a story's headline links to: the primary article's, or "" when there is none."""
-    return (story.primary.url or "") if story.articles else ""
+    return link_of(story.primary) if story.articles else ""
 
 
 def sources_of(story: Story) -> tuple[Source, ...]:
@@ -58,7 +63,7 @@ def sources_of(story: Story) -> tuple[Source, ...]:
             or host_name(article.feed_url)
             or article.feed_url
         )
-        chosen[article.feed_url] = Source(name=name, url=article.url or "")
+        chosen[article.feed_url] = Source(name=name, url=link_of(article))
     return tuple(chosen.values())
 
 
