@@ -160,13 +160,13 @@ class Answerer:
             return Answer("I found nothing about that in the stored articles.", (), ())
         if self.client is not None:
             try:
-                return await self._model_answer(question, found)
+                return await self._model_answer(self.client, question, found)
             except SummaryError as exc:
                 log.warning("answer model failed, quoting passages instead: %s", exc)
         quoted = "\n".join(f"> {p.text}\n— {p.source.name}" for p in found[:3])
         return Answer(quoted, _sources(found[:3]), tuple(found[:3]))
 
-    async def _model_answer(self, question: str, found: Sequence[Passage]) -> Answer:
+    async def _model_answer(self, client: Any, question: str, found: Sequence[Passage]) -> Answer:
         import openai
 
         numbered = [
@@ -180,7 +180,7 @@ class Answerer:
         )
         user = json.dumps({"question": question, "passages": numbered}, ensure_ascii=False)
         try:
-            response = await self.client.chat.completions.create(
+            response = await client.chat.completions.create(
                 model=self.model,
                 messages=[{"role": "system", "content": system}, {"role": "user", "content": user}],
                 response_format={"type": "json_object"},
