@@ -86,7 +86,9 @@ async def test_with_a_model_the_answer_comes_from_retrieved_passages_only(
 
     openai_server.answer_with(reply)
     client = openai.AsyncOpenAI(api_key="k", base_url=openai_server.base_url, max_retries=0)
-    answer = await Answerer(client=client, model="m").answer("What is the budget of the tram line?", STORIES)
+    answer = await Answerer(client=client, model="m").answer(
+        "What is the budget of the tram line?", STORIES
+    )
     await client.close()
     assert answer.text == "It is budgeted at 480 million euros."
     assert [s.name for s in answer.sources] == ["courier.example"]
