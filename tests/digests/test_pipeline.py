@@ -1,0 +1,137 @@
+"""The refresh pipeline over a real local HTTP server: validators, backoff, updates."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from digests.clock import FixedClock
+from digests.config import parse_config
+from digests.records import FeedSource
+from digests.store import open_store
+from digests.wiring import open_pipeline
+from tests.servers.feed_server import FeedServer, feed_server
+
+__all__ = ["feed_server"]
+
+T0 = datetime(2026, 11, 30, 12, tzinfo=UTC)
+
+
+def rss(*items: tuple[str, str, str]) -> bytes:
+    body = "".join(
+        f"<item><title>{t}</title><guid>{g}</guid><link>https://news.example/{g}</link>"
+        f"<description>{d}</description></item>"
+        for g, t, d in items
+    )
+    return (
+        f'<?xml version="1.0"?><rss version="2.0"><channel><title>Local</title>{body}'
+        "</channel></rss>"
+    ).encode()
+
+
+LONG = (
+    "The harbour authority opened a new ferry pier on Monday after two years of work. "
+    "The pier cost 12 million euros and can take ships of up to 180 metres. "
+    "Officials expect 300,000 more passengers a year once the summer timetable starts. "
+    "Residents had complained about queues at the old pier for a decade. "
+) * 2
+
+
+@pytest.fixture
+def settings(tmp_path):
+    return parse_config(
+        {
+            "storage": {"url": f"sqlite:///{tmp_path / 'p.db'}"},
+            "fetch": {
+                "allow_private": ["127.0.0.1"],
+                "max_failures": 3,
+                "backoff_base_seconds": 60,
+                "interval_minutes": 15,
+                "full_text": False,
+            },
+            "summarizer": {"backend": "extractive"},
+        },
+        tmp_path,
+    )
+
+
+async def refresh(settings, clock, url):
+    store = open_store(settings.storage.url)
+    try:
+        async with open_pipeline(settings, clock=clock, store=store) as pipeline:
+            report = await pipeline.refresh([FeedSource(url)])
+        return report, store.get_feed(url), store
+    finally:
+        store.close()
+
+
+async def test_unchanged_feed_is_asked_conditionally_and_304_changes_nothing(
+    settings, feed_server: FeedServer
+):
+    feed_server.route("/f.xml").serve(rss(("a", "Pier opens", LONG)), etag='"v1"')
+    url = feed_server.url("/f.xml")
+    clock = FixedClock(T0)
+    first, state, _ = await refresh(settings, clock, url)
+    assert first.new_articles == 1 and state.validators.etag == '"v1"'
+    second, state, _ = await refresh(settings, clock, url)
+    assert second.feeds[0].status == "not_modified"
+    assert feed_server.requests[-1][2].get("If-None-Match") == '"v1"'
+    assert state.next_fetch_at == T0 + timedelta(minutes=15)
+
+
+async def test_a_failing_feed_backs_off_and_is_disabled_after_max_failures(
+    settings, feed_server: FeedServer
+):
+    feed_server.route("/down.xml").fail(500)
+    url = feed_server.url("/down.xml")
+    clock = FixedClock(T0)
+    report, state, _ = await refresh(settings, clock, url)
+    assert report.feeds[0].status == "failed" and "500" in state.last_error
+    assert state.failure_count == 1 and state.next_fetch_at == T0 + timedelta(seconds=60)
+    await refresh(settings, clock, url)
+    _, state, _ = await refresh(settings, clock, url)
+    assert state.failure_count == 3
+    assert state.disabled_reason and "500" in state.disabled_reason
+
+
+async def test_retry_after_is_honoured_on_429(settings, feed_server: FeedServer):
+    feed_server.route("/busy.xml").fail(429, retry_after=3600)
+    url = feed_server.url("/busy.xml")
+    _, state, _ = await refresh(settings, FixedClock(T0), url)
+    assert state.next_fetch_at == T0 + timedelta(seconds=3600)
+
+
+async def test_an_updated_entry_updates_its_article(settings, feed_server: FeedServer):
+    route = feed_server.route("/u.xml")
+    route.serve(rss(("a", "Pier opens", LONG))).then_serve(
+        rss(("a", "Pier opens", LONG + " The mayor cut the ribbon at noon."))
+    )
+    url = feed_server.url("/u.xml")
+    clock = FixedClock(T0)
+    await refresh(settings, clock, url)
+    report, _, _ = await refresh(settings, clock, url)
+    assert report.feeds[0].updated == 1 and report.new_articles == 0
+    store = open_store(settings.storage.url)
+    try:
+        (article,) = store.articles_since(T0 - timedelta(days=1))
+        assert "ribbon" in article.text
+    finally:
+        store.close()
+
+
+async def test_the_same_article_under_two_tracking_urls_is_stored_once(
+    settings, feed_server: FeedServer
+):
+    feed = rss(("a?utm_source=x", "Pier opens", LONG), ("a?utm_source=y&fbclid=1", "Pier", LONG))
+    feed_server.route("/d.xml").serve(feed)
+    report, _, _ = await refresh(settings, FixedClock(T0), feed_server.url("/d.xml"))
+    assert report.new_articles == 1 and report.feeds[0].duplicates == 1
+
+
+async def test_a_malformed_feed_keeps_what_it_can_with_a_warning(settings, feed_server: FeedServer):
+    broken = rss(("a", "Pier opens", LONG)).replace(b"</channel></rss>", b"<item><title>&bad")
+    feed_server.route("/m.xml").serve(broken)
+    report, state, _ = await refresh(settings, FixedClock(T0), feed_server.url("/m.xml"))
+    assert report.new_articles >= 1 and report.feeds[0].status == "ok"
+    assert state.last_warning
