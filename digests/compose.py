@@ -74,15 +74,31 @@ def is_fresh(story: Story, *, now: datetime, max_age: timedelta) -> bool:
 
 
 def rank_key(
-    item: DigestItem, *, now: datetime, topic_order: Sequence[str]
+    story: Story, *, now: datetime, topic_order: Sequence[str]
 ) -> tuple[int, float, int, str]:
     """Sort key: most sources first, then most recent, then tagged with a configured topic."""
-    story = item.story
     feeds = len({a.feed_url for a in story.articles})
     # A date in the future is a feed's mistake; it must not pin a story to the top.
     when = min(story_time(story) or _EPOCH, now)
     configured = any(topic in topic_order for topic in story.topics)
     return (-feeds, -when.timestamp(), 0 if configured else 1, story.id)
+
+
+def select_stories(
+    stories: Sequence[Story],
+    *,
+    now: datetime,
+    max_stories: int,
+    max_age: timedelta,
+    topic_order: Sequence[str] = (),
+) -> list[Story]:
+    """The fresh stories worth a digest, best first, capped; older ones stay stored only."""
+    if now.tzinfo is None:
+        raise ValueError("select_stories needs a timezone-aware 'now'")
+    now = now.astimezone(UTC)
+    fresh = [story for story in stories if is_fresh(story, now=now, max_age=max_age)]
+    ranked = sorted(fresh, key=lambda story: rank_key(story, now=now, topic_order=topic_order))
+    return ranked[: max(max_stories, 0)]
 
 
 def group_order(
@@ -114,15 +130,18 @@ def compose_digest(
     topic_order: Sequence[str] = (),
 ) -> Digest:
     """A digest of the freshest, most widely reported stories, capped and grouped by topic."""
-    if now.tzinfo is None:
-        raise ValueError("compose_digest needs a timezone-aware 'now'")
-    now = now.astimezone(UTC)
-    fresh = [item for item in items if is_fresh(item.story, now=now, max_age=max_age)]
-    ranked = sorted(fresh, key=lambda item: rank_key(item, now=now, topic_order=topic_order))
-    capped = ranked[: max(max_stories, 0)]
-    grouped = group_order(capped, topic_order)
+    chosen = select_stories(
+        [item.story for item in items],
+        now=now,
+        max_stories=max_stories,
+        max_age=max_age,
+        topic_order=topic_order,
+    )
+    by_story = {id(item.story): item for item in items}
+    ranked = [by_story[id(story)] for story in chosen]
+    grouped = group_order(ranked, topic_order)
     return Digest(
-        generated_at=now,
+        generated_at=now.astimezone(UTC),
         items=tuple(item for _, members in grouped for item in members),
     )
 

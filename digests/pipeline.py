@@ -16,17 +16,17 @@ from datetime import datetime, timedelta
 
 from digests.clock import Clock
 from digests.cluster import assign_stories
-from digests.compose import compose_digest, sources_of
+from digests.compose import compose_digest, select_stories, sources_of
 from digests.config import Settings
 from digests.dedup import content_hash
 from digests.errors import FeedError, StorageError
-from digests.extract import extract_article, is_teaser, remove_junk, text_from_html
+from digests.extract import extract_article, is_teaser, text_from_html
 from digests.fetch import Fetcher, next_fetch_after_failure, next_fetch_after_success
 from digests.parse import parse_feed
 from digests.records import (
+    Article,
     ArticleDraft,
     ArticleText,
-    Briefing,
     Digest,
     DigestItem,
     FeedSource,
@@ -35,7 +35,7 @@ from digests.records import (
     Story,
     SummaryInput,
 )
-from digests.store import Store
+from digests.store import Store, UpsertResult
 from digests.summarize.service import BriefingService
 from digests.topics import tag_topics
 from digests.urls import canonical_url
@@ -164,10 +164,12 @@ class Pipeline:
 
         tally = _FeedTally()
         drafts = await asyncio.gather(*(self._draft(state.url, e) for e in parsed.entries))
-        for draft in drafts:
-            if draft is None:
-                continue
-            res = await asyncio.to_thread(self.store.upsert_article, draft, now=now)
+        # One worker-thread hop per feed, not per article: with many feeds the hops and the
+        # queueing for the default executor's few threads cost more than the inserts.
+        results = await asyncio.to_thread(
+            self._store_drafts, [d for d in drafts if d is not None], now
+        )
+        for res in results:
             if res.status == "new":
                 tally.new += 1
             elif res.status == "updated":
@@ -195,6 +197,9 @@ class Pipeline:
             duplicates=tally.duplicates,
             warning=parsed.warning,
         )
+
+    def _store_drafts(self, drafts: Sequence[ArticleDraft], now: datetime) -> list[UpsertResult]:
+        return [self.store.upsert_article(draft, now=now) for draft in drafts]
 
     async def _record_failure(
         self, state: FeedState, error: str, retry_after: float | None
@@ -227,7 +232,8 @@ class Pipeline:
             page = await self._page_text(entry.url)
             if page is not None and len(page.text) > len(text.text):
                 text = page
-        body = remove_junk(text.text)
+        # Both text_from_html and extract_article already strip page junk.
+        body = text.text
         if not body and not entry.title.strip():
             return None
         url = entry.url
@@ -267,26 +273,35 @@ class Pipeline:
             pending, recent, threshold=self.settings.digest.cluster_threshold
         )
         feed_topics = {f.url: f.topics for f in self.store.list_feeds()}
+        by_id = {a.id: a for a in pending}
         created = grown = 0
         for assignment in assignments:
             try:
                 if assignment.is_new:
-                    story = self.store.create_story(
-                        assignment.story_id, assignment.article_ids, topics=(), now=now
+                    # A new story holds only pending articles, so its topics are known before
+                    # it is stored: one transaction instead of two.
+                    members = [by_id[i] for i in assignment.article_ids if i in by_id]
+                    self.store.create_story(
+                        assignment.story_id,
+                        assignment.article_ids,
+                        topics=self._topics_of(members, feed_topics),
+                        now=now,
                     )
                     created += 1
-                else:
-                    story = self.store.add_to_story(assignment.story_id, assignment.article_ids)
-                    grown += 1
+                    continue
+                story = self.store.add_to_story(assignment.story_id, assignment.article_ids)
+                grown += 1
             except StorageError:
                 log.exception("could not store story %s", assignment.story_id)
                 continue
-            self.store.set_story_topics(story.id, self._topics_of(story, feed_topics))
+            self.store.set_story_topics(story.id, self._topics_of(story.articles, feed_topics))
         return created, grown
 
-    def _topics_of(self, story: Story, feed_topics: dict[str, tuple[str, ...]]) -> list[str]:
+    def _topics_of(
+        self, articles: Sequence[Article], feed_topics: dict[str, tuple[str, ...]]
+    ) -> list[str]:
         topics: list[str] = []
-        for article in story.articles:
+        for article in articles:
             for topic in tag_topics(
                 article.title,
                 article.text,
@@ -315,21 +330,14 @@ class Pipeline:
         excluded = set(exclude_story_ids)
         stories = [s for s in stories if s.id not in excluded and s.articles]
         limit = max_stories or cfg.max_stories
+        topic_order = [t.name for t in self.settings.topics]
         # Rank and cap before briefing, so a large backlog costs no summaries it won't show.
-        shortlist = compose_digest(
-            [DigestItem(s, _PLACEHOLDER) for s in stories],
-            now=now,
-            max_stories=limit,
-            max_age=max_age,
-            topic_order=[t.name for t in self.settings.topics],
+        shortlist = select_stories(
+            stories, now=now, max_stories=limit, max_age=max_age, topic_order=topic_order
         )
-        items = await asyncio.gather(*(self._brief(i.story) for i in shortlist.items))
+        items = await asyncio.gather(*(self._brief(story) for story in shortlist))
         return compose_digest(
-            items,
-            now=now,
-            max_stories=limit,
-            max_age=max_age,
-            topic_order=[t.name for t in self.settings.topics],
+            items, now=now, max_stories=limit, max_age=max_age, topic_order=topic_order
         )
 
     async def _brief(self, story: Story) -> DigestItem:
@@ -347,8 +355,3 @@ def summary_input(story: Story) -> SummaryInput:
         published=story.published,
     )
 
-
-# Ranking needs no briefing; this stands in for one while the shortlist is chosen.
-_PLACEHOLDER = Briefing(
-    headline="", summary="", key_facts=(), why_it_matters=None, summarizer="extractive"
-)
