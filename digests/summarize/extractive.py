@@ -21,6 +21,7 @@ from digests.summarize.facts import check_facts
 from digests.summarize.sentences import (
     content_terms,
     normalize_space,
+    split_run_ons,
     split_sentences,
     word_count,
 )
@@ -32,6 +33,8 @@ FACT_MAX_WORDS = 30
 FACTS_MIN = 2
 FACTS_MAX = 5
 WHY_MAX_WORDS = 35
+# Two sentences this similar say the same thing twice (a caption restating the lead).
+DUPLICATE_SIMILARITY = 0.8
 
 _JUNK_RE = re.compile(
     r"scroll down|click here|read more|sign up|follow (?:us|@)|published:|updated:|"
@@ -41,6 +44,11 @@ _JUNK_RE = re.compile(
 )
 _QUOTE_START_RE = re.compile(r"^[\"“‘'«]")
 _FIRST_PERSON_RE = re.compile(r"\b(?:I|I'm|I’m|I've|I’ve|we|We|my|our|me|us)\b")
+# Contractions belong to speech: "It’s a fantastic opportunity." is a quote whose marks were
+# on an earlier sentence.
+_SPOKEN_RE = re.compile(
+    r"\b(?:it|that|there|what|you|they|he|she)['’](?:s|re|ve|ll|d)\b|n['’]t\b", re.IGNORECASE
+)
 # Reported speech ("He said: 'It is...") makes a poor stand-alone fact.
 _SPEECH_RE = re.compile(r":\s*[\"“‘']|[\"“”]|\s'[A-Z]")
 _NUMBER_RE = re.compile(r"\d[\d,.]*")
@@ -69,10 +77,13 @@ class ScoringWeights:
     long_words: int = 40
     long_penalty: float = 0.3
     quote_penalty: float = 0.35
-    redundancy: float = 0.55
-    fact_anchor_bonus: float = 0.25
-    facts_per_sentence: float = 0.05
+    redundancy: float = 0.5
     fact_words: int = FACT_MAX_WORDS
+    # A third lead sentence joins the summary only while the summary stays this short...
+    summary_words: int = 55
+    # ...and key facts past the first two only while the whole briefing stays this short:
+    # the briefing should read like a paragraph, not like the article's opening cut longer.
+    briefing_words: int = 90
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,7 +152,7 @@ class ExtractiveSummarizer:
 
     def summarize_sync(self, item: SummaryInput) -> Briefing:
         """Summarize one story without awaiting anything (the work is pure CPU)."""
-        raw = [s for s in split_sentences(item.text) if s.strip()]
+        raw = [p for s in split_sentences(item.text) for p in split_run_ons(s) if p.strip()]
         if not raw:
             raise SummaryError("cannot summarize an empty text")
         raw[0] = strip_dateline(raw[0])
@@ -154,7 +165,9 @@ class ExtractiveSummarizer:
             headline = _headline_from(raw[0])
 
         summary_ids, summary_parts = self._pick_summary(sentences, scores)
-        fact_picks = self._pick_facts(sentences, scores, summary_ids)
+        fact_picks = self._pick_facts(
+            sentences, scores, summary_ids, sum(word_count(p) for p in summary_parts)
+        )
         key_facts, dropped = check_facts([text for _, text in fact_picks], item.text)
         used = set(summary_ids) | {index for index, _ in fact_picks}
         why = self._pick_why(sentences, scores, used)
@@ -232,35 +245,35 @@ class ExtractiveSummarizer:
     def _pick_summary(
         self, sentences: Sequence[_Sentence], scores: Sequence[float]
     ) -> tuple[list[int], list[str]]:
-        chosen: list[tuple[_Sentence, str]] = []
+        """The article's opening statements, compressed: two, or three while they stay short.
+
+        News puts its main claim first, so the summary follows the lead rather than the
+        scores; scores only rule out junk, and quotes are skipped as they rarely stand alone.
+        """
+        chosen: list[tuple[int, str]] = []
+        picked: list[_Sentence] = []
         total = 0
-        ranked = sorted(range(len(sentences)), key=lambda i: (-scores[i], i))
-        candidates = [sentences[i] for i in ranked if scores[i] > 0] or [sentences[0]]
-        while len(chosen) < SUMMARY_MAX_SENTENCES and candidates:
-            best = max(
-                candidates,
-                key=lambda s: (
-                    scores[s.index]
-                    - self.weights.redundancy * self._redundancy(s, [c for c, _ in chosen]),
-                    -s.index,
-                ),
-            )
-            candidates.remove(best)
-            text = cut_to_words(compress(best.text), SUMMARY_MAX_WORDS - total)
+        for sentence in sentences:
+            if len(chosen) == SUMMARY_MAX_SENTENCES or SUMMARY_MAX_WORDS - total < 6:
+                break
+            if scores[sentence.index] < 0 or sentence.quoted or _SPOKEN_RE.search(sentence.text):
+                continue
+            if self._redundancy(sentence, picked) > DUPLICATE_SIMILARITY:
+                continue
+            text = cut_to_words(compress(sentence.text), SUMMARY_MAX_WORDS - total)
             if text is None:
                 continue
-            if chosen and self._redundancy(best, [c for c, _ in chosen]) > 0.6:
-                continue
-            chosen.append((best, text))
-            total += word_count(text)
-            if SUMMARY_MAX_WORDS - total < 8:
+            words = word_count(text)
+            if len(chosen) >= 2 and total + words > self.weights.summary_words:
                 break
+            chosen.append((sentence.index, text))
+            picked.append(sentence)
+            total += words
         if not chosen:
             first = sentences[0]
-            words = compress(first.text).split()[:SUMMARY_MAX_WORDS]
-            chosen.append((first, ensure_period(" ".join(words))))
-        chosen.sort(key=lambda pair: pair[0].index)
-        return [s.index for s, _ in chosen], [t for _, t in chosen]
+            words_list = compress(first.text).split()[:SUMMARY_MAX_WORDS]
+            chosen.append((first.index, ensure_period(" ".join(words_list))))
+        return [index for index, _ in chosen], [text for _, text in chosen]
 
     def _fact_text(self, sentence: _Sentence) -> str | None:
         if _is_junk(sentence.text) or sentence.quoted:
@@ -278,34 +291,33 @@ class ExtractiveSummarizer:
         sentences: Sequence[_Sentence],
         scores: Sequence[float],
         summary_ids: Sequence[int],
+        summary_words: int,
     ) -> list[tuple[int, str]]:
+        """The best-scored sentences the summary did not use, in article order.
+
+        Two facts always when the text has them; more only within the briefing word budget.
+        A sentence too close to one already chosen would repeat it and is passed over.
+        """
         w = self.weights
-        wanted = max(FACTS_MIN, min(FACTS_MAX, round(len(sentences) * w.facts_per_sentence)))
         chosen = [sentences[i] for i in summary_ids]
-        options: list[tuple[_Sentence, str]] = []
-        for sentence in sentences:
-            if sentence.index in summary_ids:
-                continue
-            text = self._fact_text(sentence)
-            if text is not None:
-                options.append((sentence, text))
+        options = sorted(
+            (s for s in sentences if s.index not in summary_ids and scores[s.index] >= 0),
+            key=lambda s: (-scores[s.index], s.index),
+        )
         facts: list[tuple[int, str]] = []
-        while len(facts) < wanted and options:
-            best_pair = max(
-                options,
-                key=lambda pair: (
-                    scores[pair[0].index]
-                    + w.fact_anchor_bonus * min(pair[0].anchors, 3) / 3
-                    - w.redundancy * self._redundancy(pair[0], chosen),
-                    -pair[0].index,
-                ),
-            )
-            options.remove(best_pair)
-            sentence, text = best_pair
-            if self._redundancy(sentence, chosen) > 0.6:
+        total = summary_words
+        for sentence in options:
+            if len(facts) == FACTS_MAX:
+                break
+            text = self._fact_text(sentence)
+            if text is None or self._redundancy(sentence, chosen) > w.redundancy:
                 continue
+            words = word_count(text)
+            if len(facts) >= FACTS_MIN and total + words > w.briefing_words:
+                break
             chosen.append(sentence)
             facts.append((sentence.index, text))
+            total += words
         facts.sort()
         return facts
 

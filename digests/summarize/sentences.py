@@ -146,3 +146,41 @@ def content_terms(text: str) -> list[str]:
 def word_count(text: str) -> int:
     """Number of whitespace-separated words, the unit of every length limit."""
     return len(text.split())
+
+
+# Words that open a sentence and are rarely capitalised inside one; a run-on such as
+# "... than a colleague The cost of divorce ..." hides a lost line break (a caption glued to
+# the text it sat above) in front of them.
+_RUN_ON_OPENERS = (
+    "The|A|An|He|She|It|They|We|His|Her|Their|Its|This|These|Those|There|Police|But|In|On|At|"
+    "After|When|While|Now|Officials|Scroll"
+)
+_RUN_ON_RE = re.compile(r"(?<=[a-z0-9%])\s+(?=(?:" + _RUN_ON_OPENERS + r")\s+[a-z])")
+_LAST_WORD_RE = re.compile(r"([\w'’%-]+)$")
+_NAME_PART_OPENERS = frozenset({"It", "A", "In", "On", "At", "Now"})
+
+
+def split_run_ons(sentence: str) -> list[str]:
+    """Split a sentence where a lost line break glued two sentences together.
+
+    A capitalised opener ("The", "He", "In") followed by a lowercase word, right after a word
+    that could end a sentence, starts a new one; "of The Times" and "the On the Mat" do not.
+    """
+    pieces: list[str] = []
+    start = 0
+    for match in _RUN_ON_RE.finditer(sentence):
+        before = sentence[start : match.start()]
+        last = _LAST_WORD_RE.search(before)
+        if last is None or word_count(before) < 3:
+            continue
+        word = last.group(1)
+        opener = sentence[match.end() :].split(" ", 1)[0]
+        # "Don't Push It was..." is a title, not two sentences: a short opener after a
+        # capitalised word too often belongs to a name.
+        ambiguous = opener in _NAME_PART_OPENERS and word[0].isupper()
+        if word.lower() in STOPWORDS or ambiguous:
+            continue
+        pieces.append(before.strip())
+        start = match.end()
+    pieces.append(sentence[start:].strip())
+    return [p for p in pieces if p]

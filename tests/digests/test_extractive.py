@@ -11,7 +11,7 @@ from digests.errors import SummaryError
 from digests.records import SummaryInput
 from digests.summarize.base import Summarizer
 from digests.summarize.compress import compress, cut_to_words
-from digests.summarize.extractive import ExtractiveSummarizer, clean_headline
+from digests.summarize.extractive import ExtractiveSummarizer, ScoringWeights, clean_headline
 from digests.summarize.facts import is_grounded
 
 DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "summaries"
@@ -167,6 +167,57 @@ def test_cut_to_words_keeps_a_whole_clause() -> None:
         cut_to_words(sentence, 15)
         == "The council voted to close the bridge for repairs on Tuesday."
     )
+
+
+def test_summary_opens_with_the_lead_sentence() -> None:
+    briefing = ExtractiveSummarizer().summarize_sync(_item())
+    assert briefing.summary.startswith("The city council voted on Tuesday to close")
+
+
+def test_summary_skips_speech_carried_over_from_a_quote() -> None:
+    text = (
+        "The club named Gary Locke as its permanent manager on Friday after a trial spell.\n"
+        "It’s a fantastic opportunity for everyone involved at the club.\n"
+        "Locke won six of his first eight games in charge of the first team.\n"
+        "The club sits fourth in the league table with five games left to play."
+    )
+    briefing = ExtractiveSummarizer().summarize_sync(_item(text, title="Locke named manager"))
+    assert "fantastic" not in briefing.summary
+
+
+def test_summary_skips_a_sentence_that_repeats_one_it_holds() -> None:
+    text = (
+        "Divorced people can expect a retirement income far lower than their married peers.\n"
+        "Divorced people can expect a retirement income far lower than married peers.\n"
+        "The gap amounts to about 2,100 pounds a year for the typical retired worker.\n"
+        "One in five divorcees who retire this year will still carry debts, the survey found."
+    )
+    briefing = ExtractiveSummarizer().summarize_sync(_item(text, title="Divorce costs"))
+    assert briefing.summary.count("Divorced people") == 1
+
+
+def test_glued_caption_is_split_from_the_sentence_it_precedes() -> None:
+    text = (
+        "Locke will be confirmed as manager on Friday He replaced Allan Johnston in February "
+        "and has won six of his eight games.\n" + PLAIN
+    )
+    summary = ExtractiveSummarizer().summarize_sync(_item(text, title="")).summary
+    assert "Friday He" not in summary
+
+
+@pytest.mark.parametrize(("budget", "sentences"), [(10, 2), (60, 3)])
+def test_third_summary_sentence_joins_only_within_the_summary_budget(
+    budget: int, sentences: int
+) -> None:
+    summarizer = ExtractiveSummarizer(ScoringWeights(summary_words=budget))
+    summary = summarizer.summarize_sync(_item(PLAIN, title="Flower show opens")).summary
+    assert summary.count(". ") + 1 == sentences
+
+
+@pytest.mark.parametrize(("budget", "facts"), [(10, 2), (500, 3)])
+def test_facts_past_two_join_only_within_the_briefing_budget(budget: int, facts: int) -> None:
+    summarizer = ExtractiveSummarizer(ScoringWeights(briefing_words=budget))
+    assert len(summarizer.summarize_sync(_item(PLAIN, title="Flower show")).key_facts) == facts
 
 
 def _rows(name: str) -> list[dict[str, str]]:

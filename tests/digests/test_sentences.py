@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from digests.summarize.sentences import content_terms, split_sentences, tokenize
+from digests.summarize.sentences import content_terms, split_run_ons, split_sentences, tokenize
 
 
 @pytest.mark.parametrize(
@@ -36,3 +36,22 @@ def test_tokenize_keeps_numbers_whole_and_drops_possessives() -> None:
 
 def test_content_terms_drop_stopwords_and_stem() -> None:
     assert content_terms("The prices are rising") == ["pric", "ris"]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        ("Pay is 13% higher than a colleague The cost of divorce can wreck retirement.",
+         ["Pay is 13% higher than a colleague", "The cost of divorce can wreck retirement."]),
+        ("He trained in Dortmund on Wednesday He said the squad was ready.",
+         ["He trained in Dortmund on Wednesday", "He said the squad was ready."]),
+        ("He writes for The Times every week.", ["He writes for The Times every week."]),
+        ("In a profile of the On the Mat studio, she smiled.",
+         ["In a profile of the On the Mat studio, she smiled."]),
+        ("The horse Don't Push It was a law unto himself.",
+         ["The horse Don't Push It was a law unto himself."]),
+        ("The council met.", ["The council met."]),
+    ],
+)  # fmt: skip
+def test_split_run_ons_table(sentence: str, expected: list[str]) -> None:
+    assert split_run_ons(sentence) == expected
