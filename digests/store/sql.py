@@ -19,13 +19,17 @@ from sqlalchemy import (
     ColumnElement,
     Engine,
     Select,
+    Table,
+    bindparam,
     create_engine,
     delete,
     event,
     exists,
     func,
+    insert,
     or_,
     select,
+    update,
 )
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -261,6 +265,45 @@ def _scoped(
     return stmt if feed_urls is None else stmt.where(ArticleRow.feed_url.in_(list(feed_urls)))
 
 
+_ARTICLES = cast(Table, ArticleRow.__table__)
+_SAME_ENTRY = select(_ARTICLES.c.id, _ARTICLES.c.content_hash).where(
+    _ARTICLES.c.feed_url == bindparam("feed_url"), _ARTICLES.c.entry_id == bindparam("entry_id")
+)
+_DUPLICATE_BY_HASH = (
+    select(_ARTICLES.c.id)
+    .where(_ARTICLES.c.content_hash == bindparam("content_hash"))
+    .order_by(_ARTICLES.c.id)
+    .limit(1)
+)
+_DUPLICATE_BY_URL = (
+    select(_ARTICLES.c.id)
+    .where(
+        or_(
+            _ARTICLES.c.content_hash == bindparam("content_hash"),
+            _ARTICLES.c.canonical_url == bindparam("canonical_url"),
+        )
+    )
+    .order_by(_ARTICLES.c.id)
+    .limit(1)
+)
+_ARTICLE_FIELDS = (
+    "url",
+    "canonical_url",
+    "title",
+    "author",
+    "published",
+    "text",
+    "image_url",
+    "content_hash",
+)
+_UPDATE_ARTICLE = (
+    update(_ARTICLES)
+    .where(_ARTICLES.c.id == bindparam("article_id"))
+    .values({name: bindparam(name) for name in _ARTICLE_FIELDS})
+)
+_INSERT_ARTICLE = insert(_ARTICLES).returning(_ARTICLES.c.id)
+
+
 # --- engine setup -------------------------------------------------------------------------
 
 
@@ -288,6 +331,9 @@ def _sqlite_engine(url: URL, connect_args: Mapping[str, Any]) -> Engine:
             cursor.execute(f"PRAGMA busy_timeout={_SQLITE_BUSY_TIMEOUT_MS}")
             if not memory:
                 cursor.execute("PRAGMA journal_mode=WAL")
+                # In WAL mode NORMAL cannot corrupt the database; it only skips the fsync at
+                # each commit, which otherwise dominates a refresh's many small transactions.
+                cursor.execute("PRAGMA synchronous=NORMAL")
         finally:
             cursor.close()
 
@@ -567,50 +613,45 @@ class SqlStore:
         now = _aware(now, "now")
         published = _aware_or_none(draft.published, "draft.published")
 
+        fields = {
+            "url": draft.url,
+            "canonical_url": draft.canonical_url,
+            "title": draft.title,
+            "author": draft.author,
+            "published": published,
+            "text": draft.text,
+            "image_url": draft.image_url,
+            "content_hash": draft.content_hash,
+        }
+
+        # Prebuilt Core statements on the connection rather than ORM objects: a refresh stores
+        # thousands of articles and the ORM's per-row bookkeeping cost more than the SQL.
         def work(session: Session) -> UpsertResult:
-            same_entry = session.scalars(
-                select(ArticleRow).where(
-                    ArticleRow.feed_url == draft.feed_url, ArticleRow.entry_id == draft.entry_id
-                )
+            conn = session.connection()
+            same_entry = conn.execute(
+                _SAME_ENTRY, {"feed_url": draft.feed_url, "entry_id": draft.entry_id}
             ).one_or_none()
             if same_entry is not None:
                 if same_entry.content_hash == draft.content_hash:
                     return UpsertResult(same_entry.id, "unchanged")
-                same_entry.url = draft.url
-                same_entry.canonical_url = draft.canonical_url
-                same_entry.title = draft.title
-                same_entry.author = draft.author
-                same_entry.published = published
-                same_entry.text = draft.text
-                same_entry.image_url = draft.image_url
-                same_entry.content_hash = draft.content_hash
+                conn.execute(_UPDATE_ARTICLE, {"article_id": same_entry.id, **fields})
                 return UpsertResult(same_entry.id, "updated")
 
-            matches: list[ColumnElement[bool]] = [ArticleRow.content_hash == draft.content_hash]
-            if draft.canonical_url:
-                matches.append(ArticleRow.canonical_url == draft.canonical_url)
-            duplicate = session.scalars(
-                select(ArticleRow.id).where(or_(*matches)).order_by(ArticleRow.id).limit(1)
-            ).first()
+            found = _DUPLICATE_BY_URL if draft.canonical_url else _DUPLICATE_BY_HASH
+            duplicate = conn.execute(found, fields).scalar()
             if duplicate is not None:
                 return UpsertResult(duplicate, "duplicate")
 
-            row = ArticleRow(
-                feed_url=draft.feed_url,
-                entry_id=draft.entry_id,
-                url=draft.url,
-                canonical_url=draft.canonical_url,
-                title=draft.title,
-                author=draft.author,
-                published=published,
-                fetched_at=now,
-                text=draft.text,
-                image_url=draft.image_url,
-                content_hash=draft.content_hash,
-            )
-            session.add(row)
-            session.flush()
-            return UpsertResult(row.id, "new")
+            new_id = conn.execute(
+                _INSERT_ARTICLE,
+                {
+                    "feed_url": draft.feed_url,
+                    "entry_id": draft.entry_id,
+                    "fetched_at": now,
+                    **fields,
+                },
+            ).scalar_one()
+            return UpsertResult(new_id, "new")
 
         return self._run(f"storing article {draft.entry_id!r} of {draft.feed_url!r}", work)
 
