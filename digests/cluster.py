@@ -8,7 +8,7 @@ import heapq
 import math
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -31,7 +31,7 @@ TF_DAMPING = 0.5
 CALIBRATION_EXPONENT = 1.5
 # Candidate search only: a term shared by this many indexed articles is too common to find
 # a near-duplicate by; pairs are still scored on every term they share.
-MAX_POSTINGS = 400
+MAX_POSTINGS = 200
 CANDIDATE_TERMS = 20
 CANDIDATES_SCORED = 25
 
@@ -278,14 +278,28 @@ def _when(article: Article) -> float:
 
 
 def assign_stories(
-    new: Sequence[Article], recent: Sequence[Story], *, threshold: float
+    new: Sequence[Article],
+    recent: Sequence[Story],
+    *,
+    threshold: float,
+    vectors: MutableMapping[int, dict[str, float]] | None = None,
 ) -> list[StoryAssignment]:
     """Place each new article in the most similar story from another feed, or a new story.
 
     Articles are taken oldest first so a story is named after its first report. A story
     never takes a second article of a feed it already has: two items of one feed are two
-    events. Results come in the order the stories were first touched.
+    events. Results come in the order the stories were first touched. ``vectors`` caches
+    term vectors by article id across calls, so a long-running process vectorises each
+    article of the window once instead of on every refresh.
     """
+    cache: MutableMapping[int, dict[str, float]] = {} if vectors is None else vectors
+
+    def vector_of(article: Article) -> dict[str, float]:
+        found = cache.get(article.id)
+        if found is None:
+            found = cache[article.id] = _article_vector(article)
+        return found
+
     clusters: list[_Cluster] = []
     index = _Index()
     taken: set[str] = set()
@@ -296,14 +310,14 @@ def assign_stories(
         taken.add(story.id)
         for article in story.articles:
             placed.add(article.id)
-            index.add(_article_vector(article), number)
+            index.add(vector_of(article), number)
 
     touched = 0
     for article in sorted(new, key=lambda a: (_when(a), a.id)):
         if article.id in placed:
             continue
         placed.add(article.id)
-        vector = _article_vector(article)
+        vector = vector_of(article)
         scores = index.best_by_cluster(vector) if vector else {}
         eligible = [
             (score, number)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import unicodedata
 
+from digests.records import ParsedEntry
+
 
 class _DropPunctuation(dict[int, int | None]):
     """A ``str.translate`` table that deletes Unicode punctuation, filled as characters appear."""
@@ -31,3 +33,17 @@ def content_hash(title: str, text: str) -> str:
     if not body:
         body = normalise_for_hash(title)
     return hashlib.sha256(body.encode("utf-8")).hexdigest()
+
+
+def entry_signature(entry: ParsedEntry) -> str:
+    """A hash of an entry exactly as the feed sent it; equal means nothing needs redoing."""
+    parts = (
+        entry.entry_id,
+        entry.url or "",
+        entry.title,
+        entry.content_html,
+        entry.published.isoformat() if entry.published else "",
+        entry.updated.isoformat() if entry.updated else "",
+        entry.image_url or "",
+    )
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()

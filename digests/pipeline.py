@@ -18,7 +18,7 @@ from digests.clock import Clock
 from digests.cluster import assign_stories
 from digests.compose import compose_digest, select_stories, sources_of
 from digests.config import Settings
-from digests.dedup import content_hash
+from digests.dedup import content_hash, entry_signature
 from digests.errors import FeedError, StorageError
 from digests.extract import extract_article, is_teaser, text_from_html
 from digests.fetch import Fetcher, next_fetch_after_failure, next_fetch_after_success
@@ -41,6 +41,10 @@ from digests.topics import tag_topics
 from digests.urls import canonical_url
 
 log = logging.getLogger(__name__)
+# Articles whose clustering vectors are kept in memory between refreshes.
+VECTOR_CACHE_SIZE = 200_000
+# How long a feed that worked before may fail before it is disabled.
+GIVE_UP_AFTER = timedelta(days=7)
 
 # Called with (feed url, outcome) as each feed finishes; outcome is "ok", "not_modified" or
 # an error message. The CLI draws its progress bar from it.
@@ -102,6 +106,8 @@ class Pipeline:
         self.fetcher = fetcher
         self.briefings = briefings
         self.clock = clock
+        # Term vectors of recent articles, kept between refreshes (see assign_stories).
+        self._vectors: dict[int, dict[str, float]] = {}
 
     # --- refresh -------------------------------------------------------------------------
     async def refresh(
@@ -115,8 +121,8 @@ class Pipeline:
         whose next fetch time has come), store new articles and group them into stories.
         Per-feed failures are recorded on the feed, not raised."""
         sources = list(self.settings.feed_sources() if feeds is None else feeds)
-        for source in sources:
-            await asyncio.to_thread(self.store.ensure_feed, source)
+        # One worker-thread hop for all feeds: a thousand hops cost more than the writes.
+        await asyncio.to_thread(self._ensure_feeds, sources)
         by_url = {s.url: s for s in sources}
         if only_due:
             states = await asyncio.to_thread(self.store.due_feeds, self.clock.now())
@@ -163,7 +169,14 @@ class Pipeline:
             return await self._record_failure(state, str(exc), None)
 
         tally = _FeedTally()
-        drafts = await asyncio.gather(*(self._draft(state.url, e) for e in parsed.entries))
+        # Entries the feed sends exactly as before need no cleaning and no page fetch.
+        known = await asyncio.to_thread(self.store.entry_source_hashes, state.url)
+        changed = [
+            (entry, signature)
+            for entry in parsed.entries
+            if known.get(entry.entry_id) != (signature := entry_signature(entry))
+        ]
+        drafts = await asyncio.gather(*(self._draft(state.url, e, sig) for e, sig in changed))
         # One worker-thread hop per feed, not per article: with many feeds the hops and the
         # queueing for the default executor's few threads cost more than the inserts.
         results = await asyncio.to_thread(
@@ -198,6 +211,10 @@ class Pipeline:
             warning=parsed.warning,
         )
 
+    def _ensure_feeds(self, sources: Sequence[FeedSource]) -> None:
+        for source in sources:
+            self.store.ensure_feed(source)
+
     def _store_drafts(self, drafts: Sequence[ArticleDraft], now: datetime) -> list[UpsertResult]:
         return [self.store.upsert_article(draft, now=now) for draft in drafts]
 
@@ -214,17 +231,24 @@ class Pipeline:
             retry_after=retry_after,
         )
         log.warning("feed %s failed: %s", state.url, error)
+        # Backoff reaches max_failures within hours; a feed that worked before is only given
+        # up on once it has also been failing for a week, so a host down for a day comes back.
+        disable_after = cfg.max_failures
+        if state.last_success_at is not None and now - state.last_success_at < GIVE_UP_AFTER:
+            disable_after = max(disable_after, state.failure_count + 2)
         await asyncio.to_thread(
             self.store.record_fetch_failure,
             state.url,
             now=now,
             error=error,
             next_fetch_at=next_at,
-            disable_after=cfg.max_failures,
+            disable_after=disable_after,
         )
         return FeedOutcome(state.url, "failed", error=error)
 
-    async def _draft(self, feed_url: str, entry: ParsedEntry) -> ArticleDraft | None:
+    async def _draft(
+        self, feed_url: str, entry: ParsedEntry, signature: str | None = None
+    ) -> ArticleDraft | None:
         """Join an entry with its clean full text; fetch the page when the feed has a teaser."""
         text = ArticleText(text=text_from_html(entry.content_html), origin="feed")
         cfg = self.settings.fetch
@@ -248,6 +272,7 @@ class Pipeline:
             text=body,
             image_url=entry.image_url or text.image_url,
             content_hash=content_hash(entry.title, body),
+            source_hash=signature,
         )
 
     async def _page_text(self, url: str) -> ArticleText | None:
@@ -269,8 +294,13 @@ class Pipeline:
         now = self.clock.now()
         window = now - timedelta(hours=self.settings.digest.cluster_window_hours)
         recent = self.store.stories_since(window)
+        if len(self._vectors) > VECTOR_CACHE_SIZE:
+            self._vectors.clear()  # crude, but bounded; the next refresh refills the window
         assignments = assign_stories(
-            pending, recent, threshold=self.settings.digest.cluster_threshold
+            pending,
+            recent,
+            threshold=self.settings.digest.cluster_threshold,
+            vectors=self._vectors,
         )
         feed_topics = {f.url: f.topics for f in self.store.list_feeds()}
         by_id = {a.id: a for a in pending}
@@ -354,4 +384,3 @@ def summary_input(story: Story) -> SummaryInput:
         sources=sources_of(story),
         published=story.published,
     )
-

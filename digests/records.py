@@ -101,6 +101,8 @@ class ArticleDraft:
     text: str
     image_url: str | None
     content_hash: str
+    # Hash of the entry as the feed sent it: an unchanged entry is skipped before any work.
+    source_hash: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

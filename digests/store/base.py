@@ -153,6 +153,10 @@ class Store(Protocol):
         Otherwise a match on canonical URL or content hash from any feed makes a duplicate.
         """
 
+    def entry_source_hashes(self, feed_url: str) -> dict[str, str]:
+        """Entry id -> ``ArticleDraft.source_hash`` of the feed's stored articles, so a
+        refresh can skip entries the feed sent unchanged (no cleaning, no page fetch)."""
+
     def get_article(self, article_id: int) -> Article | None: ...
 
     def articles_since(self, since: datetime) -> list[Article]:

@@ -115,6 +115,7 @@ class ArticleRow(Base):
     text: Mapped[str] = mapped_column(Text)
     image_url: Mapped[str | None] = mapped_column(String)
     content_hash: Mapped[str] = mapped_column(String, index=True)
+    source_hash: Mapped[str | None] = mapped_column(String)
     story_id: Mapped[str | None] = mapped_column(
         ForeignKey("stories.id", ondelete="SET NULL"), index=True
     )

@@ -266,7 +266,7 @@ def _scoped(
 
 
 _ARTICLES = cast(Table, ArticleRow.__table__)
-_SAME_ENTRY = select(_ARTICLES.c.id, _ARTICLES.c.content_hash).where(
+_SAME_ENTRY = select(_ARTICLES.c.id, _ARTICLES.c.content_hash, _ARTICLES.c.source_hash).where(
     _ARTICLES.c.feed_url == bindparam("feed_url"), _ARTICLES.c.entry_id == bindparam("entry_id")
 )
 _DUPLICATE_BY_HASH = (
@@ -295,11 +295,20 @@ _ARTICLE_FIELDS = (
     "text",
     "image_url",
     "content_hash",
+    "source_hash",
 )
 _UPDATE_ARTICLE = (
     update(_ARTICLES)
     .where(_ARTICLES.c.id == bindparam("article_id"))
     .values({name: bindparam(name) for name in _ARTICLE_FIELDS})
+)
+_SET_SOURCE_HASH = (
+    update(_ARTICLES)
+    .where(_ARTICLES.c.id == bindparam("article_id"))
+    .values(source_hash=bindparam("source_hash"))
+)
+_ENTRY_SOURCE_HASHES = select(_ARTICLES.c.entry_id, _ARTICLES.c.source_hash).where(
+    _ARTICLES.c.feed_url == bindparam("feed_url"), _ARTICLES.c.source_hash.is_not(None)
 )
 _INSERT_ARTICLE = insert(_ARTICLES).returning(_ARTICLES.c.id)
 
@@ -622,6 +631,7 @@ class SqlStore:
             "text": draft.text,
             "image_url": draft.image_url,
             "content_hash": draft.content_hash,
+            "source_hash": draft.source_hash,
         }
 
         # Prebuilt Core statements on the connection rather than ORM objects: a refresh stores
@@ -633,6 +643,8 @@ class SqlStore:
             ).one_or_none()
             if same_entry is not None:
                 if same_entry.content_hash == draft.content_hash:
+                    if draft.source_hash and same_entry.source_hash != draft.source_hash:
+                        conn.execute(_SET_SOURCE_HASH, {"article_id": same_entry.id, **fields})
                     return UpsertResult(same_entry.id, "unchanged")
                 conn.execute(_UPDATE_ARTICLE, {"article_id": same_entry.id, **fields})
                 return UpsertResult(same_entry.id, "updated")
@@ -654,6 +666,15 @@ class SqlStore:
             return UpsertResult(new_id, "new")
 
         return self._run(f"storing article {draft.entry_id!r} of {draft.feed_url!r}", work)
+
+    def entry_source_hashes(self, feed_url: str) -> dict[str, str]:
+        """Entry id -> source hash of the feed's stored articles (where one was recorded)."""
+
+        def work(session: Session) -> dict[str, str]:
+            rows = session.connection().execute(_ENTRY_SOURCE_HASHES, {"feed_url": feed_url})
+            return {entry_id: source_hash for entry_id, source_hash in rows}
+
+        return self._run(f"reading entry hashes of {feed_url!r}", work, write=False)
 
     def get_article(self, article_id: int) -> Article | None:
         def work(session: Session) -> Article | None:

@@ -135,3 +135,28 @@ async def test_a_malformed_feed_keeps_what_it_can_with_a_warning(settings, feed_
     report, state, _ = await refresh(settings, FixedClock(T0), feed_server.url("/m.xml"))
     assert report.new_articles >= 1 and report.feeds[0].status == "ok"
     assert state.last_warning
+
+
+async def test_an_unchanged_teaser_entry_does_not_fetch_its_page_again(
+    settings, feed_server: FeedServer
+):
+    base = feed_server.url("/").rstrip("/")
+    teaser = (
+        f'<?xml version="1.0"?><rss version="2.0"><channel><title>T</title><item>'
+        f"<title>Pier opens</title><guid>p1</guid><link>{base}/pier</link>"
+        "<description>The new pier opens… Read more</description></item></channel></rss>"
+    )
+    feed_server.route("/t.xml").serve(teaser.encode())
+    page = feed_server.route("/pier").serve(
+        f"<html><body><article><p>{LONG}</p></article></body></html>".encode(),
+        content_type="text/html",
+    )
+    full_text = settings.model_copy(
+        update={"fetch": settings.fetch.model_copy(update={"full_text": True})}
+    )
+    clock = FixedClock(T0)
+    first, _, _ = await refresh(full_text, clock, feed_server.url("/t.xml"))
+    second, _, _ = await refresh(full_text, clock, feed_server.url("/t.xml"))
+    assert first.new_articles == 1
+    assert second.new_articles == 0 and second.feeds[0].updated == 0
+    assert page.hits == 1

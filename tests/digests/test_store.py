@@ -13,13 +13,14 @@ from typing import Any
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from digests.errors import NotFoundError, StorageError
 from digests.records import ArticleDraft, Briefing, FeedSource, Validators
-from digests.store.base import Schedule
+from digests.store.base import Schedule, UpsertResult
 from digests.store.models import Base, UtcDateTime
 from digests.store.sql import MIGRATIONS_DIR, SqlStore, _is_retryable, normalize_url
 from tests.digests.store_fixtures import store_fixture  # noqa: F401  (the "store" fixture)
@@ -38,6 +39,7 @@ def draft(
     title: str | None = None,
     text: str = "Body text.",
     published: datetime | None = T0,
+    source_hash: str | None = None,
 ) -> ArticleDraft:
     url = f"https://news.example/{entry}"
     return ArticleDraft(
@@ -51,6 +53,7 @@ def draft(
         text=text,
         image_url=None,
         content_hash=content_hash or f"hash-{entry}",
+        source_hash=source_hash,
     )
 
 
@@ -819,8 +822,20 @@ def test_migrate_twice_is_a_no_op(store: SqlStore) -> None:
     store.migrate()
     with store.engine.connect() as conn:
         revision = MigrationContext.configure(conn).get_current_revision()
-    assert revision == "0001"
+    assert revision == ScriptDirectory(str(MIGRATIONS_DIR)).get_current_head()
     assert store.get_feed(FEED_A) is not None
+
+
+def test_an_entry_sent_unchanged_is_known_by_its_source_hash(store: SqlStore) -> None:
+    store.ensure_feed(FeedSource(FEED_A))
+    first = store.upsert_article(draft("e1", source_hash="s1"), now=T0)
+    store.upsert_article(draft("e2"), now=T0)
+    assert store.entry_source_hashes(FEED_A) == {"e1": "s1"}
+    # Same cleaned content under a new raw form: the hash moves, the article does not.
+    again = store.upsert_article(draft("e1", source_hash="s2"), now=T0)
+    assert again == UpsertResult(first.article_id, "unchanged")
+    assert store.entry_source_hashes(FEED_A) == {"e1": "s2"}
+    assert store.entry_source_hashes(FEED_B) == {}
 
 
 def test_migration_head_matches_the_models(store: SqlStore) -> None:
