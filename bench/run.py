@@ -621,7 +621,7 @@ def parse_args(argv: Sequence[str] | None) -> tuple[Options, argparse.Namespace]
     parser.add_argument("--hosts", type=int, default=50, help="loopback hosts the feeds use")
     parser.add_argument("--changed", type=float, default=0.1, help="share changed in round 3")
     parser.add_argument("--sequential-feeds", type=int, default=None, help="(100)")
-    parser.add_argument("--workers", type=int, default=32, help="concurrency, ours and reader's")
+    parser.add_argument("--workers", type=int, default=64, help="concurrency, ours and reader's")
     parser.add_argument("--rss-articles", type=int, default=None, help="(100000)")
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--no-reader", action="store_true", help="skip the reader peer")

@@ -13,7 +13,14 @@ from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from digests.errors import ConfigError
 from digests.records import FeedSource
@@ -34,7 +41,7 @@ class FetchConfig(_Section):
     allow_private: tuple[str, ...] = ()
     timeout_seconds: Annotated[float, Field(gt=0)] = 20.0
     max_body_bytes: Annotated[int, Field(gt=0)] = 10 * 1024 * 1024
-    concurrency: Annotated[int, Field(ge=1)] = 32
+    concurrency: Annotated[int, Field(ge=1)] = 64
     per_host_concurrency: Annotated[int, Field(ge=1)] = 4
     interval_minutes: Annotated[float, Field(gt=0)] = 15.0
     max_failures: Annotated[int, Field(ge=1)] = 10
@@ -68,6 +75,29 @@ class DiscordConfig(_Section):
     shard_count: Annotated[int, Field(ge=1)] | None = None
     shard_ids: tuple[int, ...] | None = None
     retention_days: Annotated[int, Field(ge=1)] = 30
+    # How often a process checks (or renews) scheduler leadership; a dead leader's lock is
+    # gone at once, so a follower takes over within this interval (plus its refresh).
+    leader_poll_seconds: Annotated[float, Field(gt=0, le=30)] = 5.0
+
+    @model_validator(mode="after")
+    def _shards(self) -> DiscordConfig:
+        if self.shard_ids is not None:
+            if self.shard_count is None:
+                raise ValueError("shard_ids needs shard_count")
+            bad = [i for i in self.shard_ids if not 0 <= i < self.shard_count]
+            if bad or not self.shard_ids:
+                raise ValueError(
+                    f"shard_ids must be 0 to {self.shard_count - 1} (shard_count - 1), "
+                    f"got {list(self.shard_ids)}"
+                )
+        return self
+
+
+class HealthConfig(_Section):
+    """The optional HTTP endpoint with /healthz and /metrics; off unless a port is set."""
+
+    port: Annotated[int, Field(ge=0, le=65535)] | None = None
+    host: str = "127.0.0.1"
 
 
 class FeedConfig(_Section):
@@ -96,6 +126,7 @@ class Settings(_Section):
     summarizer: SummarizerConfig = SummarizerConfig()
     digest: DigestConfig = DigestConfig()
     discord: DiscordConfig = DiscordConfig()
+    health: HealthConfig = HealthConfig()
     feeds: tuple[FeedConfig, ...] = ()
     topics: tuple[TopicConfig, ...] = ()
     # Where relative feed paths are resolved from: the config file's folder.
