@@ -7,6 +7,7 @@ import logging
 import discord
 from discord import app_commands
 
+from bot.render import neutralise_mentions
 from digests.errors import DigestError, InputError, NotFoundError, ScheduleError
 
 log = logging.getLogger(__name__)
@@ -58,6 +59,8 @@ async def on_app_command_error(
 async def reply(interaction: discord.Interaction, text: str, **kwargs: object) -> None:
     """Answer ephemerally whether or not the interaction was already deferred."""
     options = {"ephemeral": True, "allowed_mentions": discord.AllowedMentions.none(), **kwargs}
+    # Replies echo feed titles, error reasons and what users typed; none of it may ping.
+    text = neutralise_mentions(text)
     try:
         if interaction.response.is_done():
             await interaction.followup.send(text[:2000], **options)  # type: ignore[arg-type]

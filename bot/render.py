@@ -339,6 +339,16 @@ def _safe_url(url: str | None) -> str | None:
     return safe if len(safe) <= URL_LIMIT else None
 
 
+def plain_line(text: str) -> str:
+    """Feed or user text for a one-line reply: no pings, no hidden characters, no markup."""
+    return _inline_md(text)
+
+
+def link_target(url: str | None) -> str | None:
+    """An http(s) URL that cannot break out of ``[text](<url>)``, or None."""
+    return _safe_url(url)
+
+
 def _inline(text: str) -> str:
     """Neutralised text on one line."""
     return " ".join(neutralise_mentions(text).split())

@@ -13,7 +13,7 @@ import ipaddress
 import socket
 import ssl
 import zlib
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from http import HTTPStatus
@@ -33,13 +33,19 @@ from digests.records import FetchResult, Validators
 
 FetchKind = Literal["feed", "page"]
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+# Looks up a host's addresses; a seam so tests can answer like a hostile DNS server would.
+Resolver = Callable[[str, int], Awaitable[list[str]]]
 
 MAX_REDIRECTS = 5
 _REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 _RETRYABLE_STATUSES = frozenset({429, 503})
+# Cloud instance-metadata endpoints (AWS/GCP/Azure, AWS IPv6, Oracle, Alibaba); some of them
+# count as public to the ipaddress module.
 _METADATA_ADDRESSES = frozenset(
-    {ipaddress.ip_address("169.254.169.254"), ipaddress.ip_address("fd00:ec2::254")}
+    ipaddress.ip_address(a)
+    for a in ("169.254.169.254", "fd00:ec2::254", "192.0.0.192", "100.100.100.200")
 )
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
 _ACCEPT: dict[FetchKind, str] = {
     "feed": (
         "application/rss+xml, application/atom+xml, application/feed+json, "
@@ -94,7 +100,8 @@ def _require_aware(now: datetime) -> None:
 class AddressPolicy:
     """Decides whether a host may be connected to, given the ``allow_private`` entries."""
 
-    def __init__(self, allow_private: Iterable[str]) -> None:
+    def __init__(self, allow_private: Iterable[str], *, resolver: Resolver | None = None) -> None:
+        self._resolver: Resolver = resolver or _resolve
         self._hosts: set[str] = set()
         self._networks: list[ipaddress.IPv4Network | ipaddress.IPv6Network] = []
         for entry in allow_private:
@@ -115,17 +122,25 @@ class AddressPolicy:
 
     async def resolve(self, host: str, port: int) -> list[str]:
         """Resolve ``host`` and return its addresses; raise FetchError when any is refused."""
-        addresses = await _resolve(host, port)
+        addresses = await self._resolver(host, port)
+        if not addresses:
+            raise FetchError(f"cannot resolve {host}")
         if not self.host_allowed(host):
             for text in addresses:
-                if not self.address_allowed(ipaddress.ip_address(text)):
+                try:
+                    address = ipaddress.ip_address(text)
+                except ValueError:
+                    raise FetchError(f"refused: {host} resolves to {text[:60]!r}") from None
+                if not self.address_allowed(address):
                     raise FetchError(f"refused: {host} resolves to a private/loopback address")
         return addresses
 
 
 def _is_restricted(address: IPAddress) -> bool:
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
+    # An IPv6 address that carries an IPv4 one (mapped, NAT64, 6to4, Teredo) reaches that
+    # IPv4 host, so it is judged by it as well.
+    if any(_is_restricted(inner) for inner in _embedded_ipv4(address)):
+        return True
     return (
         address in _METADATA_ADDRESSES
         or address.is_loopback
@@ -137,6 +152,17 @@ def _is_restricted(address: IPAddress) -> bool:
         # Also covers shared (CGNAT), documentation and benchmark ranges.
         or not address.is_global
     )
+
+
+def _embedded_ipv4(address: IPAddress) -> list[ipaddress.IPv4Address]:
+    if isinstance(address, ipaddress.IPv4Address):
+        return []
+    found = [address.ipv4_mapped, address.sixtofour]
+    if address.teredo is not None:
+        found.extend(address.teredo)
+    if address in _NAT64:
+        found.append(ipaddress.IPv4Address(int(address) & 0xFFFFFFFF))
+    return [a for a in found if a is not None]
 
 
 async def _resolve(host: str, port: int) -> list[str]:
@@ -399,11 +425,12 @@ class Fetcher:
         transport: httpx.AsyncBaseTransport | None = None,
         allow_local_files: bool = True,
         clock: Clock | None = None,
+        resolver: Resolver | None = None,
     ) -> None:
         self._config = config
         self._allow_local_files = allow_local_files
         self._clock: Clock = clock or SystemClock()
-        self._policy = AddressPolicy(config.allow_private)
+        self._policy = AddressPolicy(config.allow_private, resolver=resolver)
         # An injected transport connects on its own, so addresses are checked before each
         # request instead of at connect time.
         self._precheck = transport is not None
@@ -446,6 +473,10 @@ class Fetcher:
         except ValueError as exc:
             raise FetchError(f"invalid URL: {_short(exc)}") from None
         if scheme in ("", "file"):
+            # Article links come from the feed's author, so only feeds (named in the config
+            # file) may be local; a link to file:///etc/passwd is never read.
+            if kind == "page":
+                raise FetchError("refused: article pages must be http(s) URLs")
             return await self._fetch_file(url)
         if scheme not in ("http", "https"):
             raise FetchError(f"refused: unsupported URL scheme {scheme!r}")
@@ -592,6 +623,7 @@ __all__ = [
     "AddressPolicy",
     "Fetcher",
     "MAX_REDIRECTS",
+    "Resolver",
     "next_fetch_after_failure",
     "next_fetch_after_success",
     "parse_max_age",

@@ -27,6 +27,27 @@ _JSON_FEED_VERSIONS = {
 _TAG = re.compile(r"<[^>]*>")
 _SPACE = re.compile(r"\s+")
 _IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".gif", ".webp", ".avif", ".bmp", ".svg")
+# The prolog ends where the first element starts (the split feedparser makes too).
+_FIRST_ELEMENT = re.compile(r"<\w")
+_ENTITY_DECL = re.compile(r"<!ENTITY\b", re.IGNORECASE)
+_ENTITY_BYTES = re.compile(rb"<!ENTITY\b", re.IGNORECASE)
+_DOCTYPE = re.compile(r"<!DOCTYPE\s+([\w:.-]+)", re.IGNORECASE)
+_XML_DECL = re.compile(r"\A((?:\ufeff|\xef\xbb\xbf)?\s*<\?xml[^>]*\?>)")
+# An entity kept for the parsers: a short literal or a single character reference. Its
+# expansion can then never be much larger than the reference itself.
+_SAFE_ENTITY = re.compile(
+    r"<!ENTITY\s+(\w+)\s+(\"(?:[^&<%\"]{0,8}|&#\d{1,7};|&#x[0-9a-fA-F]{1,6};)\")\s*>"
+)
+_WIDE_CODECS = (
+    (b"\xff\xfe\x00\x00", "utf-32-le"),
+    (b"\x00\x00\xfe\xff", "utf-32-be"),
+    (b"\xff\xfe", "utf-16-le"),
+    (b"\xfe\xff", "utf-16-be"),
+    (b"\x3c\x00\x00\x00", "utf-32-le"),
+    (b"\x00\x00\x00\x3c", "utf-32-be"),
+    (b"\x3c\x00", "utf-16-le"),
+    (b"\x00\x3c", "utf-16-be"),
+)
 
 
 def parse_feed(body: bytes, *, url: str, content_type: str | None = None) -> ParsedFeed:
@@ -54,6 +75,7 @@ def _parse_xml_feed(body: bytes, url: str, content_type: str | None) -> ParsedFe
     # loose parser; only ASCII-compatible bodies can start like this.
     if body[:1].isspace() and body.lstrip()[:5] == b"<?xml":
         body = body.lstrip()
+    body = defuse_entities(body)
     # A BytesIO, never raw bytes or str: feedparser would treat those as a path or URL.
     result = feedparser.parse(io.BytesIO(body), response_headers=headers)
     feed = dict.get(result, "feed") or {}
@@ -73,6 +95,42 @@ def _parse_xml_feed(body: bytes, url: str, content_type: str | None) -> ParsedFe
         warning=warning,
         version=version,
     )
+
+
+def defuse_entities(body: bytes) -> bytes:
+    """The body with every DTD entity declaration dropped except tiny literal ones.
+
+    feedparser keeps "safe" declared entities and its fallback parser expands them without
+    limit, so one 100 kB entity referenced a thousand times is 100 MB of text (and a billion
+    laughs needs no nesting then). External and parameter entities go as well.
+    """
+    codec, bom = _codec_of(body)
+    if codec == "latin-1" and not _ENTITY_BYTES.search(body):
+        return body  # the common case, decided without decoding
+    # latin-1 maps every byte to one character, so the round trip is exact.
+    text = body[len(bom) :].decode(codec, errors="replace")
+    first = _FIRST_ELEMENT.search(text)
+    head = text[: first.start()] if first else text
+    if not _ENTITY_DECL.search(head):
+        return body
+    declaration = _XML_DECL.match(head)
+    doctype = _DOCTYPE.search(head)
+    root = doctype.group(1) if doctype else "rss"
+    # One declaration a line: feedparser only finds them at the start of a line.
+    subset = "".join(f"<!ENTITY {name} {value}>\n" for name, value in _SAFE_ENTITY.findall(head))
+    new_head = (declaration.group(1) + "\n" if declaration else "") + (
+        f"<!DOCTYPE {root} [\n{subset}]>\n" if subset else ""
+    )
+    return bom + (new_head + text[len(head) :]).encode(codec, errors="replace")
+
+
+def _codec_of(body: bytes) -> tuple[str, bytes]:
+    """How to read the prolog: a UTF-16/32 codec (and its BOM) or byte-transparent latin-1."""
+    for prefix, codec in _WIDE_CODECS:
+        if body.startswith(prefix):
+            is_bom = prefix[:2] in (b"\xff\xfe", b"\xfe\xff") or prefix == b"\x00\x00\xfe\xff"
+            return codec, prefix if is_bom else b""
+    return "latin-1", b""
 
 
 def _xml_entry(entry: dict[str, Any], feed_url: str) -> ParsedEntry:

@@ -81,8 +81,13 @@ async def open_pipeline(
     store = store or open_store(settings.storage.url)
     try:
         briefings = build_briefings(settings, store=store, clock=clock, env=env)
-        async with Fetcher(settings.fetch, transport=transport) as fetcher:
-            yield Pipeline(settings, store=store, fetcher=fetcher, briefings=briefings, clock=clock)
+        try:
+            async with Fetcher(settings.fetch, transport=transport) as fetcher:
+                yield Pipeline(
+                    settings, store=store, fetcher=fetcher, briefings=briefings, clock=clock
+                )
+        finally:
+            await briefings.aclose()
     finally:
         if own_store:
             store.close()

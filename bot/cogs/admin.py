@@ -5,13 +5,14 @@ from __future__ import annotations
 import asyncio
 from datetime import datetime
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
 from bot.checks import reply, require_manage_guild
-from bot.render import neutralise_mentions
+from bot.render import neutralise_mentions, plain_line
 from digests.errors import FeedError, InputError, NotFoundError
 from digests.parse import parse_feed
 from digests.records import FeedSource, FeedState
@@ -37,8 +38,14 @@ def validate_feed_url(url: str) -> str:
     url = url.strip()
     if not url or len(url) > MAX_URL_CHARS:
         raise InputError(f"A feed URL must be 1 to {MAX_URL_CHARS} characters.")
-    if not url.lower().startswith(("http://", "https://")) or " " in url:
-        raise InputError(f"Invalid feed URL {url[:100]!r}: expected an http(s) URL.")
+    try:
+        host = urlsplit(url).hostname
+    except ValueError:
+        host = None
+    bad_char = any(c.isspace() or not c.isprintable() for c in url)
+    if not url.lower().startswith(("http://", "https://")) or bad_char or not host:
+        shown = neutralise_mentions(url[:100])
+        raise InputError(f"Invalid feed URL {shown!r}: expected an http(s) URL with a host.")
     return url
 
 
@@ -194,7 +201,7 @@ class FeedGroup(app_commands.Group, name="feed", description="The feeds this ser
         await asyncio.to_thread(self.bot.store.add_guild_feed, interaction.guild_id, source)
         # Fetch its articles in the background; the next digest includes them.
         asyncio.get_running_loop().create_task(self.bot.newsroom.poll_feeds())
-        title = neutralise_mentions(parsed.title or url)[:200]
+        title = plain_line((parsed.title or url)[:200])
         await reply(interaction, f"Added **{title}** ({len(parsed.entries)} entries).")
 
     @app_commands.command(name="remove", description="Remove a feed this server added")
@@ -236,13 +243,13 @@ class FeedGroup(app_commands.Group, name="feed", description="The feeds this ser
         if not states:
             await reply(interaction, "No feeds yet: use /feed add.")
             return
-        lines = [_health_line(s) for s in states]
+        lines = [feed_health_line(s) for s in states]
         text = "\n".join(lines)
         await reply(interaction, text if len(text) <= 2000 else text[:1990] + "\n…")
 
 
-def _health_line(state: FeedState) -> str:
-    name = neutralise_mentions(state.name or state.title or state.url)[:80]
+def feed_health_line(state: FeedState) -> str:
+    name = plain_line((state.name or state.title or state.url)[:80])
     parts = [f"**{name}** <{state.url[:200]}>", f"last success {_stamp(state.last_success_at)}"]
     if state.disabled_reason:
         parts.append(f"DISABLED: {neutralise_mentions(state.disabled_reason)[:150]}")

@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 from digests.config import SummarizerConfig
 from digests.errors import SummaryError
 from digests.records import Briefing, SummaryInput
-from digests.summarize.facts import check_facts
+from digests.summarize.facts import check_facts, is_grounded
 
 MAX_SUMMARY_WORDS = 60
 MAX_FACT_WORDS = 30
@@ -285,12 +285,18 @@ class OpenAISummarizer:
             answer = ModelAnswer.parse(choice.message.content or "")
         except ValueError as exc:
             raise SummaryError(self._reason(str(exc))) from None
-        kept, dropped = check_facts(answer.key_facts, f"{item.title}\n{item.text}")
+        source = f"{item.title}\n{item.text}"
+        kept, dropped = check_facts(answer.key_facts, source)
         if not kept:
             raise SummaryError(self._reason("no key fact survived the fact check"))
+        # The summary and headline are checked like the facts: an article that smuggles in
+        # instructions must not get the model to say things the article does not.
+        if not is_grounded(answer.summary, source):
+            raise SummaryError(self._reason("summary failed the fact check"))
+        headline = answer.headline if is_grounded(answer.headline, source) else ""
         tokens = completion.usage.total_tokens if completion.usage else 0
         return Briefing(
-            headline=answer.headline or _clip_headline(_clean(item.title)),
+            headline=headline or _clip_headline(_clean(item.title)),
             summary=answer.summary,
             key_facts=tuple(kept),
             why_it_matters=answer.why_it_matters,

@@ -68,6 +68,13 @@ class Route:
             self._steps.append(step)
         return self
 
+    def only_last(self) -> Route:
+        """Keep only the newest step, so a feed that changed serves its new content at once."""
+        with self._lock:
+            del self._steps[:-1]
+            self.hits = 0
+        return self
+
     def next_step(self) -> Step:
         """The step for the next request (the last one repeats)."""
         with self._lock:
