@@ -35,6 +35,7 @@ from digests.records import (
     Story,
     SummaryInput,
 )
+from digests.scope import scope_story
 from digests.store import Store, UpsertResult
 from digests.summarize.service import BriefingService
 from digests.topics import tag_topics
@@ -359,6 +360,15 @@ class Pipeline:
         stories = await asyncio.to_thread(self.store.stories_since, start, feed_urls=feed_urls)
         excluded = set(exclude_story_ids)
         stories = [s for s in stories if s.id not in excluded and s.articles]
+        if feed_urls is not None:
+            # A story shared with other guilds' feeds shows only these feeds' topics.
+            wanted = set(feed_urls)
+            feeds = await asyncio.to_thread(self.store.list_feeds)
+            feed_topics = {url: () for url in wanted} | {
+                f.url: f.topics for f in feeds if f.url in wanted
+            }
+            scoped = (scope_story(s, feed_topics, self.settings.topics) for s in stories)
+            stories = [s for s in scoped if s is not None]
         limit = max_stories or cfg.max_stories
         topic_order = [t.name for t in self.settings.topics]
         # Rank and cap before briefing, so a large backlog costs no summaries it won't show.

@@ -11,11 +11,12 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.checks import reply
-from bot.render import neutralise_mentions, story_detail_embed
+from bot.render import link_target, neutralise_mentions, plain_line, story_detail_embed
 from digests.answer import MAX_QUESTION_CHARS
 from digests.errors import InputError
 from digests.pipeline import summary_input
 from digests.records import Story
+from digests.scope import scope_story
 
 if TYPE_CHECKING:
     from bot.app import NewsBot
@@ -32,18 +33,23 @@ class QuestionsCog(commands.Cog):
 
     async def _visible(self, guild_id: int, story_id: str) -> Story:
         """The story if this guild may see it (only its articles from the guild's feeds)."""
-        feed_urls = set(await asyncio.to_thread(self.bot.newsroom.guild_feed_urls, guild_id))
+        feed_topics = await asyncio.to_thread(self.bot.newsroom.guild_feed_topics, guild_id)
         story = await asyncio.to_thread(self.bot.store.get_story, story_id.strip())
         if story is not None:
-            articles = tuple(a for a in story.articles if a.feed_url in feed_urls)
-            if articles:
-                return Story(story.id, articles, story.topics, story.created_at)
+            mine = scope_story(story, feed_topics, self.bot.settings.topics)
+            if mine is not None:
+                return mine
         raise InputError(f"No story with id {story_id[:40]!r} here.")
 
     async def _recent(self, guild_id: int, window: timedelta) -> list[Story]:
-        feed_urls = await asyncio.to_thread(self.bot.newsroom.guild_feed_urls, guild_id)
+        """The guild's view of the stories of the last ``window``."""
+        feed_topics = await asyncio.to_thread(self.bot.newsroom.guild_feed_topics, guild_id)
         since = self.bot.clock.now() - window
-        return await asyncio.to_thread(self.bot.store.stories_since, since, feed_urls=feed_urls)
+        stories = await asyncio.to_thread(
+            self.bot.store.stories_since, since, feed_urls=list(feed_topics)
+        )
+        topics = self.bot.settings.topics
+        return [s for s in (scope_story(x, feed_topics, topics) for x in stories) if s is not None]
 
     async def _story_choices(
         self, interaction: discord.Interaction, current: str
@@ -101,9 +107,9 @@ class QuestionsCog(commands.Cog):
         lines = [neutralise_mentions(answer.text)]
         if answer.sources:
             links = ", ".join(
-                f"[{neutralise_mentions(s.name)}](<{s.url}>)"
-                if s.url
-                else neutralise_mentions(s.name)
+                f"[{plain_line(s.name)}](<{target}>)"
+                if (target := link_target(s.url))
+                else plain_line(s.name)
                 for s in answer.sources
             )
             lines.append(f"Sources: {links}")
@@ -132,14 +138,15 @@ class QuestionsCog(commands.Cog):
             lambda: self.bot.store.search_stories(query, limit=10, feed_urls=feed_urls)
         )
         if not stories:
-            await reply(interaction, f"No stories match {neutralise_mentions(query)!r}.")
+            await reply(interaction, f"No stories match {plain_line(query)!r}.")
             return
         lines = []
         for story in stories:
             primary = story.primary
             when = story.published or story.created_at
             stamp = f" <t:{int(when.timestamp())}:R>" if when else ""
-            title = neutralise_mentions(primary.title)[:150]
-            link = f"[{title}](<{primary.url}>)" if primary.url else title
+            title = plain_line(primary.title[:150])
+            target = link_target(primary.url)
+            link = f"[{title}](<{target}>)" if target else title
             lines.append(f"`{story.id}` {link}{stamp}")
         await reply(interaction, "\n".join(lines))

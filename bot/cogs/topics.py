@@ -12,8 +12,9 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.checks import reply
-from bot.render import neutralise_mentions
+from bot.render import neutralise_mentions, plain_line
 from digests.errors import InputError
+from digests.scope import scope_story
 
 if TYPE_CHECKING:
     from bot.app import NewsBot
@@ -28,12 +29,16 @@ class TopicsCog(commands.Cog):
         self.bot = bot
 
     async def _topic_counts(self, guild_id: int) -> Counter[str]:
-        feed_urls = await asyncio.to_thread(self.bot.newsroom.guild_feed_urls, guild_id)
+        feed_topics = await asyncio.to_thread(self.bot.newsroom.guild_feed_topics, guild_id)
         since = self.bot.clock.now() - RECENT
-        stories = await asyncio.to_thread(self.bot.store.stories_since, since, feed_urls=feed_urls)
+        stories = await asyncio.to_thread(
+            self.bot.store.stories_since, since, feed_urls=list(feed_topics)
+        )
         counts: Counter[str] = Counter({t.name: 0 for t in self.bot.settings.topics})
         for story in stories:
-            counts.update(story.topics)
+            mine = scope_story(story, feed_topics, self.bot.settings.topics)
+            if mine is not None:
+                counts.update(mine.topics)
         return counts
 
     async def _known_topic(self, guild_id: int, topic: str) -> str:
@@ -63,7 +68,7 @@ class TopicsCog(commands.Cog):
         if not counts:
             await reply(interaction, "No topics yet.")
             return
-        lines = [f"**{neutralise_mentions(t)}**: {n} stories" for t, n in counts.most_common()]
+        lines = [f"**{plain_line(t)}**: {n} stories" for t, n in counts.most_common()]
         await reply(interaction, "Topics (last 7 days):\n" + "\n".join(lines))
 
     @app_commands.command(name="subscribe", description="Get a DM with new stories of a topic")
