@@ -1,8 +1,8 @@
 # syntax=docker/dockerfile:1
-# Build stage: install the pinned dependencies into a virtualenv, the same commands the
-# README uses, then the project itself.
+# Build stage: the README's install commands into a virtualenv: the pinned dependencies from
+# the lock file, then the project itself without resolving anything again.
 FROM python:3.11-slim AS build
-WORKDIR /app
+WORKDIR /src
 RUN python3 -m venv /opt/venv
 COPY requirements.lock ./
 RUN /opt/venv/bin/pip install --no-cache-dir -r requirements.lock
@@ -11,17 +11,23 @@ COPY digests ./digests
 COPY bot ./bot
 RUN /opt/venv/bin/pip install --no-cache-dir --no-deps .
 
-# Run stage: only the virtualenv, a non-root user and a volume for the SQLite data.
+# Run stage: the virtualenv, the config beside the sample feeds it names by relative path,
+# a non-root user and a volume for the SQLite data (the config's relative database path
+# resolves in the working directory, /data).
 FROM python:3.11-slim
-RUN useradd --create-home --uid 10001 newsdigest && mkdir /data && chown newsdigest /data
+RUN useradd --create-home --uid 10001 newsdigest && mkdir /data && chown 10001:10001 /data
 COPY --from=build /opt/venv /opt/venv
-COPY config.toml /etc/newsdigest/config.toml
+COPY config.toml /app/config.toml
+COPY digests/samples /app/digests/samples
+# The image turns the health endpoint on for its HEALTHCHECK; on all interfaces so that an
+# orchestrator or Prometheus can reach it too (it is only published with -p).
+RUN printf '\n[health]\nport = 8080\nhost = "0.0.0.0"\n' >> /app/config.toml
 ENV PATH="/opt/venv/bin:$PATH" \
-    PYTHONUNBUFFERED=1 \
-    NEWSDIGEST_CONFIG=/etc/newsdigest/config.toml
-USER newsdigest
+    PYTHONUNBUFFERED=1
+USER 10001
 WORKDIR /data
 VOLUME ["/data"]
-HEALTHCHECK --interval=60s --timeout=5s --start-period=30s --retries=3 \
-    CMD ["python", "-c", "import digests.store, sys; sys.exit(0)"]
-CMD ["newsdigest", "run", "--config", "/etc/newsdigest/config.toml"]
+EXPOSE 8080
+HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
+    CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8080/healthz', timeout=4)"]
+CMD ["newsdigest", "run", "--config", "/app/config.toml"]

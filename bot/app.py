@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -9,7 +10,9 @@ import discord
 from discord.ext import commands
 
 from bot.checks import on_app_command_error
+from bot.health import HealthServer
 from bot.newsroom import Newsroom
+from digests import metrics
 from digests.answer import Answerer
 from digests.clock import Clock, SystemClock
 from digests.config import Settings
@@ -55,17 +58,38 @@ class NewsBot(commands.AutoShardedBot):
             self, settings=settings, store=self.store, pipeline=pipeline, clock=self.clock
         )
         self.tree.on_error = on_app_command_error
+        self.health: HealthServer | None = None
 
     async def setup_hook(self) -> None:
         from bot.cogs.admin import AdminCog
         from bot.cogs.digests import DigestsCog
         from bot.cogs.questions import QuestionsCog
+        from bot.cogs.status import StatusCog
         from bot.cogs.topics import TopicsCog
 
-        for cog in (DigestsCog(self), TopicsCog(self), QuestionsCog(self), AdminCog(self)):
+        for cog in (
+            DigestsCog(self),
+            TopicsCog(self),
+            QuestionsCog(self),
+            AdminCog(self),
+            StatusCog(self),
+        ):
             await self.add_cog(cog)
         await self.sync_commands()
         await self.newsroom.start()
+        if self.settings.health.port is not None:
+            self.health = HealthServer(
+                self,
+                host=self.settings.health.host,
+                port=self.settings.health.port,
+                refresh=self._refresh_gauges,
+            )
+            await self.health.start()
+
+    async def _refresh_gauges(self) -> None:
+        """Gauges read at scrape time: what the outbox still holds."""
+        pending = await asyncio.to_thread(self.store.pending_messages)
+        metrics.OUTBOX_PENDING.set(len(pending))
 
     async def sync_commands(self) -> None:
         """Guild sync is instant, so configured guilds get it; otherwise sync globally."""
@@ -78,5 +102,9 @@ class NewsBot(commands.AutoShardedBot):
             await self.tree.sync()
 
     async def close(self) -> None:
+        if self.health is not None:
+            await self.health.stop()
+            self.health = None
         self.newsroom.stop()
+        await self.answerer.aclose()
         await super().close()

@@ -15,6 +15,7 @@ from typing import Any
 import aiohttp
 import discord
 
+from digests import metrics
 from digests.clock import Clock
 from digests.store import OutboxMessage, Store
 
@@ -80,11 +81,13 @@ class OutboxSender:
         except (discord.Forbidden, discord.NotFound) as exc:
             reason = f"cannot post to {message.target_kind} {message.target_id}: {exc.text or exc}"
             log.warning("%s; digest %s skipped", reason, message.digest_id)
+            metrics.MESSAGES_FAILED.inc()
             await asyncio.to_thread(self.store.fail_digest, message.digest_id, reason)
             if self.on_problem is not None:
                 await _maybe_await(self.on_problem(message, reason))
             return False
         except (discord.HTTPException, aiohttp.ClientError, TimeoutError, OSError) as exc:
+            metrics.MESSAGES_FAILED.inc()
             log.warning(
                 "sending digest %s message %s failed (attempt %s): %s",
                 message.digest_id,
@@ -101,6 +104,7 @@ class OutboxSender:
         await asyncio.to_thread(
             self.store.mark_message_sent, message.id, remote_id=remote_id, now=self.clock.now()
         )
+        metrics.MESSAGES_SENT.inc()
         return True
 
     async def _deliver(self, message: OutboxMessage, threads: dict[int, int]) -> str:

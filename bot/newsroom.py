@@ -2,6 +2,14 @@
 
 Digests are composed by the core pipeline, rendered into payloads, queued in the outbox and
 then delivered; the cogs only call into this class.
+
+With several processes on one PostgreSQL database only the scheduler leader (see
+``digests.leader``) polls feeds, fires schedules and flushes the outbox. Every process keeps
+answering commands: they write to the shared store, and the leader reloads the schedules from
+the store at each leadership check, so a ``/schedule set`` answered by any process reaches
+the leader's scheduler within ``[discord] leader_poll_seconds``. ``/digest now`` posts from
+whichever process answers it: the outbox claims each story once per channel and every send
+carries a nonce, so a concurrent flush by the leader cannot double a message.
 """
 
 from __future__ import annotations
@@ -10,7 +18,9 @@ import asyncio
 import contextlib
 import logging
 from collections import defaultdict
+from collections.abc import Coroutine, Iterable, Mapping
 from datetime import UTC, datetime
+from typing import Any
 
 import discord
 from apscheduler.job import Job
@@ -18,12 +28,15 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.delivery import OutboxSender
 from bot.render import digest_messages
+from digests import metrics
 from digests.clock import Clock
 from digests.config import Settings
 from digests.errors import StorageError
-from digests.pipeline import Pipeline
+from digests.leader import Leader
+from digests.pipeline import Pipeline, RefreshReport
 from digests.records import Digest
 from digests.schedules import describe, missed_run, trigger_for
+from digests.schedules import next_run as schedule_next_run
 from digests.store import DigestRecord, OutboxMessage, Schedule, Store
 
 log = logging.getLogger(__name__)
@@ -34,6 +47,26 @@ FLUSH_SECONDS = 30
 
 def _job_id(channel_id: int) -> str:
     return f"digest:{channel_id}"
+
+
+def _definition(schedule: Schedule) -> tuple[object, ...]:
+    # What decides when a schedule fires; last_run_at and updated_at change without that.
+    return (schedule.guild_id, schedule.timezone, schedule.cron, schedule.times, schedule.paused)
+
+
+def schedule_changes(
+    known: Mapping[int, Schedule], stored: Iterable[Schedule]
+) -> tuple[list[Schedule], list[int]]:
+    """What to change so the jobs built from ``known`` match ``stored``: the schedules to
+    (re)apply because they are new or differ, and the channel ids whose schedule is gone."""
+    stored_by_channel = {s.channel_id: s for s in stored}
+    changed = [
+        s
+        for channel_id, s in stored_by_channel.items()
+        if channel_id not in known or _definition(known[channel_id]) != _definition(s)
+    ]
+    gone = [channel_id for channel_id in known if channel_id not in stored_by_channel]
+    return changed, gone
 
 
 class Newsroom:
@@ -47,6 +80,7 @@ class Newsroom:
         store: Store,
         pipeline: Pipeline,
         clock: Clock,
+        leader: Leader | None = None,
     ) -> None:
         self.client = client
         self.settings = settings
@@ -58,11 +92,64 @@ class Newsroom:
         self._channel_locks: defaultdict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
         self._refresh_lock = asyncio.Lock()
         self.problems: dict[int, str] = {}
+        self.leader = leader or Leader(
+            settings.storage.url, poll_seconds=settings.discord.leader_poll_seconds
+        )
+        # The stored schedules as last seen: the leader's jobs are built from them.
+        self._schedules: dict[int, Schedule] = {}
+        self._leading = False
+        self._watch: asyncio.Task[None] | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    @property
+    def is_leader(self) -> bool:
+        """Whether this process runs the scheduler (polling, schedules, outbox flush)."""
+        return self._leading
 
     # --- lifecycle -----------------------------------------------------------------------
     async def start(self) -> None:
-        """Start polling, load every stored schedule, catch up missed runs once, deliver the
-        outbox's unsent rest."""
+        """Check leadership once (leading at once when free) and keep checking in the
+        background; a process that leads or takes over runs ``_lead``."""
+        self.scheduler.start()
+        leading = await asyncio.to_thread(self.leader.try_acquire)
+        await self._on_check(leading)
+        self._watch = asyncio.get_running_loop().create_task(
+            self.leader.acquire_forever(self._on_check)
+        )
+
+    def stop(self) -> None:
+        if self._watch is not None:
+            self._watch.cancel()
+            self._watch = None
+        for task in list(self._tasks):
+            task.cancel()
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+        self._leading = False
+        metrics.LEADER.set(0)
+        self.leader.release()
+
+    async def _on_check(self, leading: bool) -> None:
+        """After each leadership check: take over, step down, or follow schedule changes."""
+        try:
+            if leading and not self._leading:
+                await self._lead()
+            elif not leading and self._leading:
+                self._step_down()
+            else:
+                await self.reload_schedules()
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            # The next check tries again; a transient database error must not end the watch.
+            log.exception("leadership check failed")
+
+    async def _lead(self) -> None:
+        """Start polling and delivery, load every stored schedule, deliver the outbox's unsent
+        rest, then catch up the runs missed while nobody led."""
+        log.info("this process now runs the scheduler")
+        self._leading = True
+        metrics.LEADER.set(1)
         now = self.clock.now()
         self.scheduler.add_job(
             self.poll_feeds,
@@ -72,6 +159,7 @@ class Newsroom:
             next_run_time=now,
             coalesce=True,
             max_instances=1,
+            replace_existing=True,
         )
         self.scheduler.add_job(
             self.sender.flush,
@@ -80,27 +168,55 @@ class Newsroom:
             id="flush",
             coalesce=True,
             max_instances=1,
+            replace_existing=True,
         )
         schedules = await asyncio.to_thread(self.store.list_schedules)
+        self._schedules = {}
         for schedule in schedules:
             self.apply_schedule(schedule)
-        self.scheduler.start()
         # The unsent rest of digests interrupted by a crash goes out first, once.
         await self.sender.flush()
-        for schedule in schedules:
-            if missed_run(schedule, now) is not None:
-                log.info("catching up a missed digest for channel %s", schedule.channel_id)
-                asyncio.get_running_loop().create_task(
-                    self.run_schedule(schedule.guild_id, schedule.channel_id)
-                )
+        missed = [s for s in schedules if missed_run(s, now) is not None]
+        if missed:
+            self._spawn(self._catch_up(missed))
 
-    def stop(self) -> None:
-        if self.scheduler.running:
-            self.scheduler.shutdown(wait=False)
+    def _step_down(self) -> None:
+        """Leadership is lost: stop every job; work already running finishes (the outbox and
+        its nonces keep it from doubling)."""
+        log.warning("this process no longer runs the scheduler")
+        self._leading = False
+        metrics.LEADER.set(0)
+        for job in self.scheduler.get_jobs():
+            job.remove()
+
+    async def _catch_up(self, schedules: list[Schedule]) -> None:
+        # Fresh articles first, so a late digest is not also an out-of-date one.
+        await self.poll_feeds()
+        for schedule in schedules:
+            log.info("catching up a missed digest for channel %s", schedule.channel_id)
+            await self.run_schedule(schedule.guild_id, schedule.channel_id)
+
+    def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.get_running_loop().create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def reload_schedules(self) -> None:
+        """Follow schedule changes other processes made in the store."""
+        stored = await asyncio.to_thread(self.store.list_schedules)
+        changed, gone = schedule_changes(self._schedules, stored)
+        for schedule in changed:
+            self.apply_schedule(schedule)
+        for channel_id in gone:
+            self.drop_schedule(channel_id)
 
     # --- schedules -----------------------------------------------------------------------
-    def apply_schedule(self, schedule: Schedule) -> Job:
-        """Add or replace the channel's job; takes effect at once."""
+    def apply_schedule(self, schedule: Schedule) -> Job | None:
+        """Add or replace the channel's job on the leader (at once); a follower only notes it
+        and the leader picks it up from the store at its next check."""
+        self._schedules[schedule.channel_id] = schedule
+        if not self._leading:
+            return None
         job = self.scheduler.add_job(
             self.run_schedule,
             trigger_for(schedule),
@@ -117,16 +233,21 @@ class Newsroom:
         return job
 
     def drop_schedule(self, channel_id: int) -> None:
+        self._schedules.pop(channel_id, None)
         job = self.scheduler.get_job(_job_id(channel_id))
         if job is not None:
             job.remove()
 
     def next_run(self, channel_id: int) -> datetime | None:
+        """When the channel's next digest is due (None when paused or unscheduled)."""
         job = self.scheduler.get_job(_job_id(channel_id))
-        if job is None:
+        if job is not None:
+            when: datetime | None = getattr(job, "next_run_time", None)
+            return when
+        schedule = self._schedules.get(channel_id)
+        if self._leading or schedule is None or schedule.paused:
             return None
-        when: datetime | None = getattr(job, "next_run_time", None)
-        return when
+        return schedule_next_run(schedule, self.clock.now())
 
     def describe(self, schedule: Schedule) -> str:
         return describe(schedule)
@@ -151,6 +272,7 @@ class Newsroom:
             except Exception:
                 log.exception("feed refresh failed")
                 return
+            _count_refresh(report)
             if report.new_articles:
                 log.info(
                     "refresh: %s new articles, %s new stories",
@@ -165,6 +287,12 @@ class Newsroom:
             if url not in urls:
                 urls.append(url)
         return urls
+
+    def guild_feed_topics(self, guild_id: int) -> dict[str, tuple[str, ...]]:
+        """The guild's feeds (config defaults and its own) with each feed's topics."""
+        urls = set(self.guild_feed_urls(guild_id))
+        found = {s.url: s.topics for s in self.store.list_feeds() if s.url in urls}
+        return {url: found.get(url, ()) for url in urls}
 
     # --- posting -------------------------------------------------------------------------
     async def compose_for(self, guild_id: int, channel_id: int) -> Digest:
@@ -194,6 +322,7 @@ class Newsroom:
                     now=now,
                 )
             )
+            metrics.DIGESTS_POSTED.inc()
             await self._queue_subscriber_dms(guild_id, digest)
         await self.sender.flush()
         return record
@@ -234,3 +363,10 @@ class Newsroom:
         """A channel the bot cannot post to is skipped; admins see why in /schedule show."""
         if message.target_kind == "channel":
             self.problems[message.target_id] = reason
+
+
+def _count_refresh(report: RefreshReport) -> None:
+    failed = len(report.failed)
+    metrics.FEEDS_FAILED.inc(failed)
+    metrics.FEEDS_FETCHED.inc(len(report.feeds) - failed)
+    metrics.ARTICLES_STORED.inc(report.new_articles)

@@ -7,6 +7,7 @@ import hashlib
 import logging
 from datetime import date
 
+from digests import metrics
 from digests.clock import Clock
 from digests.errors import SummaryError
 from digests.records import Briefing, SummaryInput
@@ -74,6 +75,7 @@ class BriefingService:
         except SummaryError as exc:
             return await self._run_fallback(item, reason=str(exc))
         self._store.add_tokens(self._today(), briefing.tokens)
+        metrics.LLM_TOKENS.inc(briefing.tokens)
         self._store.put_briefing(key, briefing, now=self._clock.now())
         return briefing
 
@@ -87,6 +89,12 @@ class BriefingService:
             briefing = dataclasses.replace(briefing, fallback_reason=reason)
         self._store.put_briefing(self._fallback_key(item), briefing, now=self._clock.now())
         return briefing
+
+    async def aclose(self) -> None:
+        """Close the primary backend's connections, when it holds any."""
+        close = getattr(self._primary, "close", None)
+        if close is not None:
+            await close()
 
     def _budget_reached(self) -> bool:
         # A budget of 0 means unlimited.

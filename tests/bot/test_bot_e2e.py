@@ -36,6 +36,7 @@ EXPECTED = {
     "search",
     "schedule",
     "feed",
+    "status",
 }
 
 
@@ -55,6 +56,7 @@ async def test_commands_are_registered_at_start_with_descriptions(world, tmp_pat
     async with running_bot(world, settings_for(tmp_path)):
         registered = world.registered_commands(GUILD)
     assert {c["name"] for c in registered} == EXPECTED
+    assert len(registered) == len(EXPECTED), "no two commands share a name"
     for cmd in registered:
         assert cmd["description"]
         for option in _walk(cmd.get("options")):
@@ -62,6 +64,7 @@ async def test_commands_are_registered_at_start_with_descriptions(world, tmp_pat
     admin = {c["name"]: str(c.get("default_member_permissions")) for c in registered}
     assert admin["schedule"] == str(1 << 5)
     assert admin["feed"] == str(1 << 5)
+    assert admin["status"] == str(1 << 5)
 
 
 async def test_schedule_set_by_an_admin_changes_the_next_run_and_survives_a_restart(
@@ -298,3 +301,24 @@ async def test_schedules_are_per_channel_and_pause_resume_remove(world, tmp_path
 from tests.servers.feed_server import feed_server  # noqa: E402
 
 __all__ += ["feed_server"]
+
+
+async def test_runs_missed_during_downtime_coalesce_into_one_digest(world, tmp_path):
+    from digests.store import Schedule, open_store
+
+    settings = settings_for(tmp_path)
+    three_days_ago = datetime.now(UTC) - timedelta(days=3)
+    store = open_store(settings.storage.url)
+    store.set_schedule(
+        Schedule(GUILD, TEXT, "UTC", times=("08:00",), last_run_at=three_days_ago),
+        now=three_days_ago,
+    )
+    store.close()
+    async with running_bot(world, settings) as bot:
+        messages = await world.wait_for_messages(TEXT, 2, timeout=20)
+        await asyncio.sleep(0.5)  # room for a wrongly repeated catch-up to show up
+        digests = await asyncio.to_thread(bot.store.latest_digest, "channel", TEXT)
+        assert digests is not None
+        assert len(world.messages(TEXT)) == len(digests.messages)
+    headers = [m for m in messages if "News digest" in m.content]
+    assert len(headers) == 1
