@@ -29,6 +29,7 @@ from sqlalchemy import (
     insert,
     or_,
     select,
+    text,
     update,
 )
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -265,6 +266,9 @@ def _scoped(
     return stmt if feed_urls is None else stmt.where(ArticleRow.feed_url.in_(list(feed_urls)))
 
 
+# An arbitrary constant of this project's: the advisory lock migrations take on PostgreSQL.
+_MIGRATION_LOCK = 0x6E657773646967
+
 _ARTICLES = cast(Table, ArticleRow.__table__)
 _SAME_ENTRY = select(_ARTICLES.c.id, _ARTICLES.c.content_hash, _ARTICLES.c.source_hash).where(
     _ARTICLES.c.feed_url == bindparam("feed_url"), _ARTICLES.c.entry_id == bindparam("entry_id")
@@ -467,6 +471,12 @@ class SqlStore:
         config.set_main_option("script_location", str(MIGRATIONS_DIR))
         try:
             with self._lock, self._write_engine.begin() as connection:
+                if connection.dialect.name == "postgresql":
+                    # Processes starting together on a fresh database take turns; the lock
+                    # goes with the transaction.
+                    connection.execute(
+                        text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK}
+                    )
                 config.attributes["connection"] = connection
                 command.upgrade(config, "head")
         except SQLAlchemyError as exc:

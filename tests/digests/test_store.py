@@ -913,3 +913,26 @@ def test_postgres_serialization_failures_are_retryable(sqlstate: str, retryable:
     error = PgError("conflict")
     error.sqlstate = sqlstate  # type: ignore[attr-defined]
     assert _is_retryable(OperationalError("SELECT 1", {}, error)) is retryable
+
+
+@pytest.mark.postgres
+def test_processes_starting_together_on_a_fresh_database_migrate_once() -> None:
+    from tests.digests.store_fixtures import pg_schema, pg_unreachable, pg_url
+
+    url = pg_url()
+    if (reason := pg_unreachable(url)) is not None:
+        pytest.skip(f"PostgreSQL not reachable at {url}: {reason}")
+    with pg_schema(url) as schema:
+        stores = [
+            # A lock timeout turns a wrong interleaving into an error instead of a hang.
+            SqlStore(url, connect_args={"options": f"-csearch_path={schema} -clock_timeout=20s"})
+            for _ in range(4)
+        ]
+        try:
+            with ThreadPoolExecutor(4) as pool:
+                list(pool.map(lambda s: s.migrate(), stores))
+            stores[0].ensure_feed(FeedSource(FEED_A))
+            assert [f.url for f in stores[3].list_feeds()] == [FEED_A]
+        finally:
+            for s in stores:
+                s.close()
