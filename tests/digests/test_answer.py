@@ -3,35 +3,26 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 
 import openai
 import pytest
 
 from digests.answer import Answerer, passages_of, retrieve
 from digests.records import Article, Story
+from tests.digests._story_builders import make_article
 from tests.servers.openai_server import OpenAIServer, openai_server
 
 __all__ = ["openai_server"]
 
-NOW = datetime(2026, 11, 30, tzinfo=UTC)
-
 
 def _article(aid: int, feed: str, title: str, text: str) -> Article:
-    return Article(
-        id=aid,
-        feed_url=f"https://{feed}/rss",
+    return make_article(
+        aid,
+        feed=f"https://{feed}/rss",
         feed_name=feed,
-        entry_id=str(aid),
         url=f"https://{feed}/a{aid}",
-        canonical_url=f"https://{feed}/a{aid}",
         title=title,
-        author=None,
-        published=NOW,
-        fetched_at=NOW,
         text=text,
-        image_url=None,
-        content_hash=str(aid),
     )
 
 
