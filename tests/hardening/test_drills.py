@@ -136,7 +136,9 @@ async def test_kill_9_during_twenty_digest_runs_delivers_every_message_exactly_o
             )
             if run % 3 == 2:
                 await until(lambda n=before: len(world.messages(TEXT)) > n, 30, "a first message")
-                await asyncio.sleep(0.3)
+                # The rest of the digest is queued and held back: the kill lands mid-digest.
+                db = tmp_path / "drill.db"
+                await until(lambda db=db: _pending_count(db) > 0, 30, "a held message")
             else:
                 # A random moment: before the fetch, composing, between two sends, after.
                 await asyncio.sleep(rng.uniform(0.0, 1.5))
