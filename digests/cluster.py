@@ -7,12 +7,15 @@ import hashlib
 import heapq
 import math
 import re
+import sys
+from array import array
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TypeAlias
 
-from digests.records import Article, Story
+from digests.records import Article, Story, StoryOutline
 from digests.urls import canonical_url
 
 # How many words of the body take part: the lead carries the event, later text wanders.
@@ -34,6 +37,13 @@ CALIBRATION_EXPONENT = 1.5
 MAX_POSTINGS = 200
 CANDIDATE_TERMS = 20
 CANDIDATES_SCORED = 25
+# Terms an indexed article keeps: the heaviest carry the event, and a clustering window of
+# 100,000 articles must fit in memory (a full vector is ~150 terms). The article being placed
+# is always scored with its whole vector.
+INDEXED_TERMS = 48
+
+# An indexed article's vector, packed: its heaviest terms and their weights (float32).
+PackedVector: TypeAlias = "tuple[tuple[str, ...], array[float]]"
 
 
 def _word_set(words: str) -> frozenset[str]:
@@ -198,9 +208,32 @@ def cosine(a: Mapping[str, float], b: Mapping[str, float]) -> float:
     return sum(w * b[t] for t, w in a.items() if t in b)
 
 
+def pack(vector: Mapping[str, float]) -> PackedVector:
+    """The vector as clustering keeps it for indexed articles: its heaviest terms, compact."""
+    kept = heapq.nsmallest(INDEXED_TERMS, vector.items(), key=lambda tw: (-tw[1], tw[0]))
+    # Interned, so the terms many articles share are stored once.
+    return tuple(sys.intern(t) for t, _ in kept), array("f", (w for _, w in kept))
+
+
+def packed_cosine(query: Mapping[str, float], packed: PackedVector) -> float:
+    """The dot product of a whole vector with a packed one."""
+    terms, weights = packed
+    return sum(w * query[t] for t, w in zip(terms, weights, strict=True) if t in query)
+
+
+def article_vector(article: Article) -> PackedVector:
+    """An article's packed term vector, as clustering indexes it."""
+    return pack(_article_vector(article))
+
+
 def similarity(a: Article, b: Article) -> float:
-    """How alike two reports are, 0..1: high for the same event told in different words."""
-    return calibrated(cosine(_article_vector(a), _article_vector(b)))
+    """How alike two reports are, 0..1: high for the same event told in different words.
+
+    Scored as clustering scores a new report against an indexed one (the earlier of the two),
+    so a threshold set by this function holds for ``assign_stories``.
+    """
+    first, second = sorted((a, b), key=lambda x: (_when(x), x.id))
+    return calibrated(packed_cosine(_article_vector(second), pack(_article_vector(first))))
 
 
 def calibrated(raw_cosine: float) -> float:
@@ -237,35 +270,52 @@ class _Cluster:
     order: int
 
 
+# Marks a term whose postings outgrew MAX_POSTINGS: it is never searched again, so its
+# postings need not be kept.
+_TOO_COMMON = (array("i"), array("f"))
+
+
 class _Index:
-    """An inverted index of article vectors, for finding near-duplicates without all pairs."""
+    """An inverted index of packed article vectors, for finding near-duplicates without all
+    pairs."""
 
     def __init__(self) -> None:
-        self.vectors: list[dict[str, float]] = []
-        self.owner: list[int] = []
-        self.postings: dict[str, list[tuple[int, float]]] = {}
+        self.vectors: list[PackedVector] = []
+        self.owner = array("i")
+        self.postings: dict[str, tuple[array[int], array[float]]] = {}
 
-    def add(self, vector: dict[str, float], cluster: int) -> None:
+    def add(self, vector: PackedVector, cluster: int) -> None:
         doc = len(self.vectors)
         self.vectors.append(vector)
         self.owner.append(cluster)
-        for term, weight in vector.items():
-            self.postings.setdefault(term, []).append((doc, weight))
+        for term, weight in zip(*vector, strict=True):
+            posting = self.postings.get(term)
+            if posting is None:
+                posting = self.postings[term] = (array("i"), array("f"))
+            elif posting is _TOO_COMMON:
+                continue
+            docs, weights = posting
+            if len(docs) >= MAX_POSTINGS:
+                # Lists only grow, and search skips a list longer than MAX_POSTINGS.
+                self.postings[term] = _TOO_COMMON
+                continue
+            docs.append(doc)
+            weights.append(weight)
 
     def best_by_cluster(self, vector: Mapping[str, float]) -> dict[int, float]:
         """The highest similarity of ``vector`` to any article of each candidate cluster."""
         partial: defaultdict[int, float] = defaultdict(float)
         heaviest = heapq.nsmallest(CANDIDATE_TERMS, vector.items(), key=lambda tw: (-tw[1], tw[0]))
         for term, weight in heaviest:
-            docs = self.postings.get(term)
-            if not docs or len(docs) > MAX_POSTINGS:
+            posting = self.postings.get(term)
+            if posting is None or posting is _TOO_COMMON:
                 continue
-            for doc, doc_weight in docs:
+            for doc, doc_weight in zip(*posting, strict=True):
                 partial[doc] += weight * doc_weight
         best: dict[int, float] = {}
         ranked = heapq.nsmallest(CANDIDATES_SCORED, partial.items(), key=lambda dw: (-dw[1], dw[0]))
         for doc, _ in ranked:
-            score = calibrated(cosine(vector, self.vectors[doc]))
+            score = calibrated(packed_cosine(vector, self.vectors[doc]))
             cluster = self.owner[doc]
             if score > best.get(cluster, -1.0):
                 best[cluster] = score
@@ -277,47 +327,53 @@ def _when(article: Article) -> float:
     return moment.timestamp()
 
 
+def _outline(story: Story | StoryOutline) -> StoryOutline:
+    if isinstance(story, StoryOutline):
+        return story
+    return StoryOutline(story.id, tuple((a.id, a.feed_url) for a in story.articles))
+
+
 def assign_stories(
     new: Sequence[Article],
-    recent: Sequence[Story],
+    recent: Sequence[Story | StoryOutline],
     *,
     threshold: float,
-    vectors: MutableMapping[int, dict[str, float]] | None = None,
+    vectors: MutableMapping[int, PackedVector] | None = None,
 ) -> list[StoryAssignment]:
     """Place each new article in the most similar story from another feed, or a new story.
 
     Articles are taken oldest first so a story is named after its first report. A story
     never takes a second article of a feed it already has: two items of one feed are two
     events. Results come in the order the stories were first touched. ``vectors`` caches
-    term vectors by article id across calls, so a long-running process vectorises each
-    article of the window once instead of on every refresh.
+    packed term vectors by article id across calls, so a long-running process vectorises each
+    article of the window once instead of on every refresh. A recent story given as a
+    ``StoryOutline`` has no text: its articles are indexed only when ``vectors`` has them.
     """
-    cache: MutableMapping[int, dict[str, float]] = {} if vectors is None else vectors
-
-    def vector_of(article: Article) -> dict[str, float]:
-        found = cache.get(article.id)
-        if found is None:
-            found = cache[article.id] = _article_vector(article)
-        return found
+    cache: MutableMapping[int, PackedVector] = {} if vectors is None else vectors
+    texts = {a.id: a for story in recent if isinstance(story, Story) for a in story.articles}
 
     clusters: list[_Cluster] = []
     index = _Index()
     taken: set[str] = set()
     placed: set[int] = set()
-    for story in recent:
+    for story in map(_outline, recent):
         number = len(clusters)
-        clusters.append(_Cluster(story.id, False, {a.feed_url for a in story.articles}, [], -1))
+        clusters.append(_Cluster(story.id, False, {feed for _, feed in story.members}, [], -1))
         taken.add(story.id)
-        for article in story.articles:
-            placed.add(article.id)
-            index.add(vector_of(article), number)
+        for article_id, _ in story.members:
+            placed.add(article_id)
+            packed = cache.get(article_id)
+            if packed is None and article_id in texts:
+                packed = cache[article_id] = article_vector(texts[article_id])
+            if packed is not None:
+                index.add(packed, number)
 
     touched = 0
     for article in sorted(new, key=lambda a: (_when(a), a.id)):
         if article.id in placed:
             continue
         placed.add(article.id)
-        vector = vector_of(article)
+        vector = _article_vector(article)
         scores = index.best_by_cluster(vector) if vector else {}
         eligible = [
             (score, number)
@@ -335,8 +391,9 @@ def assign_stories(
             touched += 1
         cluster.feeds.add(article.feed_url)
         cluster.added.append(article.id)
+        packed = cache[article.id] = pack(vector)
         if vector:
-            index.add(vector, number)
+            index.add(packed, number)
 
     used = sorted((c for c in clusters if c.added), key=lambda c: c.order)
     return [StoryAssignment(c.story_id, tuple(c.added), c.is_new) for c in used]

@@ -348,6 +348,8 @@ _LINK_LINE_RE = re.compile(
 
 # Slashes and bars only separate crumbs when spaced, so "and/or" and table rows stay text.
 _CRUMB_SEPARATORS_RE = re.compile(r"\s*(?:>|»|›)\s*|\s+(?:/|\|)\s+")
+# Without one of these the line is one crumb, not a trail.
+_CRUMB_SEPARATORS = (">", "»", "›", "/", "|")
 _CALENDAR_RE = re.compile(
     r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|mon|tue|wed|thu|fri|sat|sun)[a-z]*\b"
     r"|\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4}|\b(?:19|20)\d{2}\b|\bago\b|\byesterday\b|\btoday\b",
@@ -469,7 +471,7 @@ def _is_share_bar(line: str) -> bool:
 
 
 def _is_crumbs(line: str) -> bool:
-    if line.startswith("|"):
+    if line.startswith("|") or not any(sep in line for sep in _CRUMB_SEPARATORS):
         return False
     parts = [p for p in _CRUMB_SEPARATORS_RE.split(line) if p]
     return len(parts) >= 3 and all(
@@ -517,15 +519,37 @@ def _is_junk_line(line: str) -> bool:
         return True
     if _CONTACT_RE.match(line.strip()):
         return True
-    patterns = (
-        _CREDIT_RE,
-        _IMAGE_CREDIT_RE,
-        _AGENCY_CREDIT_RE,
-        _NEWSLETTER_RE,
-        _COOKIE_RE,
-        _BOILERPLATE_RE,
+    return len(line) < 400 and _has_junk_phrase(line)
+
+
+# Characters IGNORECASE matching equates with an ASCII letter that ``str.lower`` does not
+# turn into that letter; folding them makes the keyword checks below exact.
+_ASCII_FOLD = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s", "\u212a": "k"})
+
+
+def _has_junk_phrase(line: str) -> bool:
+    """Whether a credit, sign-up, cookie or boilerplate pattern occurs in ``line``.
+
+    Searching the patterns along a whole line of prose is most of the cleaning cost. Their
+    alternatives that start with ``^`` can only match at the start (``match``); each other
+    alternative contains a keyword, so the search runs only when one of those is present.
+    """
+    low = line.translate(_ASCII_FOLD).lower()
+    return bool(
+        _CREDIT_RE.search(line)
+        or _AGENCY_CREDIT_RE.search(line)
+        or _IMAGE_CREDIT_RE.match(line)
+        or (("getty" in low or "shutterstock" in low) and _IMAGE_CREDIT_RE.search(line))
+        or _NEWSLETTER_RE.match(line)
+        or (("newsletter" in low or "deliver" in low) and _NEWSLETTER_RE.search(line))
+        or (any(word in low for word in _COOKIE_WORDS) and _COOKIE_RE.search(line))
+        or _BOILERPLATE_RE.match(line)
+        or ("rights" in low and _BOILERPLATE_RE.search(line))
     )
-    return any(p.search(line) for p in patterns) and len(line) < 400
+
+
+# Every alternative of _COOKIE_RE contains one of these.
+_COOKIE_WORDS = ("cookie", "privacy", "consent", "continuing")
 
 
 def _is_long_prose(line: str) -> bool:

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from digests.clock import Clock
-from digests.cluster import assign_stories
-from digests.compose import compose_digest, select_stories, sources_of
+from digests.cluster import PackedVector, article_vector, assign_stories
+from digests.compose import compose_digest, is_fresh, rank_key, select_stories, sources_of
 from digests.config import Settings
 from digests.dedup import content_hash, entry_signature
 from digests.errors import FeedError, StorageError
@@ -42,8 +42,9 @@ from digests.topics import tag_topics
 from digests.urls import canonical_url
 
 log = logging.getLogger(__name__)
-# Articles whose clustering vectors are kept in memory between refreshes.
-VECTOR_CACHE_SIZE = 200_000
+# Articles of the clustering window read back per query to vectorise them: bounds the text
+# held at once.
+VECTOR_BATCH = 500
 # How long a feed that worked before may fail before it is disabled.
 GIVE_UP_AFTER = timedelta(days=7)
 
@@ -107,8 +108,8 @@ class Pipeline:
         self.fetcher = fetcher
         self.briefings = briefings
         self.clock = clock
-        # Term vectors of recent articles, kept between refreshes (see assign_stories).
-        self._vectors: dict[int, dict[str, float]] = {}
+        # Packed term vectors of the clustering window, kept between refreshes.
+        self._vectors: dict[int, PackedVector] = {}
 
     # --- refresh -------------------------------------------------------------------------
     async def refresh(
@@ -294,9 +295,15 @@ class Pipeline:
             return 0, 0
         now = self.clock.now()
         window = now - timedelta(hours=self.settings.digest.cluster_window_hours)
-        recent = self.store.stories_since(window)
-        if len(self._vectors) > VECTOR_CACHE_SIZE:
-            self._vectors.clear()  # crude, but bounded; the next refresh refills the window
+        # The window as ids only; articles not vectorised yet are read back in batches, so
+        # no refresh holds the whole window's text (100,000 articles in a busy deployment).
+        recent = self.store.story_outlines_since(window)
+        live = {article_id for story in recent for article_id, _ in story.members}
+        self._vectors = {i: v for i, v in self._vectors.items() if i in live}
+        missing = [i for i in live if i not in self._vectors]
+        for start in range(0, len(missing), VECTOR_BATCH):
+            for article in self.store.get_articles(missing[start : start + VECTOR_BATCH]):
+                self._vectors[article.id] = article_vector(article)
         assignments = assign_stories(
             pending,
             recent,
@@ -357,9 +364,18 @@ class Pipeline:
         now = self.clock.now()
         max_age = timedelta(hours=cfg.max_age_hours)
         start = since or (now - max_age)
-        stories = await asyncio.to_thread(self.store.stories_since, start, feed_urls=feed_urls)
-        excluded = set(exclude_story_ids)
-        stories = [s for s in stories if s.id not in excluded and s.articles]
+        limit = max_stories or cfg.max_stories
+        topic_order = [t.name for t in self.settings.topics]
+        stories = await asyncio.to_thread(
+            self._load_candidates,
+            start,
+            feed_urls,
+            set(exclude_story_ids),
+            now=now,
+            max_age=max_age,
+            limit=limit,
+            topic_order=topic_order,
+        )
         if feed_urls is not None:
             # A story shared with other guilds' feeds shows only these feeds' topics.
             wanted = set(feed_urls)
@@ -369,8 +385,6 @@ class Pipeline:
             }
             scoped = (scope_story(s, feed_topics, self.settings.topics) for s in stories)
             stories = [s for s in scoped if s is not None]
-        limit = max_stories or cfg.max_stories
-        topic_order = [t.name for t in self.settings.topics]
         # Rank and cap before briefing, so a large backlog costs no summaries it won't show.
         shortlist = select_stories(
             stories, now=now, max_stories=limit, max_age=max_age, topic_order=topic_order
@@ -379,6 +393,39 @@ class Pipeline:
         return compose_digest(
             items, now=now, max_stories=limit, max_age=max_age, topic_order=topic_order
         )
+
+    def _load_candidates(
+        self,
+        start: datetime,
+        feed_urls: Collection[str] | None,
+        excluded: set[str],
+        *,
+        now: datetime,
+        max_age: timedelta,
+        limit: int,
+        topic_order: Sequence[str],
+    ) -> list[Story]:
+        """The stories that can make the digest, with their text; the rest of the window is
+        ranked without loading any text.
+
+        Scoping may only drop topics, which rank last (after feed count and time): so every
+        story tied on those two with the last one kept is loaded, and the final ranking on
+        the scoped stories is exact.
+        """
+        light = self.store.stories_since(start, feed_urls=feed_urls, with_text=False)
+        fresh = [
+            s
+            for s in light
+            if s.id not in excluded and s.articles and is_fresh(s, now=now, max_age=max_age)
+        ]
+        keys = {s.id: rank_key(s, now=now, topic_order=topic_order)[:2] for s in fresh}
+        fresh.sort(key=lambda s: rank_key(s, now=now, topic_order=topic_order))
+        if limit <= 0:
+            return []
+        if len(fresh) > limit:
+            edge = keys[fresh[limit - 1].id]
+            fresh = [s for s in fresh if keys[s.id] <= edge]
+        return self.store.get_stories([s.id for s in fresh], feed_urls=feed_urls)
 
     async def _brief(self, story: Story) -> DigestItem:
         return DigestItem(story, await self.briefings.brief(summary_input(story)))

@@ -155,6 +155,14 @@ class Story:
 
 
 @dataclass(frozen=True, slots=True)
+class StoryOutline:
+    """A story as clustering sees it: its id and each article's (id, feed URL), no text."""
+
+    id: str
+    members: tuple[tuple[int, str], ...]
+
+
+@dataclass(frozen=True, slots=True)
 class SummaryInput:
     """What a summarizer sees of a story: a title, the source text and the sources."""
 

@@ -24,6 +24,7 @@ from digests.records import (
     FeedSource,
     FeedState,
     Story,
+    StoryOutline,
     Validators,
 )
 
@@ -159,6 +160,9 @@ class Store(Protocol):
 
     def get_article(self, article_id: int) -> Article | None: ...
 
+    def get_articles(self, article_ids: Sequence[int]) -> list[Article]:
+        """The articles with these ids, in the order given; unknown ids are left out."""
+
     def articles_since(self, since: datetime) -> list[Article]:
         """Articles first fetched at or after ``since`` (published date may be older),
         oldest first."""
@@ -181,14 +185,30 @@ class Store(Protocol):
 
     def get_story(self, story_id: str) -> Story | None: ...
 
+    def get_stories(
+        self, story_ids: Sequence[str], *, feed_urls: Collection[str] | None = None
+    ) -> list[Story]:
+        """The stories with these ids and their articles, in the order given; unknown ids
+        (and, with ``feed_urls``, stories with none of those feeds' articles) are left out."""
+
     def stories_since(
-        self, since: datetime, *, feed_urls: Collection[str] | None = None
+        self,
+        since: datetime,
+        *,
+        feed_urls: Collection[str] | None = None,
+        with_text: bool = True,
     ) -> list[Story]:
         """Stories created at or after ``since``, newest first, with their articles.
 
         With ``feed_urls``, only stories with at least one article from those feeds (and
         only those articles) are returned: this is how one guild sees only its own feeds.
+        With ``with_text=False`` every article's ``text`` is ``""``: enough to rank a large
+        window without loading it (then ``get_stories`` loads the few kept).
         """
+
+    def story_outlines_since(self, since: datetime) -> list[StoryOutline]:
+        """Stories created at or after ``since``, newest first, as ids and their articles'
+        (id, feed URL) in story order: what clustering needs of a window, without text."""
 
     def search_stories(
         self, query: str, *, limit: int = 10, feed_urls: Collection[str] | None = None

@@ -53,6 +53,7 @@ from digests.records import (
     FeedSource,
     FeedState,
     Story,
+    StoryOutline,
     SummarizerName,
     Validators,
 )
@@ -185,11 +186,50 @@ def _article(row: ArticleRow, feed_name: str | None) -> Article:
     )
 
 
+# Every article column but the text (and the source hash, which records do not carry).
+_LIGHT_ARTICLE = (
+    ArticleRow.id,
+    ArticleRow.feed_url,
+    FeedRow.name,
+    ArticleRow.entry_id,
+    ArticleRow.url,
+    ArticleRow.canonical_url,
+    ArticleRow.title,
+    ArticleRow.author,
+    ArticleRow.published,
+    ArticleRow.fetched_at,
+    ArticleRow.image_url,
+    ArticleRow.content_hash,
+    ArticleRow.story_id,
+)
+
+
+def _light_article(row: Any, intern: dict[str, str]) -> Article:
+    # Thousands of articles share a few feeds: one string per feed, not one per article.
+    feed_url = intern.setdefault(row.feed_url, row.feed_url)
+    return Article(
+        id=row.id,
+        feed_url=feed_url,
+        feed_name=row.name,
+        entry_id=row.entry_id,
+        url=row.url,
+        canonical_url=row.canonical_url,
+        title=row.title,
+        author=row.author,
+        published=row.published,
+        fetched_at=row.fetched_at,
+        text="",
+        image_url=row.image_url,
+        content_hash=row.content_hash,
+        story_id=row.story_id,
+    )
+
+
 def _article_order(article: Article) -> tuple[datetime, int]:
     return (article.published or article.fetched_at, article.id)
 
 
-def _story(row: StoryRow, articles: Iterable[Article]) -> Story:
+def _story(row: Any, articles: Iterable[Article]) -> Story:
     return Story(
         id=row.id,
         articles=tuple(sorted(articles, key=_article_order)),
@@ -315,6 +355,8 @@ _ENTRY_SOURCE_HASHES = select(_ARTICLES.c.entry_id, _ARTICLES.c.source_hash).whe
     _ARTICLES.c.feed_url == bindparam("feed_url"), _ARTICLES.c.source_hash.is_not(None)
 )
 _INSERT_ARTICLE = insert(_ARTICLES).returning(_ARTICLES.c.id)
+# Ids per IN (...) list, well under SQLite's and psycopg's bound-parameter limits.
+_IN_CHUNK = 900
 
 
 # --- engine setup -------------------------------------------------------------------------
@@ -439,19 +481,38 @@ class SqlStore:
 
     @staticmethod
     def _stories_with_articles(
-        session: Session, rows: Sequence[StoryRow], feed_urls: Collection[str] | None
+        session: Session,
+        rows: Sequence[Any],
+        feed_urls: Collection[str] | None,
+        *,
+        with_text: bool = True,
     ) -> list[Story]:
-        """``rows`` in order with their (scoped) articles; stories left empty are dropped."""
+        """``rows`` (story rows, or rows of id, topics, created_at) in order with their
+        (scoped) articles; stories left empty are dropped."""
         if not rows:
             return []
-        stmt = _scoped(_articles_select(), feed_urls).where(
-            ArticleRow.story_id.in_([r.id for r in rows])
-        )
         by_story: dict[str, list[Article]] = defaultdict(list)
-        for article_row, name in session.execute(stmt):
-            article = _article(article_row, name)
-            if article.story_id is not None:
-                by_story[article.story_id].append(article)
+        # Large IN lists are split: SQLite caps bound parameters per statement.
+        ids = [r.id for r in rows]
+        for start in range(0, len(ids), _IN_CHUNK):
+            chunk = ids[start : start + _IN_CHUNK]
+            if with_text:
+                stmt = _scoped(_articles_select(), feed_urls).where(ArticleRow.story_id.in_(chunk))
+                for article_row, name in session.execute(stmt):
+                    article = _article(article_row, name)
+                    if article.story_id is not None:
+                        by_story[article.story_id].append(article)
+                continue
+            light = (
+                select(*_LIGHT_ARTICLE)
+                .outerjoin(FeedRow, FeedRow.url == ArticleRow.feed_url)
+                .where(ArticleRow.story_id.in_(chunk))
+            )
+            if feed_urls is not None:
+                light = light.where(ArticleRow.feed_url.in_(list(feed_urls)))
+            intern: dict[str, str] = {}
+            for row in session.execute(light):
+                by_story[row.story_id].append(_light_article(row, intern))
         return [_story(r, by_story[r.id]) for r in rows if by_story.get(r.id)]
 
     def _attach(self, session: Session, story_id: str, article_ids: Sequence[int]) -> None:
@@ -693,6 +754,20 @@ class SqlStore:
 
         return self._run(f"reading article {article_id}", work, write=False)
 
+    def get_articles(self, article_ids: Sequence[int]) -> list[Article]:
+        """The articles with these ids, in the order given; unknown ids are left out."""
+        ids = list(dict.fromkeys(article_ids))
+
+        def work(session: Session) -> list[Article]:
+            found: dict[int, Article] = {}
+            for start in range(0, len(ids), _IN_CHUNK):
+                stmt = _articles_select().where(ArticleRow.id.in_(ids[start : start + _IN_CHUNK]))
+                for row, name in session.execute(stmt):
+                    found[row.id] = _article(row, name)
+            return [found[i] for i in article_ids if i in found]
+
+        return self._run(f"reading {len(ids)} articles", work, write=False)
+
     def articles_since(self, since: datetime) -> list[Article]:
         """Articles first fetched at or after ``since`` (published date may be older),
         oldest first."""
@@ -771,25 +846,87 @@ class SqlStore:
 
         return self._run(f"reading story {story_id!r}", work, write=False)
 
+    def get_stories(
+        self, story_ids: Sequence[str], *, feed_urls: Collection[str] | None = None
+    ) -> list[Story]:
+        """The stories with these ids and their (scoped) articles, in the order given."""
+        ids = list(dict.fromkeys(story_ids))
+
+        def work(session: Session) -> list[Story]:
+            found: dict[str, StoryRow] = {}
+            for start in range(0, len(ids), _IN_CHUNK):
+                chunk = ids[start : start + _IN_CHUNK]
+                found.update(
+                    (r.id, r)
+                    for r in session.scalars(select(StoryRow).where(StoryRow.id.in_(chunk)))
+                )
+            rows = [found[i] for i in ids if i in found]
+            return self._stories_with_articles(session, rows, feed_urls)
+
+        return self._run(f"reading {len(ids)} stories", work, write=False)
+
     def stories_since(
-        self, since: datetime, *, feed_urls: Collection[str] | None = None
+        self,
+        since: datetime,
+        *,
+        feed_urls: Collection[str] | None = None,
+        with_text: bool = True,
     ) -> list[Story]:
         """Stories created at or after ``since``, newest first, with their articles.
 
         With ``feed_urls``, only stories with at least one article from those feeds (and
         only those articles) are returned. Stories without any article are never returned.
+        With ``with_text=False`` the articles' text is not loaded (it reads ``""``).
         """
         since = _aware(since, "since")
 
         def work(session: Session) -> list[Story]:
-            rows = session.scalars(
-                select(StoryRow)
-                .where(StoryRow.created_at >= since)
-                .order_by(StoryRow.created_at.desc(), StoryRow.id.desc())
-            ).all()
-            return self._stories_with_articles(session, rows, feed_urls)
+            # Plain rows when the text is left out: a window of 100,000 stories as ORM
+            # objects costs more memory than the records built from them.
+            order = (StoryRow.created_at.desc(), StoryRow.id.desc())
+            rows: Sequence[Any]
+            if with_text:
+                stmt = select(StoryRow).where(StoryRow.created_at >= since).order_by(*order)
+                rows = session.scalars(stmt).all()
+            else:
+                light = select(StoryRow.id, StoryRow.topics, StoryRow.created_at)
+                rows = session.execute(
+                    light.where(StoryRow.created_at >= since).order_by(*order)
+                ).all()
+            return self._stories_with_articles(session, rows, feed_urls, with_text=with_text)
 
         return self._run("listing recent stories", work, write=False)
+
+    def story_outlines_since(self, since: datetime) -> list[StoryOutline]:
+        """Stories created at or after ``since``, newest first, as ids and their articles'
+        (id, feed URL) in story order: what clustering needs of a window, without text."""
+        since = _aware(since, "since")
+
+        def work(session: Session) -> list[StoryOutline]:
+            stmt = (
+                select(
+                    StoryRow.id,
+                    ArticleRow.id,
+                    ArticleRow.feed_url,
+                    ArticleRow.published,
+                    ArticleRow.fetched_at,
+                )
+                .join(ArticleRow, ArticleRow.story_id == StoryRow.id)
+                .where(StoryRow.created_at >= since)
+                .order_by(StoryRow.created_at.desc(), StoryRow.id.desc())
+            )
+            members: dict[str, list[tuple[datetime, int, str]]] = {}
+            feeds: dict[str, str] = {}
+            for story_id, article_id, feed_url, published, fetched_at in session.execute(stmt):
+                members.setdefault(story_id, []).append(
+                    (published or fetched_at, article_id, feeds.setdefault(feed_url, feed_url))
+                )
+            return [
+                StoryOutline(story_id, tuple((a, f) for _, a, f in sorted(found)))
+                for story_id, found in members.items()
+            ]
+
+        return self._run("outlining recent stories", work, write=False)
 
     def search_stories(
         self, query: str, *, limit: int = 10, feed_urls: Collection[str] | None = None

@@ -160,3 +160,17 @@ async def test_an_unchanged_teaser_entry_does_not_fetch_its_page_again(
     assert first.new_articles == 1
     assert second.new_articles == 0 and second.feeds[0].updated == 0
     assert page.hits == 1
+
+
+async def test_a_new_process_joins_a_report_to_a_story_stored_before(
+    settings, feed_server: FeedServer
+):
+    # Each refresh opens its own pipeline: the story's vectors are read back from the store.
+    feed_server.route("/a.xml").serve(rss(("a", "New ferry pier opens", LONG)))
+    retold = LONG.replace("Residents had complained", "Locals had grumbled")
+    feed_server.route("/b.xml").serve(rss(("b", "Harbour opens its new ferry pier", retold)))
+    clock = FixedClock(T0)
+    first, _, _ = await refresh(settings, clock, feed_server.url("/a.xml"))
+    second, _, _ = await refresh(settings, clock, feed_server.url("/b.xml"))
+    assert second.new_articles == 1
+    assert (first.new_stories, second.new_stories, second.grown_stories) == (1, 0, 1)

@@ -111,6 +111,7 @@ NAIVE = datetime(2024, 5, 1, 12, 0)
         pytest.param(lambda s: s.due_feeds(NAIVE), id="due_feeds"),
         pytest.param(lambda s: s.articles_since(NAIVE), id="articles_since"),
         pytest.param(lambda s: s.stories_since(NAIVE), id="stories_since"),
+        pytest.param(lambda s: s.story_outlines_since(NAIVE), id="story_outlines_since"),
         pytest.param(lambda s: s.upsert_article(draft("x"), now=NAIVE), id="upsert_now"),
         pytest.param(
             lambda s: s.upsert_article(draft("x", published=NAIVE), now=T0), id="upsert_published"
@@ -356,6 +357,17 @@ def test_get_unknown_article_is_none(store: SqlStore) -> None:
     assert store.get_article(12345) is None
 
 
+def test_get_articles_keeps_the_order_given_and_leaves_out_unknown_ids(store: SqlStore) -> None:
+    a, b = add_article(store, "a"), add_article(store, "b")
+    assert [x.id for x in store.get_articles([b, 999, a])] == [b, a]
+    assert store.get_articles([a])[0] == store.get_article(a)
+
+
+def test_get_articles_reads_more_ids_than_one_statement_binds(store: SqlStore) -> None:
+    a = add_article(store, "a")
+    assert [x.id for x in store.get_articles([*range(10_000, 12_500), a])] == [a]
+
+
 def test_articles_since_filters_by_fetch_time_oldest_first(store: SqlStore) -> None:
     add_article(store, "old", now=T0 - timedelta(days=1))
     add_article(store, "b", now=T0 + timedelta(hours=1), published=T0 - timedelta(days=30))
@@ -448,6 +460,48 @@ def test_stories_since_scoped_by_feed_urls(store: SqlStore) -> None:
 def test_stories_since_with_no_feeds_is_empty(store: SqlStore) -> None:
     store.create_story("s1", [add_article(store, "a")], topics=[], now=T0)
     assert store.stories_since(T0, feed_urls=[]) == []
+
+
+def test_stories_since_without_text_is_the_same_stories_with_empty_texts(store: SqlStore) -> None:
+    a1, b1 = add_article(store, "a1"), add_article(store, "b1", feed=FEED_B)
+    store.create_story("mixed", [a1, b1], topics=["world"], now=T0)
+    store.create_story("later", [add_article(store, "a2")], topics=[], now=T0 + timedelta(1))
+    full = store.stories_since(T0, feed_urls={FEED_A})
+    light = store.stories_since(T0, feed_urls={FEED_A}, with_text=False)
+    assert all(a.text == "" for s in light for a in s.articles)
+    assert light == [
+        replace(s, articles=tuple(replace(a, text="") for a in s.articles)) for s in full
+    ]
+
+
+def test_get_stories_keeps_the_order_given_and_scopes_articles(store: SqlStore) -> None:
+    a1, b1 = add_article(store, "a1"), add_article(store, "b1", feed=FEED_B)
+    store.create_story("mixed", [a1, b1], topics=[], now=T0)
+    store.create_story("only-b", [add_article(store, "b2", feed=FEED_B)], topics=[], now=T0)
+    store.create_story("only-a", [add_article(store, "a2")], topics=[], now=T0)
+    assert [s.id for s in store.get_stories(["only-a", "missing", "mixed"])] == [
+        "only-a",
+        "mixed",
+    ]
+    scoped = store.get_stories(["mixed", "only-b", "only-a"], feed_urls=[FEED_A])
+    assert [(s.id, [a.entry_id for a in s.articles]) for s in scoped] == [
+        ("mixed", ["a1"]),
+        ("only-a", ["a2"]),
+    ]
+    assert store.get_stories(["mixed"])[0] == store.get_story("mixed")
+
+
+def test_story_outlines_since_lists_members_in_story_order_newest_story_first(
+    store: SqlStore,
+) -> None:
+    late = add_article(store, "late", published=T0 + timedelta(hours=1))
+    early = add_article(store, "early", feed=FEED_B, published=T0 - timedelta(hours=1))
+    store.create_story("old", [add_article(store, "x")], topics=[], now=T0 - timedelta(days=1))
+    store.create_story("s1", [late, early], topics=[], now=T0)
+    store.create_story("s2", [add_article(store, "y")], topics=[], now=T0 + timedelta(hours=1))
+    outlines = store.story_outlines_since(T0)
+    assert [o.id for o in outlines] == ["s2", "s1"]
+    assert outlines[1].members == ((early, FEED_B), (late, FEED_A))
 
 
 # --- search --------------------------------------------------------------------------------
