@@ -77,11 +77,30 @@ def rank_key(
     story: Story, *, now: datetime, topic_order: Sequence[str]
 ) -> tuple[int, float, int, str]:
     """Sort key: most sources first, then most recent, then tagged with a configured topic."""
-    feeds = len({a.feed_url for a in story.articles})
+    return rank_key_of(
+        story.id,
+        feeds=len({a.feed_url for a in story.articles}),
+        when=story_time(story),
+        topics=story.topics,
+        now=now,
+        topic_order=topic_order,
+    )
+
+
+def rank_key_of(
+    story_id: str,
+    *,
+    feeds: int,
+    when: datetime | None,
+    topics: Sequence[str],
+    now: datetime,
+    topic_order: Sequence[str],
+) -> tuple[int, float, int, str]:
+    """``rank_key`` from a story's aggregates (feed count, story time), without its articles."""
     # A date in the future is a feed's mistake; it must not pin a story to the top.
-    when = min(story_time(story) or _EPOCH, now)
-    configured = any(topic in topic_order for topic in story.topics)
-    return (-feeds, -when.timestamp(), 0 if configured else 1, story.id)
+    moment = min(when or _EPOCH, now)
+    configured = any(topic in topic_order for topic in topics)
+    return (-feeds, -moment.timestamp(), 0 if configured else 1, story_id)
 
 
 def select_stories(

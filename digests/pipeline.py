@@ -14,9 +14,9 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from digests.clock import Clock
+from digests.clock import Clock, ensure_utc
 from digests.cluster import PackedVector, article_vector, assign_stories
-from digests.compose import compose_digest, is_fresh, rank_key, select_stories, sources_of
+from digests.compose import compose_digest, rank_key_of, select_stories, sources_of
 from digests.config import Settings
 from digests.dedup import content_hash, entry_signature
 from digests.errors import FeedError, StorageError
@@ -36,9 +36,9 @@ from digests.records import (
     SummaryInput,
 )
 from digests.scope import scope_story
-from digests.store import Store, UpsertResult
+from digests.store import FetchSuccess, NewStory, Store, UpsertResult
 from digests.summarize.service import BriefingService
-from digests.topics import tag_topics
+from digests.topics import TopicTagger
 from digests.urls import canonical_url
 
 log = logging.getLogger(__name__)
@@ -108,6 +108,7 @@ class Pipeline:
         self.fetcher = fetcher
         self.briefings = briefings
         self.clock = clock
+        self._tagger = TopicTagger(settings.topics)
         # Packed term vectors of the clustering window, kept between refreshes.
         self._vectors: dict[int, PackedVector] = {}
 
@@ -124,7 +125,7 @@ class Pipeline:
         Per-feed failures are recorded on the feed, not raised."""
         sources = list(self.settings.feed_sources() if feeds is None else feeds)
         # One worker-thread hop for all feeds: a thousand hops cost more than the writes.
-        await asyncio.to_thread(self._ensure_feeds, sources)
+        await asyncio.to_thread(self.store.ensure_feeds, sources)
         by_url = {s.url: s for s in sources}
         if only_due:
             states = await asyncio.to_thread(self.store.due_feeds, self.clock.now())
@@ -135,17 +136,26 @@ class Pipeline:
             # those guilds added), each fetched once however many guilds use it.
             states = [s for s in states if s.url in by_url]
 
+        # Successful fetches are recorded together once every feed is done: one transaction
+        # instead of a thousand when most feeds answer 304.
+        successes: list[FetchSuccess] = []
+
         async def one(state: FeedState) -> FeedOutcome:
-            outcome = await self._refresh_feed(state, by_url.get(state.url))
+            outcome = await self._refresh_feed(state, successes)
             if progress is not None:
                 progress(state.url, outcome.error or outcome.status)
             return outcome
 
-        outcomes = await asyncio.gather(*(one(s) for s in states))
+        try:
+            outcomes = await asyncio.gather(*(one(s) for s in states))
+        finally:
+            await asyncio.to_thread(self.store.record_fetch_successes, successes)
         new_stories, grown = await asyncio.to_thread(self._cluster)
         return RefreshReport(feeds=tuple(outcomes), new_stories=new_stories, grown_stories=grown)
 
-    async def _refresh_feed(self, state: FeedState, source: FeedSource | None) -> FeedOutcome:
+    async def _refresh_feed(self, state: FeedState, successes: list[FetchSuccess]) -> FeedOutcome:
+        """Fetch, parse and store one feed; a success is appended to ``successes`` for the
+        caller to record, a failure is recorded at once."""
         cfg = self.settings.fetch
         try:
             result = await self.fetcher.fetch(state.url, state.validators, kind="feed")
@@ -156,14 +166,7 @@ class Pipeline:
             now, interval=timedelta(minutes=cfg.interval_minutes), max_age=result.max_age
         )
         if result.status == "not_modified" or result.body is None:
-            await asyncio.to_thread(
-                self.store.record_fetch_success,
-                state.url,
-                now=now,
-                validators=state.validators,
-                next_fetch_at=next_at,
-                title=state.title,
-            )
+            successes.append(FetchSuccess(state.url, now, state.validators, next_at, state.title))
             return FeedOutcome(state.url, "not_modified")
         try:
             parsed = parse_feed(result.body, url=result.final_url, content_type=result.content_type)
@@ -191,14 +194,15 @@ class Pipeline:
                 tally.updated += 1
             elif res.status == "duplicate":
                 tally.duplicates += 1
-        await asyncio.to_thread(
-            self.store.record_fetch_success,
-            state.url,
-            now=self.clock.now(),
-            validators=result.validators,
-            next_fetch_at=next_at,
-            title=parsed.title,
-            warning=parsed.warning,
+        successes.append(
+            FetchSuccess(
+                state.url,
+                self.clock.now(),
+                result.validators,
+                next_at,
+                parsed.title,
+                parsed.warning,
+            )
         )
         if parsed.warning:
             log.warning(
@@ -213,12 +217,8 @@ class Pipeline:
             warning=parsed.warning,
         )
 
-    def _ensure_feeds(self, sources: Sequence[FeedSource]) -> None:
-        for source in sources:
-            self.store.ensure_feed(source)
-
     def _store_drafts(self, drafts: Sequence[ArticleDraft], now: datetime) -> list[UpsertResult]:
-        return [self.store.upsert_article(draft, now=now) for draft in drafts]
+        return self.store.upsert_articles(drafts, now=now)
 
     async def _record_failure(
         self, state: FeedState, error: str, retry_after: float | None
@@ -312,39 +312,64 @@ class Pipeline:
         )
         feed_topics = {f.url: f.topics for f in self.store.list_feeds()}
         by_id = {a.id: a for a in pending}
-        created = grown = 0
-        for assignment in assignments:
-            try:
-                if assignment.is_new:
-                    # A new story holds only pending articles, so its topics are known before
-                    # it is stored: one transaction instead of two.
-                    members = [by_id[i] for i in assignment.article_ids if i in by_id]
-                    self.store.create_story(
-                        assignment.story_id,
-                        assignment.article_ids,
-                        topics=self._topics_of(members, feed_topics),
-                        now=now,
-                    )
-                    created += 1
-                    continue
-                story = self.store.add_to_story(assignment.story_id, assignment.article_ids)
-                grown += 1
-            except StorageError:
-                log.exception("could not store story %s", assignment.story_id)
-                continue
-            self.store.set_story_topics(story.id, self._topics_of(story.articles, feed_topics))
+        # A new story holds only pending articles, so its topics are known before it is
+        # stored: all new stories go in one transaction.
+        new = [
+            NewStory(
+                a.story_id,
+                a.article_ids,
+                tuple(
+                    self._topics_of([by_id[i] for i in a.article_ids if i in by_id], feed_topics)
+                ),
+            )
+            for a in assignments
+            if a.is_new
+        ]
+        grow = {a.story_id: a.article_ids for a in assignments if not a.is_new}
+        created = self._create_stories(new, now)
+        grown = self._grow_stories(grow, feed_topics)
         return created, grown
+
+    def _create_stories(self, stories: Sequence[NewStory], now: datetime) -> int:
+        try:
+            self.store.create_stories(stories, now=now)
+            return len(stories)
+        except StorageError:
+            log.exception("could not store %d new stories at once; storing each", len(stories))
+        created = 0
+        for story in stories:
+            try:
+                self.store.create_story(story.id, story.article_ids, topics=story.topics, now=now)
+                created += 1
+            except StorageError:
+                log.exception("could not store story %s", story.id)
+        return created
+
+    def _grow_stories(
+        self, additions: dict[str, tuple[int, ...]], feed_topics: dict[str, tuple[str, ...]]
+    ) -> int:
+        try:
+            stories = self.store.add_to_stories(additions)
+        except StorageError:
+            log.exception("could not grow %d stories at once; growing each", len(additions))
+            stories = []
+            for story_id, article_ids in additions.items():
+                try:
+                    stories.append(self.store.add_to_story(story_id, article_ids))
+                except StorageError:
+                    log.exception("could not store story %s", story_id)
+        self.store.set_stories_topics(
+            {story.id: self._topics_of(story.articles, feed_topics) for story in stories}
+        )
+        return len(stories)
 
     def _topics_of(
         self, articles: Sequence[Article], feed_topics: dict[str, tuple[str, ...]]
     ) -> list[str]:
         topics: list[str] = []
         for article in articles:
-            for topic in tag_topics(
-                article.title,
-                article.text,
-                feed_topics=feed_topics.get(article.feed_url, ()),
-                topics=self.settings.topics,
+            for topic in self._tagger.tag(
+                article.title, article.text, feed_topics=feed_topics.get(article.feed_url, ())
             ):
                 if topic not in topics:
                     topics.append(topic)
@@ -412,20 +437,27 @@ class Pipeline:
         story tied on those two with the last one kept is loaded, and the final ranking on
         the scoped stories is exact.
         """
-        light = self.store.stories_since(start, feed_urls=feed_urls, with_text=False)
-        fresh = [
-            s
-            for s in light
-            if s.id not in excluded and s.articles and is_fresh(s, now=now, max_age=max_age)
-        ]
-        keys = {s.id: rank_key(s, now=now, topic_order=topic_order)[:2] for s in fresh}
-        fresh.sort(key=lambda s: rank_key(s, now=now, topic_order=topic_order))
         if limit <= 0:
             return []
-        if len(fresh) > limit:
-            edge = keys[fresh[limit - 1].id]
-            fresh = [s for s in fresh if keys[s.id] <= edge]
-        return self.store.get_stories([s.id for s in fresh], feed_urls=feed_urls)
+        keys: dict[str, tuple[int, float, int, str]] = {}
+        for rank in self.store.story_ranks_since(start, feed_urls=feed_urls):
+            when = ensure_utc(rank.published or rank.created_at)
+            # Fresh as ``is_fresh`` has it: undated stories are given the benefit.
+            if rank.id in excluded or (when is not None and now - when > max_age):
+                continue
+            keys[rank.id] = rank_key_of(
+                rank.id,
+                feeds=rank.feeds,
+                when=when,
+                topics=rank.topics,
+                now=now,
+                topic_order=topic_order,
+            )
+        ranked = sorted(keys, key=keys.__getitem__)
+        if len(ranked) > limit:
+            edge = keys[ranked[limit - 1]][:2]
+            ranked = [i for i in ranked if keys[i][:2] <= edge]
+        return self.store.get_stories(ranked, feed_urls=feed_urls)
 
     async def _brief(self, story: Story) -> DigestItem:
         return DigestItem(story, await self.briefings.brief(summary_input(story)))

@@ -2,13 +2,26 @@
 
 from digests.store.base import (
     DigestRecord,
+    FetchSuccess,
+    NewStory,
     OutboxMessage,
     Schedule,
     Store,
+    StoryRank,
     UpsertResult,
 )
 
-__all__ = ["DigestRecord", "OutboxMessage", "Schedule", "Store", "UpsertResult", "open_store"]
+__all__ = [
+    "DigestRecord",
+    "FetchSuccess",
+    "NewStory",
+    "OutboxMessage",
+    "Schedule",
+    "Store",
+    "StoryRank",
+    "UpsertResult",
+    "open_store",
+]
 
 
 def open_store(url: str) -> Store:

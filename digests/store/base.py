@@ -12,7 +12,7 @@ Contract:
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Literal, Protocol
@@ -44,6 +44,42 @@ class UpsertResult:
 
     article_id: int
     status: UpsertStatus
+
+
+@dataclass(frozen=True, slots=True)
+class FetchSuccess:
+    """One feed's successful fetch, to record with others (see ``record_fetch_success``)."""
+
+    url: str
+    now: datetime
+    validators: Validators
+    next_fetch_at: datetime
+    title: str | None = None
+    warning: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NewStory:
+    """A story to create in a batch: its id, its articles and its topics."""
+
+    id: str
+    article_ids: tuple[int, ...]
+    topics: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class StoryRank:
+    """What ranking needs of a story, aggregated over its (scoped) articles, no text.
+
+    ``feeds`` counts the distinct feeds of its articles; ``published`` is the earliest
+    publication date among them (None when none is dated).
+    """
+
+    id: str
+    topics: tuple[str, ...]
+    created_at: datetime
+    feeds: int
+    published: datetime | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +144,9 @@ class Store(Protocol):
     def ensure_feed(self, source: FeedSource) -> FeedState:
         """Create the feed if unknown; update its name/topics if given. Returns its state."""
 
+    def ensure_feeds(self, sources: Sequence[FeedSource]) -> None:
+        """``ensure_feed`` for many feeds in one transaction."""
+
     def get_feed(self, url: str) -> FeedState | None: ...
 
     def list_feeds(self) -> list[FeedState]:
@@ -127,6 +166,10 @@ class Store(Protocol):
         warning: str | None = None,
     ) -> FeedState:
         """Store validators and title, clear the error and the failure count."""
+
+    def record_fetch_successes(self, successes: Sequence[FetchSuccess]) -> None:
+        """Record many successful fetches in one transaction, each as
+        ``record_fetch_success`` would; feeds no longer stored are skipped."""
 
     def record_fetch_failure(
         self,
@@ -154,6 +197,12 @@ class Store(Protocol):
         Otherwise a match on canonical URL or content hash from any feed makes a duplicate.
         """
 
+    def upsert_articles(
+        self, drafts: Sequence[ArticleDraft], *, now: datetime
+    ) -> list[UpsertResult]:
+        """Store many drafts in one transaction, in order, exactly as ``upsert_article`` would
+        one after another (a later draft sees the ones before it); one result per draft."""
+
     def entry_source_hashes(self, feed_url: str) -> dict[str, str]:
         """Entry id -> ``ArticleDraft.source_hash`` of the feed's stored articles, so a
         refresh can skip entries the feed sent unchanged (no cleaning, no page fetch)."""
@@ -178,8 +227,22 @@ class Store(Protocol):
     ) -> Story:
         """Create a story holding these articles."""
 
+    def create_stories(self, stories: Sequence[NewStory], *, now: datetime) -> None:
+        """Create many stories with their topics and articles in one transaction; all or
+        nothing: NotFoundError when an article is unknown, StorageError when a story id is
+        taken."""
+
     def add_to_story(self, story_id: str, article_ids: Sequence[int]) -> Story:
         """Attach more articles to an existing story."""
+
+    def add_to_stories(self, additions: Mapping[str, Sequence[int]]) -> list[Story]:
+        """Attach articles to many existing stories in one transaction (all or nothing,
+        NotFoundError when a story or an article is unknown); returns the grown stories
+        with all their articles, in the order given."""
+
+    def set_stories_topics(self, topics: Mapping[str, Sequence[str]]) -> None:
+        """Set the topics of many stories in one transaction; NotFoundError when one is
+        unknown."""
 
     def set_story_topics(self, story_id: str, topics: Sequence[str]) -> None: ...
 
@@ -205,6 +268,13 @@ class Store(Protocol):
         With ``with_text=False`` every article's ``text`` is ``""``: enough to rank a large
         window without loading it (then ``get_stories`` loads the few kept).
         """
+
+    def story_ranks_since(
+        self, since: datetime, *, feed_urls: Collection[str] | None = None
+    ) -> list[StoryRank]:
+        """Stories created at or after ``since`` with at least one (scoped) article, newest
+        first, as the aggregates ranking needs: feed count and earliest publication date,
+        computed by the database so no article is loaded."""
 
     def story_outlines_since(self, since: datetime) -> list[StoryOutline]:
         """Stories created at or after ``since``, newest first, as ids and their articles'

@@ -19,6 +19,7 @@ from sqlalchemy import (
     ColumnElement,
     Engine,
     Select,
+    String,
     Table,
     bindparam,
     create_engine,
@@ -34,7 +35,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import (
     ArgumentError,
     DBAPIError,
@@ -59,8 +60,11 @@ from digests.records import (
 )
 from digests.store.base import (
     DigestRecord,
+    FetchSuccess,
+    NewStory,
     OutboxMessage,
     Schedule,
+    StoryRank,
     TargetKind,
     UpsertResult,
 )
@@ -76,6 +80,7 @@ from digests.store.models import (
     StoryRow,
     SubscriptionRow,
     TokenUsageRow,
+    UtcDateTime,
 )
 
 T = TypeVar("T")
@@ -358,6 +363,88 @@ _INSERT_ARTICLE = insert(_ARTICLES).returning(_ARTICLES.c.id)
 # Ids per IN (...) list, well under SQLite's and psycopg's bound-parameter limits.
 _IN_CHUNK = 900
 
+_FEEDS = cast(Table, FeedRow.__table__)
+_FETCH_SUCCESS = (
+    update(_FEEDS)
+    .where(_FEEDS.c.url == bindparam("feed_url"))
+    .values(
+        etag=bindparam("etag"),
+        last_modified=bindparam("last_modified"),
+        # A fetch without a title keeps the one stored.
+        title=func.coalesce(bindparam("title", type_=String), _FEEDS.c.title),
+        last_warning=bindparam("warning"),
+        last_fetched_at=bindparam("now", type_=UtcDateTime()),
+        last_success_at=bindparam("now", type_=UtcDateTime()),
+        last_error=None,
+        failure_count=0,
+        next_fetch_at=bindparam("next_fetch_at", type_=UtcDateTime()),
+    )
+)
+
+_STORIES = cast(Table, StoryRow.__table__)
+_SET_STORY = (
+    update(_ARTICLES)
+    .where(_ARTICLES.c.id == bindparam("article_id"))
+    .values(story_id=bindparam("sid"))
+)
+_SET_TOPICS = (
+    update(_STORIES).where(_STORIES.c.id == bindparam("sid")).values(topics=bindparam("topics"))
+)
+
+
+def _existing(conn: Connection, column: Any, values: Sequence[Any]) -> set[Any]:
+    """Which of ``values`` the (primary key) ``column`` holds."""
+    unique = list(dict.fromkeys(values))
+    found: set[Any] = set()
+    for start in range(0, len(unique), _IN_CHUNK):
+        chunk = unique[start : start + _IN_CHUNK]
+        found.update(conn.execute(select(column).where(column.in_(chunk))).scalars())
+    return found
+
+
+def _require_articles(conn: Connection, article_ids: Sequence[int]) -> None:
+    missing = set(article_ids) - _existing(conn, _ARTICLES.c.id, article_ids)
+    if missing:
+        raise NotFoundError(f"no articles {sorted(missing)}")
+
+
+def _upsert(conn: Connection, draft: ArticleDraft, now: datetime) -> UpsertResult:
+    """One draft's upsert on an open transaction (see ``Store.upsert_article``)."""
+    fields = {
+        "url": draft.url,
+        "canonical_url": draft.canonical_url,
+        "title": draft.title,
+        "author": draft.author,
+        "published": _aware_or_none(draft.published, "draft.published"),
+        "text": draft.text,
+        "image_url": draft.image_url,
+        "content_hash": draft.content_hash,
+        "source_hash": draft.source_hash,
+    }
+    # Prebuilt Core statements on the connection rather than ORM objects: a refresh stores
+    # thousands of articles and the ORM's per-row bookkeeping cost more than the SQL.
+    same_entry = conn.execute(
+        _SAME_ENTRY, {"feed_url": draft.feed_url, "entry_id": draft.entry_id}
+    ).one_or_none()
+    if same_entry is not None:
+        if same_entry.content_hash == draft.content_hash:
+            if draft.source_hash and same_entry.source_hash != draft.source_hash:
+                conn.execute(_SET_SOURCE_HASH, {"article_id": same_entry.id, **fields})
+            return UpsertResult(same_entry.id, "unchanged")
+        conn.execute(_UPDATE_ARTICLE, {"article_id": same_entry.id, **fields})
+        return UpsertResult(same_entry.id, "updated")
+
+    found = _DUPLICATE_BY_URL if draft.canonical_url else _DUPLICATE_BY_HASH
+    duplicate = conn.execute(found, fields).scalar()
+    if duplicate is not None:
+        return UpsertResult(duplicate, "duplicate")
+
+    new_id = conn.execute(
+        _INSERT_ARTICLE,
+        {"feed_url": draft.feed_url, "entry_id": draft.entry_id, "fetched_at": now, **fields},
+    ).scalar_one()
+    return UpsertResult(new_id, "new")
+
 
 # --- engine setup -------------------------------------------------------------------------
 
@@ -569,6 +656,33 @@ class SqlStore:
 
         return self._run(f"ensuring feed {source.url!r}", work)
 
+    def ensure_feeds(self, sources: Sequence[FeedSource]) -> None:
+        """``ensure_feed`` for many feeds in one transaction."""
+        if not sources:
+            return
+        urls = list(dict.fromkeys(s.url for s in sources))
+
+        def work(session: Session) -> None:
+            rows: dict[str, FeedRow] = {}
+            for start in range(0, len(urls), _IN_CHUNK):
+                chunk = urls[start : start + _IN_CHUNK]
+                rows.update(
+                    (r.url, r)
+                    for r in session.scalars(select(FeedRow).where(FeedRow.url.in_(chunk)))
+                )
+            for source in sources:
+                row = rows.get(source.url)
+                if row is None:
+                    row = rows[source.url] = FeedRow(url=source.url, topics=[], failure_count=0)
+                    session.add(row)
+                if source.name is not None:
+                    row.name = source.name
+                if source.topics:
+                    row.topics = list(source.topics)
+                row.from_config = True
+
+        self._run(f"ensuring {len(urls)} feeds", work)
+
     def get_feed(self, url: str) -> FeedState | None:
         def work(session: Session) -> FeedState | None:
             row = session.scalars(select(FeedRow).where(FeedRow.url == url)).one_or_none()
@@ -623,6 +737,29 @@ class SqlStore:
             return _feed_state(row)
 
         return self._run(f"recording a fetch of {url!r}", work)
+
+    def record_fetch_successes(self, successes: Sequence[FetchSuccess]) -> None:
+        """Record many successful fetches in one transaction, each as
+        ``record_fetch_success`` would; feeds no longer stored are skipped."""
+        params = [
+            {
+                "feed_url": s.url,
+                "etag": s.validators.etag,
+                "last_modified": s.validators.last_modified,
+                "title": s.title,
+                "warning": s.warning,
+                "now": _aware(s.now, "now"),
+                "next_fetch_at": _aware(s.next_fetch_at, "next_fetch_at"),
+            }
+            for s in successes
+        ]
+        if not params:
+            return
+
+        def work(session: Session) -> None:
+            session.connection().execute(_FETCH_SUCCESS, params)
+
+        self._run(f"recording {len(params)} fetches", work)
 
     def record_fetch_failure(
         self,
@@ -691,52 +828,28 @@ class SqlStore:
         Otherwise a match on canonical URL or content hash from any feed makes a duplicate.
         """
         now = _aware(now, "now")
-        published = _aware_or_none(draft.published, "draft.published")
+        _aware_or_none(draft.published, "draft.published")
+        return self._run(
+            f"storing article {draft.entry_id!r} of {draft.feed_url!r}",
+            lambda session: _upsert(session.connection(), draft, now),
+        )
 
-        fields = {
-            "url": draft.url,
-            "canonical_url": draft.canonical_url,
-            "title": draft.title,
-            "author": draft.author,
-            "published": published,
-            "text": draft.text,
-            "image_url": draft.image_url,
-            "content_hash": draft.content_hash,
-            "source_hash": draft.source_hash,
-        }
+    def upsert_articles(
+        self, drafts: Sequence[ArticleDraft], *, now: datetime
+    ) -> list[UpsertResult]:
+        """Store many drafts in one transaction, in order, as ``upsert_article`` would one
+        after another; one result per draft."""
+        now = _aware(now, "now")
+        for draft in drafts:
+            _aware_or_none(draft.published, "draft.published")
+        if not drafts:
+            return []
 
-        # Prebuilt Core statements on the connection rather than ORM objects: a refresh stores
-        # thousands of articles and the ORM's per-row bookkeeping cost more than the SQL.
-        def work(session: Session) -> UpsertResult:
+        def work(session: Session) -> list[UpsertResult]:
             conn = session.connection()
-            same_entry = conn.execute(
-                _SAME_ENTRY, {"feed_url": draft.feed_url, "entry_id": draft.entry_id}
-            ).one_or_none()
-            if same_entry is not None:
-                if same_entry.content_hash == draft.content_hash:
-                    if draft.source_hash and same_entry.source_hash != draft.source_hash:
-                        conn.execute(_SET_SOURCE_HASH, {"article_id": same_entry.id, **fields})
-                    return UpsertResult(same_entry.id, "unchanged")
-                conn.execute(_UPDATE_ARTICLE, {"article_id": same_entry.id, **fields})
-                return UpsertResult(same_entry.id, "updated")
+            return [_upsert(conn, draft, now) for draft in drafts]
 
-            found = _DUPLICATE_BY_URL if draft.canonical_url else _DUPLICATE_BY_HASH
-            duplicate = conn.execute(found, fields).scalar()
-            if duplicate is not None:
-                return UpsertResult(duplicate, "duplicate")
-
-            new_id = conn.execute(
-                _INSERT_ARTICLE,
-                {
-                    "feed_url": draft.feed_url,
-                    "entry_id": draft.entry_id,
-                    "fetched_at": now,
-                    **fields,
-                },
-            ).scalar_one()
-            return UpsertResult(new_id, "new")
-
-        return self._run(f"storing article {draft.entry_id!r} of {draft.feed_url!r}", work)
+        return self._run(f"storing {len(drafts)} articles of {drafts[0].feed_url!r}", work)
 
     def entry_source_hashes(self, feed_url: str) -> dict[str, str]:
         """Entry id -> source hash of the feed's stored articles (where one was recorded)."""
@@ -822,6 +935,73 @@ class SqlStore:
 
         return self._run(f"creating story {story_id!r}", work)
 
+    def create_stories(self, stories: Sequence[NewStory], *, now: datetime) -> None:
+        """Create many stories with their topics and articles in one transaction; all or
+        nothing: NotFoundError when an article is unknown, StorageError when an id is taken."""
+        now = _aware(now, "now")
+        if not stories:
+            return
+
+        def work(session: Session) -> None:
+            conn = session.connection()
+            taken = _existing(conn, _STORIES.c.id, [s.id for s in stories])
+            if taken:
+                raise StorageError(f"stories {sorted(taken)} already exist")
+            _require_articles(conn, [i for s in stories for i in s.article_ids])
+            conn.execute(
+                insert(_STORIES),
+                [{"id": s.id, "topics": list(s.topics), "created_at": now} for s in stories],
+            )
+            conn.execute(
+                _SET_STORY,
+                [{"article_id": i, "sid": s.id} for s in stories for i in s.article_ids],
+            )
+
+        self._run(f"creating {len(stories)} stories", work)
+
+    def add_to_stories(self, additions: Mapping[str, Sequence[int]]) -> list[Story]:
+        """Attach articles to many existing stories in one transaction; returns the grown
+        stories with all their articles, in the order given."""
+        if not additions:
+            return []
+        ids = list(additions)
+
+        def work(session: Session) -> list[Story]:
+            conn = session.connection()
+            missing = set(ids) - _existing(conn, _STORIES.c.id, ids)
+            if missing:
+                raise NotFoundError(f"no stories {sorted(missing)}")
+            _require_articles(conn, [i for found in additions.values() for i in found])
+            conn.execute(
+                _SET_STORY,
+                [{"article_id": i, "sid": sid} for sid, found in additions.items() for i in found],
+            )
+            rows: dict[str, Any] = {}
+            for start in range(0, len(ids), _IN_CHUNK):
+                stmt = select(_STORIES).where(_STORIES.c.id.in_(ids[start : start + _IN_CHUNK]))
+                rows.update((r.id, r) for r in conn.execute(stmt))
+            return self._stories_with_articles(session, [rows[i] for i in ids], None)
+
+        return self._run(f"adding articles to {len(ids)} stories", work)
+
+    def set_stories_topics(self, topics: Mapping[str, Sequence[str]]) -> None:
+        """Set the topics of many stories in one transaction; NotFoundError when one is
+        unknown."""
+        if not topics:
+            return
+        ids = list(topics)
+
+        def work(session: Session) -> None:
+            conn = session.connection()
+            missing = set(ids) - _existing(conn, _STORIES.c.id, ids)
+            if missing:
+                raise NotFoundError(f"no stories {sorted(missing)}")
+            conn.execute(
+                _SET_TOPICS, [{"sid": sid, "topics": list(found)} for sid, found in topics.items()]
+            )
+
+        self._run(f"setting the topics of {len(ids)} stories", work)
+
     def add_to_story(self, story_id: str, article_ids: Sequence[int]) -> Story:
         """Attach more articles to an existing story."""
 
@@ -896,6 +1076,38 @@ class SqlStore:
             return self._stories_with_articles(session, rows, feed_urls, with_text=with_text)
 
         return self._run("listing recent stories", work, write=False)
+
+    def story_ranks_since(
+        self, since: datetime, *, feed_urls: Collection[str] | None = None
+    ) -> list[StoryRank]:
+        """Stories created at or after ``since`` with at least one (scoped) article, newest
+        first, with their feed count and earliest publication date computed in SQL."""
+        since = _aware(since, "since")
+
+        def work(session: Session) -> list[StoryRank]:
+            # Grouped by the primary key alone: the story's other columns depend on it, and
+            # PostgreSQL's json type could not be grouped on.
+            stmt = (
+                select(
+                    StoryRow.id,
+                    StoryRow.topics,
+                    StoryRow.created_at,
+                    func.count(ArticleRow.feed_url.distinct()),
+                    func.min(ArticleRow.published),
+                )
+                .join(ArticleRow, ArticleRow.story_id == StoryRow.id)
+                .where(StoryRow.created_at >= since)
+                .group_by(StoryRow.id)
+                .order_by(StoryRow.created_at.desc(), StoryRow.id.desc())
+            )
+            if feed_urls is not None:
+                stmt = stmt.where(ArticleRow.feed_url.in_(list(feed_urls)))
+            return [
+                StoryRank(story_id, tuple(topics), created_at, feeds, published)
+                for story_id, topics, created_at, feeds, published in session.execute(stmt)
+            ]
+
+        return self._run("ranking recent stories", work, write=False)
 
     def story_outlines_since(self, since: datetime) -> list[StoryOutline]:
         """Stories created at or after ``since``, newest first, as ids and their articles'

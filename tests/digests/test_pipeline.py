@@ -174,3 +174,53 @@ async def test_a_new_process_joins_a_report_to_a_story_stored_before(
     second, _, _ = await refresh(settings, clock, feed_server.url("/b.xml"))
     assert second.new_articles == 1
     assert (first.new_stories, second.new_stories, second.grown_stories) == (1, 0, 1)
+
+
+async def test_a_story_that_grows_is_tagged_with_its_new_reports_topics(
+    settings, feed_server: FeedServer
+):
+    tagged = settings.model_copy(
+        update={
+            "topics": parse_config(
+                {
+                    "topics": [
+                        {"name": "Transport", "keywords": ["ferry"]},
+                        {"name": "Complaints", "keywords": ["grumbled"]},
+                    ]
+                },
+                settings.base_dir,
+            ).topics
+        }
+    )
+    feed_server.route("/a.xml").serve(rss(("a", "New ferry pier opens", LONG)))
+    retold = LONG.replace("Residents had complained", "Locals had grumbled")
+    feed_server.route("/b.xml").serve(rss(("b", "Harbour opens its new ferry pier", retold)))
+    clock = FixedClock(T0)
+    await refresh(tagged, clock, feed_server.url("/a.xml"))
+    await refresh(tagged, clock, feed_server.url("/b.xml"))
+    store = open_store(settings.storage.url)
+    try:
+        (story,) = store.stories_since(T0)
+    finally:
+        store.close()
+    assert story.topics == ("Transport", "Complaints")
+
+
+async def test_a_refresh_records_every_feeds_fetch(settings, feed_server: FeedServer):
+    feed_server.route("/a.xml").serve(rss(("a", "Pier opens", LONG)), etag='"a1"')
+    feed_server.route("/b.xml").serve(rss(("b", "Bridge closes", LONG[::-1])), etag='"b1"')
+    urls = [feed_server.url("/a.xml"), feed_server.url("/b.xml")]
+    store = open_store(settings.storage.url)
+    try:
+        for later in (timedelta(0), timedelta(hours=1)):
+            async with open_pipeline(settings, clock=FixedClock(T0 + later), store=store) as p:
+                await p.refresh([FeedSource(u) for u in urls])
+        states = [store.get_feed(u) for u in urls]
+    finally:
+        store.close()
+    expected = T0 + timedelta(hours=1)
+    assert [(s.validators.etag, s.title, s.last_success_at) for s in states] == [
+        ('"a1"', "Local", expected),
+        ('"b1"', "Local", expected),
+    ]
+    assert all(s.next_fetch_at == expected + timedelta(minutes=15) for s in states)

@@ -20,7 +20,7 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from digests.errors import NotFoundError, StorageError
 from digests.records import ArticleDraft, Briefing, FeedSource, Validators
-from digests.store.base import Schedule, UpsertResult
+from digests.store.base import FetchSuccess, NewStory, Schedule, StoryRank, UpsertResult
 from digests.store.models import Base, UtcDateTime
 from digests.store.sql import MIGRATIONS_DIR, SqlStore, _is_retryable, normalize_url
 from tests.digests.store_fixtures import store_fixture  # noqa: F401  (the "store" fixture)
@@ -166,6 +166,23 @@ def test_ensure_feed_keeps_name_and_topics_when_not_given(store: SqlStore) -> No
     assert (state.name, state.topics) == ("A", ("tech",))
 
 
+def test_ensure_feeds_creates_new_feeds_and_updates_known_ones(store: SqlStore) -> None:
+    store.ensure_feed(FeedSource(FEED_A, name="Old A", topics=("world",)))
+    store.ensure_feeds(
+        [FeedSource(FEED_A, name="New A"), FeedSource(FEED_B, topics=("tech",)), FeedSource(FEED_B)]
+    )
+    a, b = store.list_feeds()
+    assert (a.url, a.name, a.topics) == (FEED_A, "New A", ("world",))
+    assert (b.url, b.name, b.topics, b.enabled) == (FEED_B, None, ("tech",), True)
+
+
+def test_ensure_feeds_makes_a_guild_feed_a_config_feed(store: SqlStore) -> None:
+    store.add_guild_feed(1, FeedSource(FEED_A))
+    store.ensure_feeds([FeedSource(FEED_A)])
+    store.remove_guild_feed(1, FEED_A)
+    assert store.get_feed(FEED_A) is not None
+
+
 def test_get_unknown_feed_is_none(store: SqlStore) -> None:
     assert store.get_feed(FEED_A) is None
 
@@ -241,6 +258,41 @@ def test_fetch_success_without_title_keeps_the_old_title(store: SqlStore) -> Non
     store.record_fetch_success(FEED_A, now=T0, validators=Validators(), next_fetch_at=T0, title="A")
     state = store.record_fetch_success(FEED_A, now=T0, validators=Validators(), next_fetch_at=T0)
     assert state.title == "A"
+
+
+def test_fetch_successes_match_recording_each(store: SqlStore) -> None:
+    later = T0 + timedelta(minutes=15)
+    for url in (FEED_A, FEED_B):
+        store.ensure_feed(FeedSource(url))
+        store.record_fetch_failure(url, now=T0, error="boom", next_fetch_at=T0, disable_after=5)
+    store.record_fetch_success(FEED_B, now=T0, validators=Validators(), next_fetch_at=T0, title="B")
+    validators = Validators(etag='"v1"', last_modified="Wed, 01 May 2024 12:00:00 GMT")
+    store.record_fetch_successes(
+        [
+            FetchSuccess(FEED_A, later, validators, later + timedelta(minutes=15), "A", "bozo"),
+            FetchSuccess(FEED_B, later, Validators(), later),
+            FetchSuccess("https://removed.example/feed.xml", later, Validators(), later),
+        ]
+    )
+    a, b = store.get_feed(FEED_A), store.get_feed(FEED_B)
+    assert a is not None and b is not None
+    assert (a.validators, a.title, a.last_warning, a.last_error) == (
+        validators,
+        "A",
+        "bozo",
+        None,
+    )
+    assert (a.failure_count, a.last_success_at, a.last_fetched_at) == (0, later, later)
+    assert a.next_fetch_at == later + timedelta(minutes=15)
+    assert (b.title, b.failure_count, b.next_fetch_at) == ("B", 0, later)
+    assert [f.url for f in store.due_feeds(later)] == [FEED_B]
+
+
+def test_fetch_successes_refuse_a_naive_time(store: SqlStore) -> None:
+    with pytest.raises(ValueError):
+        store.record_fetch_successes(
+            [FetchSuccess(FEED_A, datetime(2024, 5, 1), Validators(), T0)]  # noqa: DTZ001
+        )
 
 
 def test_fetch_failure_records_error_and_backoff(store: SqlStore) -> None:
@@ -347,6 +399,41 @@ def test_upsert_matching_another_article_is_a_duplicate(
     assert store.count_articles() == 1
 
 
+def test_upsert_articles_matches_upserting_one_by_one(store: SqlStore) -> None:
+    first = store.upsert_article(draft("e1"), now=T0)
+    batch = [
+        draft("e1"),
+        draft("e1b", content_hash="hash-e1"),
+        draft("e2"),
+        draft("e3", feed=FEED_B, canonical="https://news.example/e2"),
+        draft("e2", content_hash="hash-e2-v2", text="Corrected."),
+    ]
+    results = store.upsert_articles(batch, now=T0 + timedelta(hours=1))
+    e2 = results[2].article_id
+    assert [(r.article_id, r.status) for r in results] == [
+        (first.article_id, "unchanged"),
+        (first.article_id, "duplicate"),
+        (e2, "new"),
+        (e2, "duplicate"),
+        (e2, "updated"),
+    ]
+    stored = store.get_article(e2)
+    assert stored is not None and (stored.text, stored.fetched_at) == (
+        "Corrected.",
+        T0 + timedelta(hours=1),
+    )
+
+
+def test_upsert_articles_of_nothing_is_nothing(store: SqlStore) -> None:
+    assert store.upsert_articles([], now=T0) == []
+
+
+def test_upsert_articles_refuses_a_naive_published_date(store: SqlStore) -> None:
+    with pytest.raises(ValueError):
+        store.upsert_articles([draft("e1"), draft("e2", published=datetime(2024, 5, 1))], now=T0)
+    assert store.count_articles() == 0
+
+
 def test_articles_without_canonical_url_are_not_duplicates_of_each_other(store: SqlStore) -> None:
     add_article(store, "e1", canonical=None)
     add_article(store, "e2", canonical=None)
@@ -434,6 +521,90 @@ def test_set_story_topics(store: SqlStore) -> None:
 def test_set_topics_of_unknown_story_raises_not_found(store: SqlStore) -> None:
     with pytest.raises(NotFoundError):
         store.set_story_topics("missing", ["x"])
+
+
+def test_create_stories_stores_each_with_its_articles_and_topics(store: SqlStore) -> None:
+    a, b = add_article(store, "a"), add_article(store, "b", feed=FEED_B)
+    c = add_article(store, "c")
+    store.create_stories([NewStory("s1", (a, b), ("world",)), NewStory("s2", (c,))], now=T0)
+    one, two = store.get_story("s1"), store.get_story("s2")
+    assert one is not None and two is not None
+    assert ({x.id for x in one.articles}, one.topics, one.created_at) == ({a, b}, ("world",), T0)
+    assert ([x.id for x in two.articles], two.topics) == ([c], ())
+    assert store.articles_without_story() == []
+
+
+@pytest.mark.parametrize(
+    ("stories", "error"),
+    [
+        pytest.param([NewStory("s2", (999,))], NotFoundError, id="unknown-article"),
+        pytest.param([NewStory("taken", ())], StorageError, id="taken-id"),
+    ],
+)
+def test_create_stories_stores_nothing_when_one_fails(
+    store: SqlStore, stories: list[NewStory], error: type[Exception]
+) -> None:
+    store.create_story("taken", [add_article(store, "t")], topics=[], now=T0)
+    a = add_article(store, "a")
+    with pytest.raises(error):
+        store.create_stories([NewStory("s1", (a,)), *stories], now=T0)
+    assert store.get_story("s1") is None
+    assert [x.id for x in store.articles_without_story()] == [a]
+
+
+def test_add_to_stories_returns_the_grown_stories_in_order(store: SqlStore) -> None:
+    a, b, c, d = (add_article(store, e) for e in ("a", "b", "c", "d"))
+    store.create_stories([NewStory("s1", (a,)), NewStory("s2", (b,))], now=T0)
+    grown = store.add_to_stories({"s2": [c], "s1": [d]})
+    assert [(s.id, {x.id for x in s.articles}) for s in grown] == [("s2", {b, c}), ("s1", {a, d})]
+    assert grown[0] == store.get_story("s2")
+
+
+@pytest.mark.parametrize(
+    ("story_id", "article"), [("missing", "a"), ("s1", None)], ids=["story", "article"]
+)
+def test_add_to_stories_with_an_unknown_id_raises_and_attaches_nothing(
+    store: SqlStore, story_id: str, article: str | None
+) -> None:
+    a, b = add_article(store, "a"), add_article(store, "b")
+    store.create_story("s1", [add_article(store, "x")], topics=[], now=T0)
+    with pytest.raises(NotFoundError):
+        store.add_to_stories({"s1": [b], story_id: [a if article else 999]})
+    assert {x.id for x in store.articles_without_story()} == {a, b}
+
+
+def test_set_stories_topics(store: SqlStore) -> None:
+    store.create_stories(
+        [NewStory("s1", (add_article(store, "a"),)), NewStory("s2", (add_article(store, "b"),))],
+        now=T0,
+    )
+    store.set_stories_topics({"s1": ["y", "z"], "s2": []})
+    assert [s.topics for s in store.get_stories(["s1", "s2"])] == [("y", "z"), ()]
+
+
+def test_set_stories_topics_of_an_unknown_story_raises_and_sets_none(store: SqlStore) -> None:
+    store.create_story("s1", [add_article(store, "a")], topics=["x"], now=T0)
+    with pytest.raises(NotFoundError):
+        store.set_stories_topics({"s1": ["y"], "missing": ["x"]})
+    story = store.get_story("s1")
+    assert story is not None and story.topics == ("x",)
+
+
+def test_story_ranks_since_aggregates_feeds_and_earliest_date(store: SqlStore) -> None:
+    a1 = add_article(store, "a1", published=T0)
+    a2 = add_article(store, "a2", published=T0 - timedelta(hours=3))
+    b1 = add_article(store, "b1", feed=FEED_B, published=T0 - timedelta(hours=1))
+    undated = add_article(store, "u", published=None)
+    store.create_story("old", [add_article(store, "x")], topics=[], now=T0 - timedelta(days=1))
+    store.create_story("mixed", [a1, a2, b1], topics=["world"], now=T0)
+    store.create_story("undated", [undated], topics=[], now=T0 + timedelta(hours=1))
+    assert store.story_ranks_since(T0) == [
+        StoryRank("undated", (), T0 + timedelta(hours=1), 1, None),
+        StoryRank("mixed", ("world",), T0, 2, T0 - timedelta(hours=3)),
+    ]
+    assert store.story_ranks_since(T0, feed_urls=[FEED_B]) == [
+        StoryRank("mixed", ("world",), T0, 1, T0 - timedelta(hours=1)),
+    ]
 
 
 def test_get_unknown_story_is_none(store: SqlStore) -> None:
