@@ -14,6 +14,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from digests.compose import primary_url, sources_of
 from digests.records import Briefing, Digest, DigestItem, Source, Story
+from digests.render import escape_md
 
 TITLE_LIMIT = 256
 DESCRIPTION_LIMIT = 4096
@@ -59,9 +60,6 @@ _INVISIBLE = dict.fromkeys(
 # ZWJ/ZWNJ (U+200C/D) stay: they build emoji sequences and shape Persian and Indic text, and
 # cannot hide a mention because every "@" is broken up anyway.
 
-_MD_SPECIAL = re.compile(r"([\\*_~`|\[\]()<>#])")
-# List markers only format at the start of a line; a "-" or "3." elsewhere is plain text.
-_LINE_MARKER = re.compile(r"^([ \t]*)(-|\d+)(\.?)(?=[ \t])", re.MULTILINE)
 _BLANK_RUNS = re.compile(r"\n{3,}")
 # Characters that would end a Markdown link target early or that a client might read as markup.
 _URL_UNSAFE = str.maketrans(
@@ -72,19 +70,6 @@ _URL_UNSAFE = str.maketrans(
 def neutralise_mentions(text: str) -> str:
     """Return ``text`` with invisible/bidi characters removed and no "@" able to ping."""
     return text.translate(_INVISIBLE).replace("@", "@" + ZERO_WIDTH_SPACE)
-
-
-def escape_md(text: str) -> str:
-    """Return ``text`` with Discord Markdown escaped so it renders literally."""
-    escaped = _MD_SPECIAL.sub(r"\\\1", text)
-    return _LINE_MARKER.sub(_escape_marker, escaped)
-
-
-def _escape_marker(match: re.Match[str]) -> str:
-    indent, marker, dot = match.groups()
-    if marker == "-":
-        return f"{indent}\\-{dot}"
-    return f"{indent}{marker}\\{dot}" if dot else match.group(0)
 
 
 def embed_length(embed: dict[str, Any]) -> int:

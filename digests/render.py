@@ -13,7 +13,9 @@ from digests.records import Digest, DigestItem
 EMPTY_MESSAGE = "No new stories."
 
 _WIDTH = 88
-_MD_SPECIAL = re.compile(r"([\\`*_~|\[\]<>])")
+_MD_SPECIAL = re.compile(r"([\\*_~`|\[\]()<>#])")
+# List markers only format at the start of a line; a "-" or "3." elsewhere is plain text.
+_LINE_MARKER = re.compile(r"^([ \t]*)(-|\d+)(\.?)(?=[ \t])", re.MULTILINE)
 
 
 def _stamp(when: datetime) -> str:
@@ -56,9 +58,22 @@ def render_text(digest: Digest) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
+def escape_md(text: str) -> str:
+    """``text`` with Markdown (Discord's too) escaped so it renders literally."""
+    escaped = _MD_SPECIAL.sub(r"\\\1", text)
+    return _LINE_MARKER.sub(_escape_marker, escaped)
+
+
+def _escape_marker(match: re.Match[str]) -> str:
+    indent, marker, dot = match.groups()
+    if marker == "-":
+        return f"{indent}\\-{dot}"
+    return f"{indent}{marker}\\{dot}" if dot else match.group(0)
+
+
 def md_escape(text: str) -> str:
-    """``text`` with Markdown syntax characters escaped so it renders literally."""
-    return _MD_SPECIAL.sub(r"\\\1", " ".join(text.split()))
+    """``text`` on one line, Markdown escaped: for inline use in the Markdown digest."""
+    return escape_md(" ".join(text.split()))
 
 
 def _md_item(item: DigestItem) -> list[str]:
