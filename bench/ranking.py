@@ -76,9 +76,12 @@ class RankingReport:
         return Counter(feed for feed, _, _ in self.top)
 
 
-async def real_feeds_digest(feeds_dir: Path, *, max_stories: int = 20) -> tuple[Digest, Digest]:
+async def real_feeds_digest(
+    feeds_dir: Path, *, max_stories: int = 20, sample_topics: bool = False
+) -> tuple[Digest, Digest]:
     """A digest of ``REAL_NEWS_FEEDS`` (capped at ``max_stories``) and one of every story they
-    hold (no cap at all), both with no topics configured: the feeds' categories group them."""
+    hold (no cap at all); with no topics configured (the feeds' categories group them), or
+    with ``sample_topics`` the embedded default's."""
     base = default_settings()
     paths = [feeds_dir / name for name in REAL_NEWS_FEEDS]
     with tempfile.TemporaryDirectory() as tmp:
@@ -88,7 +91,7 @@ async def real_feeds_digest(feeds_dir: Path, *, max_stories: int = 20) -> tuple[
                 "fetch": base.fetch.model_copy(update={"full_text": False}),
                 "digest": base.digest.model_copy(update={"max_age_hours": 24 * 365 * 100.0}),
                 "feeds": tuple(FeedConfig(url=str(p)) for p in paths),
-                "topics": (),
+                "topics": base.topics if sample_topics else (),
             }
         )
         clock = SystemClock()
@@ -136,9 +139,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=Path("../shared/data"))
     parser.add_argument("--max-stories", type=int, default=20)
+    parser.add_argument(
+        "--sample-topics", action="store_true", help="configure the default config's topics"
+    )
     args = parser.parse_args()
     feeds_dir = (args.data / "feeds" / "real").resolve()
-    top, everything = asyncio.run(real_feeds_digest(feeds_dir, max_stories=args.max_stories))
+    top, everything = asyncio.run(
+        real_feeds_digest(feeds_dir, max_stories=args.max_stories, sample_topics=args.sample_topics)
+    )
     result = report(top, everything, feeds_dir)
     for n, (feed, headline, dated) in enumerate(result.top, start=1):
         print(f"{n:2} {feed:36} {'' if dated else 'undated '}{headline[:60]}")

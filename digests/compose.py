@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 from digests.clock import ensure_utc
 from digests.records import Article, Digest, DigestItem, Source, Story
 from digests.store.base import StoryRank
-from digests.topics import choose_groups
+from digests.topics import category_topic, choose_groups
 
 OTHER_TOPIC = "Other"
 
@@ -97,6 +97,12 @@ def find_noisy_feeds(leads: Iterable[tuple[str, str, datetime, str]]) -> frozens
         if len(flagged) >= NOISY_SHARE * len(titles):
             noisy.add(feed)
     return frozenset(noisy)
+
+
+def categories_of(story: Story) -> list[str]:
+    """The feed categories of a story's articles as topic names, each once."""
+    names = (category_topic(c) for a in story.articles for c in a.categories)
+    return list(dict.fromkeys(n for n in names if n is not None))
 
 
 def primary_topic(story: Story) -> str:
@@ -326,16 +332,22 @@ def shortlist(
 def group_order(
     ranked: Sequence[DigestItem], topic_order: Sequence[str]
 ) -> list[tuple[str, list[DigestItem]]]:
-    """Ranked items grouped by topic: with topics configured by primary topic, in configured
-    order; else by the topics (feed categories) most of them share. Then first seen, "Other"
-    last."""
-    if topic_order:
-        names = [primary_topic(item.story) for item in ranked]
-    else:
-        names = [g or OTHER_TOPIC for g in choose_groups([i.story.topics for i in ranked])]
+    """Ranked items grouped by topic: with topics configured, a tagged story by its primary
+    topic, in configured order; the others (all of them when none is configured) by the
+    topics or feed categories most of them share; then first seen, "Other" last."""
+    names: list[str | None] = [
+        primary_topic(item.story) if topic_order and item.story.topics else None for item in ranked
+    ]
+    loose = [i for i, name in enumerate(names) if name is None]
+    shared = choose_groups(
+        [ranked[i].story.topics or categories_of(ranked[i].story) for i in loose]
+    )
+    for index, name in zip(loose, shared, strict=True):
+        names[index] = name
     groups: dict[str, list[DigestItem]] = {}
     for item, name in zip(ranked, names, strict=True):
-        groups.setdefault(name, []).append(replace(item, topic=name))
+        group = name or OTHER_TOPIC
+        groups.setdefault(group, []).append(replace(item, topic=group))
     position = {topic: index for index, topic in enumerate(topic_order)}
     first_seen = {topic: index for index, topic in enumerate(groups)}
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
@@ -14,7 +15,7 @@ from digests.compose import (
     looks_like_test_title,
     sources_of,
 )
-from digests.records import Digest, Source, Story
+from digests.records import Digest, DigestItem, Source, Story
 from tests.digests._story_builders import T0, make_article, make_item
 
 FEED_A = "https://a.example.com/rss"
@@ -343,4 +344,30 @@ def test_without_configured_topics_shared_categories_group_the_digest() -> None:
         ("US news", ["s1", "s3"]),
         ("Sport", ["s2", "s4"]),
         (OTHER_TOPIC, ["s5", "s6"]),
+    ]
+
+
+def test_with_configured_topics_untagged_stories_group_by_shared_feed_categories() -> None:
+    def item(
+        story_id: str, hours: int, topics: tuple[str, ...], categories: tuple[str, ...]
+    ) -> DigestItem:
+        article = make_article(
+            hours, published=T0 - hours * HOUR, title=story_id, categories=categories
+        )
+        return replace(make_item(story_id), story=Story(story_id, (article,), topics))
+
+    items = [
+        item("tram", 0, ("Transport",), ("Local news",)),
+        item("fire", 1, (), ("Local news", "Fire")),
+        item("vote", 2, (), ("Politics",)),
+        item("flood", 3, (), ("local-news",)),
+    ]
+    grouped = [
+        (t, [i.story.id for i in m])
+        for t, m in group_by_topic(compose(items, topic_order=("Transport",)))
+    ]
+    assert grouped == [
+        ("Transport", ["tram"]),
+        ("Local news", ["fire", "flood"]),
+        (OTHER_TOPIC, ["vote"]),
     ]
