@@ -283,18 +283,19 @@ def shortlist(
     """
     now = now.astimezone(UTC)
     fresh: list[tuple[StoryRank, datetime | None]] = []
+    # Stories already posted still say what their feed is like.
+    profile: list[tuple[str, str, datetime, str]] = []
     for rank in ranks:
-        seen = min(t for t in (rank.first_seen, rank.created_at) if t is not None)
-        when = ensure_utc(rank.published) or ensure_utc(seen)
-        if rank.id in excluded or (when is not None and now - when > max_age):
+        seen = ensure_utc(min(t for t in (rank.first_seen, rank.created_at) if t is not None))
+        when = ensure_utc(rank.published) or seen
+        if when is not None and now - when > max_age:
             continue
-        fresh.append((rank, ensure_utc(seen)))
+        profile.append((rank.lead_feed, rank.lead_title, when or _EPOCH, rank.id))
+        if rank.id not in excluded:
+            fresh.append((rank, seen))
     if limit <= 0 or not fresh:
         return [], frozenset()
-    noisy = find_noisy_feeds(
-        (r.lead_feed, r.lead_title, ensure_utc(r.published) or seen or _EPOCH, r.id)
-        for r, seen in fresh
-    )
+    noisy = find_noisy_feeds(profile)
     keys = {
         r.id: rank_key_of(
             r.id,

@@ -13,9 +13,11 @@ from digests.compose import (
     find_noisy_feeds,
     group_by_topic,
     looks_like_test_title,
+    shortlist,
     sources_of,
 )
 from digests.records import Digest, DigestItem, Source, Story
+from digests.store.base import StoryRank
 from tests.digests._story_builders import T0, make_article, make_item
 
 FEED_A = "https://a.example.com/rss"
@@ -371,3 +373,27 @@ def test_with_configured_topics_untagged_stories_group_by_shared_feed_categories
         ("Local news", ["fire", "flood"]),
         (OTHER_TOPIC, ["vote"]),
     ]
+
+
+def test_shortlist_leaves_out_posted_stories_but_judges_their_feed_by_them() -> None:
+    def rank(story_id: str, feed: str, title: str, hours: int) -> StoryRank:
+        when = T0 - hours * HOUR
+        return StoryRank(story_id, (), when, 1, when, when, feed, title)
+
+    alerts = [rank(f"posted{n}", FEED_C, f"Acme CEO Sells {n}00 Shares", n) for n in range(5)]
+    ranks = [
+        *alerts,
+        rank("alert", FEED_C, "Acme CFO Sells 900 Shares", 6),
+        rank("news", FEED_A, "Council passes budget", 30),
+    ]
+    ids_, noisy = shortlist(
+        ranks,
+        now=T0,
+        max_age=3 * DAY,
+        limit=1,
+        topic_order=(),
+        max_per_feed=3,
+        excluded={r.id for r in alerts},
+    )
+    assert noisy == {FEED_C}
+    assert ids_ == ["news"]
