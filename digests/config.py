@@ -67,6 +67,8 @@ class DigestConfig(_Section):
     max_age_hours: Annotated[float, Field(gt=0)] = 72.0
     cluster_threshold: Annotated[float, Field(gt=0, le=1)] = 0.3
     cluster_window_hours: Annotated[float, Field(gt=0)] = 48.0
+    # Stories one feed may have in a digest: a busy or spammy feed cannot fill it alone.
+    max_per_feed: Annotated[int, Field(ge=1)] = 3
 
 
 class DiscordConfig(_Section):

@@ -153,6 +153,9 @@ def _xml_entry(entry: dict[str, Any], feed_url: str) -> ParsedEntry:
         updated=updated,
         content_html=max(contents, key=len),
         image_url=_absolute(_xml_image(get), feed_url),
+        categories=_categories(
+            dict.get(t, "term") for t in get("tags") or () if isinstance(t, dict)
+        ),
     )
 
 
@@ -261,7 +264,13 @@ def _json_entry(item: Mapping[str, Any], feed_url: str) -> ParsedEntry:
         updated=_from_iso(item.get("date_modified")),
         content_html=max(contents, key=len),
         image_url=_absolute(_json_image(item), feed_url),
+        categories=_categories(tags if isinstance(tags := item.get("tags"), list) else ()),
     )
+
+
+def _categories(terms: Iterable[object]) -> tuple[str, ...]:
+    # Feeds repeat a category in several spellings or schemes; each text is kept once.
+    return tuple(dict.fromkeys(t for t in (_text(term) for term in terms) if t))
 
 
 def _json_author(item: Mapping[str, Any]) -> str | None:

@@ -14,9 +14,9 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from digests.clock import Clock, ensure_utc
+from digests.clock import Clock
 from digests.cluster import PackedVector, article_vector, assign_stories
-from digests.compose import compose_digest, rank_key_of, select_stories, sources_of
+from digests.compose import grouped_digest, select_stories, shortlist, sources_of
 from digests.config import Settings
 from digests.dedup import content_hash, entry_signature
 from digests.errors import FeedError, StorageError
@@ -275,6 +275,7 @@ class Pipeline:
             image_url=entry.image_url or text.image_url,
             content_hash=content_hash(entry.title, body),
             source_hash=signature,
+            categories=entry.categories,
         )
 
     async def _page_text(self, url: str) -> ArticleText | None:
@@ -369,7 +370,10 @@ class Pipeline:
         topics: list[str] = []
         for article in articles:
             for topic in self._tagger.tag(
-                article.title, article.text, feed_topics=feed_topics.get(article.feed_url, ())
+                article.title,
+                article.text,
+                feed_topics=feed_topics.get(article.feed_url, ()),
+                categories=article.categories,
             ):
                 if topic not in topics:
                     topics.append(topic)
@@ -391,7 +395,7 @@ class Pipeline:
         start = since or (now - max_age)
         limit = max_stories or cfg.max_stories
         topic_order = [t.name for t in self.settings.topics]
-        stories = await asyncio.to_thread(
+        stories, noisy = await asyncio.to_thread(
             self._load_candidates,
             start,
             feed_urls,
@@ -411,13 +415,17 @@ class Pipeline:
             scoped = (scope_story(s, feed_topics, self.settings.topics) for s in stories)
             stories = [s for s in scoped if s is not None]
         # Rank and cap before briefing, so a large backlog costs no summaries it won't show.
-        shortlist = select_stories(
-            stories, now=now, max_stories=limit, max_age=max_age, topic_order=topic_order
+        chosen = select_stories(
+            stories,
+            now=now,
+            max_stories=limit,
+            max_age=max_age,
+            topic_order=topic_order,
+            max_per_feed=cfg.max_per_feed,
+            noisy_feeds=noisy,
         )
-        items = await asyncio.gather(*(self._brief(story) for story in shortlist))
-        return compose_digest(
-            items, now=now, max_stories=limit, max_age=max_age, topic_order=topic_order
-        )
+        items = await asyncio.gather(*(self._brief(story) for story in chosen))
+        return grouped_digest(items, now=now, topic_order=topic_order)
 
     def _load_candidates(
         self,
@@ -429,35 +437,19 @@ class Pipeline:
         max_age: timedelta,
         limit: int,
         topic_order: Sequence[str],
-    ) -> list[Story]:
-        """The stories that can make the digest, with their text; the rest of the window is
-        ranked without loading any text.
-
-        Scoping may only drop topics, which rank last (after feed count and time): so every
-        story tied on those two with the last one kept is loaded, and the final ranking on
-        the scoped stories is exact.
-        """
-        if limit <= 0:
-            return []
-        keys: dict[str, tuple[int, float, int, str]] = {}
-        for rank in self.store.story_ranks_since(start, feed_urls=feed_urls):
-            when = ensure_utc(rank.published or rank.created_at)
-            # Fresh as ``is_fresh`` has it: undated stories are given the benefit.
-            if rank.id in excluded or (when is not None and now - when > max_age):
-                continue
-            keys[rank.id] = rank_key_of(
-                rank.id,
-                feeds=rank.feeds,
-                when=when,
-                topics=rank.topics,
-                now=now,
-                topic_order=topic_order,
-            )
-        ranked = sorted(keys, key=keys.__getitem__)
-        if len(ranked) > limit:
-            edge = keys[ranked[limit - 1]][:2]
-            ranked = [i for i in ranked if keys[i][:2] <= edge]
-        return self.store.get_stories(ranked, feed_urls=feed_urls)
+    ) -> tuple[list[Story], frozenset[str]]:
+        """The stories that can make the digest, with their text, and the window's noisy
+        feeds; the rest of the window is ranked without loading any text (``shortlist``)."""
+        ids, noisy = shortlist(
+            self.store.story_ranks_since(start, feed_urls=feed_urls),
+            now=now,
+            max_age=max_age,
+            limit=limit,
+            topic_order=topic_order,
+            max_per_feed=self.settings.digest.max_per_feed,
+            excluded=excluded,
+        )
+        return self.store.get_stories(ids, feed_urls=feed_urls), noisy
 
     async def _brief(self, story: Story) -> DigestItem:
         return DigestItem(story, await self.briefings.brief(summary_input(story)))

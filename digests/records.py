@@ -59,6 +59,8 @@ class ParsedEntry:
     updated: datetime | None
     content_html: str
     image_url: str | None = None
+    # The entry's own categories or tags, as the feed spells them.
+    categories: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +105,7 @@ class ArticleDraft:
     content_hash: str
     # Hash of the entry as the feed sent it: an unchanged entry is skipped before any work.
     source_hash: str | None = None
+    categories: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,6 +126,7 @@ class Article:
     image_url: str | None
     content_hash: str
     story_id: str | None = None
+    categories: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,6 +196,8 @@ class DigestItem:
 
     story: Story
     briefing: Briefing
+    # The group the digest lists it under; None means its primary topic.
+    topic: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,7 +24,11 @@ def scope_story(
     seen: list[str] = []
     for article in articles:
         for topic in tag_topics(
-            article.title, article.text, feed_topics=feed_topics[article.feed_url], topics=topics
+            article.title,
+            article.text,
+            feed_topics=feed_topics[article.feed_url],
+            topics=topics,
+            categories=article.categories,
         ):
             if topic in story.topics and topic not in seen:
                 seen.append(topic)

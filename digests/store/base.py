@@ -72,7 +72,9 @@ class StoryRank:
     """What ranking needs of a story, aggregated over its (scoped) articles, no text.
 
     ``feeds`` counts the distinct feeds of its articles; ``published`` is the earliest
-    publication date among them (None when none is dated).
+    publication date among them (None when none is dated); ``first_seen`` is when the
+    earliest of them was stored; ``lead_feed`` and ``lead_title`` are the feed and title of
+    its primary article (``Story.primary``).
     """
 
     id: str
@@ -80,6 +82,9 @@ class StoryRank:
     created_at: datetime
     feeds: int
     published: datetime | None
+    first_seen: datetime | None = None
+    lead_feed: str = ""
+    lead_title: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -116,6 +116,7 @@ class ArticleRow(Base):
     image_url: Mapped[str | None] = mapped_column(String)
     content_hash: Mapped[str] = mapped_column(String, index=True)
     source_hash: Mapped[str | None] = mapped_column(String)
+    categories: Mapped[list[str] | None] = mapped_column(JSON)
     story_id: Mapped[str | None] = mapped_column(
         ForeignKey("stories.id", ondelete="SET NULL"), index=True
     )

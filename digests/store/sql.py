@@ -22,6 +22,7 @@ from sqlalchemy import (
     String,
     Table,
     bindparam,
+    case,
     create_engine,
     delete,
     event,
@@ -188,6 +189,7 @@ def _article(row: ArticleRow, feed_name: str | None) -> Article:
         image_url=row.image_url,
         content_hash=row.content_hash,
         story_id=row.story_id,
+        categories=tuple(row.categories or ()),
     )
 
 
@@ -206,6 +208,7 @@ _LIGHT_ARTICLE = (
     ArticleRow.image_url,
     ArticleRow.content_hash,
     ArticleRow.story_id,
+    ArticleRow.categories,
 )
 
 
@@ -227,6 +230,7 @@ def _light_article(row: Any, intern: dict[str, str]) -> Article:
         image_url=row.image_url,
         content_hash=row.content_hash,
         story_id=row.story_id,
+        categories=tuple(row.categories or ()),
     )
 
 
@@ -345,6 +349,7 @@ _ARTICLE_FIELDS = (
     "image_url",
     "content_hash",
     "source_hash",
+    "categories",
 )
 _UPDATE_ARTICLE = (
     update(_ARTICLES)
@@ -354,7 +359,7 @@ _UPDATE_ARTICLE = (
 _SET_SOURCE_HASH = (
     update(_ARTICLES)
     .where(_ARTICLES.c.id == bindparam("article_id"))
-    .values(source_hash=bindparam("source_hash"))
+    .values(source_hash=bindparam("source_hash"), categories=bindparam("categories"))
 )
 _ENTRY_SOURCE_HASHES = select(_ARTICLES.c.entry_id, _ARTICLES.c.source_hash).where(
     _ARTICLES.c.feed_url == bindparam("feed_url"), _ARTICLES.c.source_hash.is_not(None)
@@ -420,6 +425,7 @@ def _upsert(conn: Connection, draft: ArticleDraft, now: datetime) -> UpsertResul
         "image_url": draft.image_url,
         "content_hash": draft.content_hash,
         "source_hash": draft.source_hash,
+        "categories": list(draft.categories),
     }
     # Prebuilt Core statements on the connection rather than ORM objects: a refresh stores
     # thousands of articles and the ORM's per-row bookkeeping cost more than the SQL.
@@ -1081,7 +1087,8 @@ class SqlStore:
         self, since: datetime, *, feed_urls: Collection[str] | None = None
     ) -> list[StoryRank]:
         """Stories created at or after ``since`` with at least one (scoped) article, newest
-        first, with their feed count and earliest publication date computed in SQL."""
+        first, with their feed count, earliest publication date, first-seen time and primary
+        article computed in SQL."""
         since = _aware(since, "since")
 
         def work(session: Session) -> list[StoryRank]:
@@ -1094,17 +1101,58 @@ class SqlStore:
                     StoryRow.created_at,
                     func.count(ArticleRow.feed_url.distinct()),
                     func.min(ArticleRow.published),
+                    func.min(ArticleRow.fetched_at),
                 )
                 .join(ArticleRow, ArticleRow.story_id == StoryRow.id)
                 .where(StoryRow.created_at >= since)
                 .group_by(StoryRow.id)
                 .order_by(StoryRow.created_at.desc(), StoryRow.id.desc())
             )
+            # The primary article as ``Story.primary`` picks it: the earliest (by publication,
+            # else storage, then id) among those with a URL, else the earliest of all.
+            lead_order = (
+                case((or_(ArticleRow.url.is_(None), ArticleRow.url == ""), 1), else_=0),
+                func.coalesce(ArticleRow.published, ArticleRow.fetched_at),
+                ArticleRow.id,
+            )
+            ranked_articles = (
+                select(
+                    ArticleRow.story_id,
+                    ArticleRow.feed_url,
+                    ArticleRow.title,
+                    func.row_number()
+                    .over(partition_by=ArticleRow.story_id, order_by=lead_order)
+                    .label("position"),
+                )
+                .join(StoryRow, ArticleRow.story_id == StoryRow.id)
+                .where(StoryRow.created_at >= since)
+            )
             if feed_urls is not None:
-                stmt = stmt.where(ArticleRow.feed_url.in_(list(feed_urls)))
+                scope = ArticleRow.feed_url.in_(list(feed_urls))
+                stmt = stmt.where(scope)
+                ranked_articles = ranked_articles.where(scope)
+            leads_sub = ranked_articles.subquery()
+            leads = {
+                story_id: (feed_url, title)
+                for story_id, feed_url, title in session.execute(
+                    select(leads_sub.c.story_id, leads_sub.c.feed_url, leads_sub.c.title).where(
+                        leads_sub.c.position == 1
+                    )
+                )
+            }
             return [
-                StoryRank(story_id, tuple(topics), created_at, feeds, published)
-                for story_id, topics, created_at, feeds, published in session.execute(stmt)
+                StoryRank(
+                    story_id,
+                    tuple(topics),
+                    created_at,
+                    feeds,
+                    published,
+                    first_seen,
+                    *leads.get(story_id, ("", "")),
+                )
+                for story_id, topics, created_at, feeds, published, first_seen in session.execute(
+                    stmt
+                )
             ]
 
         return self._run("ranking recent stories", work, write=False)

@@ -19,6 +19,8 @@ def make_article(
     feed_name: str | None = None,
     published: datetime | None = T0,
     entry_id: str | None = None,
+    fetched_at: datetime = T0,
+    categories: tuple[str, ...] = (),
 ) -> Article:
     """An article with sensible defaults; only what a test cares about needs saying."""
     return Article(
@@ -31,10 +33,11 @@ def make_article(
         title=title,
         author=None,
         published=published,
-        fetched_at=T0,
+        fetched_at=fetched_at,
         text=text,
         image_url=None,
         content_hash=f"hash-{article_id}",
+        categories=categories,
     )
 
 
@@ -59,6 +62,7 @@ def make_item(
     created_at: datetime | None = None,
     topics: tuple[str, ...] = (),
     headline: str | None = None,
+    fetched_at: datetime = T0,
 ) -> DigestItem:
     """A digest item whose story has one article per feed, all published at ``published``."""
     articles = tuple(
@@ -68,6 +72,7 @@ def make_item(
             url=f"https://news.example.com/{story_id}/{index}",
             published=published,
             title=headline or story_id,
+            fetched_at=fetched_at,
         )
         for index, feed in enumerate(feeds, start=1)
     )

@@ -389,3 +389,37 @@ async def test_real_feed_has_entries(path: Path) -> None:
 async def test_real_non_feed_raises_parse_error(path: Path) -> None:
     with pytest.raises(ParseError):
         await read_and_parse(path)
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        (
+            b"<rss version='2.0'><channel><title>F</title><item><title>T</title>"
+            b"<link>https://n.example/1</link><category>US news</category>"
+            b"<category domain='https://n.example/world'>World news</category>"
+            b"<category>US news</category><category>  </category></item></channel></rss>",
+            ("US news", "World news"),
+        ),
+        (
+            b"<feed xmlns='http://www.w3.org/2005/Atom'><title>F</title><entry><title>T</title>"
+            b"<id>urn:1</id><category term='Analog'/><category term='Life' label='Life'/>"
+            b"</entry></feed>",
+            ("Analog", "Life"),
+        ),
+        (
+            b'{"version": "https://jsonfeed.org/version/1.1", "title": "F", "items": '
+            b'[{"id": "1", "title": "T", "tags": ["Science", 3, "", "Space"]}]}',
+            ("Science", "Space"),
+        ),
+        (
+            b'{"version": "https://jsonfeed.org/version/1", "title": "F", "items": '
+            b'[{"id": "1", "title": "T", "tags": "not a list"}]}',
+            (),
+        ),
+    ],
+    ids=["rss", "atom", "json-feed", "json-feed-bad-tags"],
+)
+def test_entry_categories_are_read_once_each(body: bytes, expected: tuple[str, ...]) -> None:
+    [entry] = parse_feed(body, url="https://n.example/feed").entries
+    assert entry.categories == expected

@@ -18,6 +18,7 @@ from sqlalchemy import text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
+from digests.compose import select_stories, shortlist
 from digests.errors import NotFoundError, StorageError
 from digests.records import ArticleDraft, Briefing, FeedSource, Validators
 from digests.store.base import FetchSuccess, NewStory, Schedule, StoryRank, UpsertResult
@@ -599,12 +600,109 @@ def test_story_ranks_since_aggregates_feeds_and_earliest_date(store: SqlStore) -
     store.create_story("mixed", [a1, a2, b1], topics=["world"], now=T0)
     store.create_story("undated", [undated], topics=[], now=T0 + timedelta(hours=1))
     assert store.story_ranks_since(T0) == [
-        StoryRank("undated", (), T0 + timedelta(hours=1), 1, None),
-        StoryRank("mixed", ("world",), T0, 2, T0 - timedelta(hours=3)),
+        StoryRank("undated", (), T0 + timedelta(hours=1), 1, None, T0, FEED_A, "Title u"),
+        StoryRank("mixed", ("world",), T0, 2, T0 - timedelta(hours=3), T0, FEED_A, "Title a2"),
     ]
     assert store.story_ranks_since(T0, feed_urls=[FEED_B]) == [
-        StoryRank("mixed", ("world",), T0, 1, T0 - timedelta(hours=1)),
+        StoryRank("mixed", ("world",), T0, 1, T0 - timedelta(hours=1), T0, FEED_B, "Title b1"),
     ]
+
+
+def test_story_ranks_lead_with_the_article_story_primary_picks(store: SqlStore) -> None:
+    """The SQL aggregates name the same primary article as ``Story.primary`` does."""
+    cases = {
+        # The earliest published with a URL, whatever was stored first.
+        "by-date": [("d1", FEED_A, T0, True), ("d2", FEED_B, T0 - timedelta(hours=2), True)],
+        # An article without a URL only leads when none has one.
+        "by-url": [("u1", FEED_A, T0 - timedelta(hours=5), False), ("u2", FEED_B, T0, True)],
+        "no-url": [("n1", FEED_B, T0, False), ("n2", FEED_A, T0 - timedelta(hours=1), False)],
+        # Undated articles count from when they were stored.
+        "undated": [("z1", FEED_A, None, True), ("z2", FEED_B, T0 + timedelta(hours=1), True)],
+    }
+    for story_id, members in cases.items():
+        ids = []
+        for entry, feed, published, with_url in members:
+            d = draft(entry, feed=feed, published=published)
+            if not with_url:
+                d = replace(d, url=None)
+            result = store.upsert_article(d, now=T0 + timedelta(minutes=len(ids)))
+            ids.append(result.article_id)
+        store.create_story(story_id, ids, topics=[], now=T0)
+    stories = {s.id: s for s in store.stories_since(T0)}
+    for rank in store.story_ranks_since(T0):
+        primary = stories[rank.id].primary
+        assert (rank.lead_feed, rank.lead_title) == (primary.feed_url, primary.title), rank.id
+        assert rank.first_seen == min(a.fetched_at for a in stories[rank.id].articles)
+
+
+def test_ranking_from_sql_aggregates_matches_ranking_the_loaded_stories(
+    store: SqlStore,
+) -> None:
+    """The digest ranks a window from ``story_ranks_since`` and loads only the shortlist; it
+    picks what ranking every loaded story would pick, cap, noise and undated included."""
+    feed_c = "https://c.example/feed.xml"
+    members: dict[str, list[int]] = {}
+    words = "harbour tram budget school river museum festival bridge".split()
+    for n, word in enumerate(words):  # one busy feed, more stories than its cap
+        members[f"busy{n}"] = [
+            add_article(
+                store, f"a{n}", title=f"Council {word} plan", published=T0 - timedelta(hours=n)
+            )
+        ]
+    for n in range(6):  # a feed of one template filled in with numbers
+        members[f"alert{n}"] = [
+            add_article(
+                store,
+                f"c{n}",
+                feed=feed_c,
+                title=f"Acme (NYSE:ACME) Director Sells ${n}000 in Stock",
+                published=T0 + timedelta(minutes=n),
+            )
+        ]
+    members["undated"] = [add_article(store, "u", feed=FEED_B, published=None)]
+    members["item"] = [add_article(store, "t", feed=FEED_B, title="The First Item")]
+    members["shared"] = [
+        add_article(store, "s1", published=T0 - timedelta(days=1)),
+        add_article(store, "s2", feed=FEED_B, published=T0 - timedelta(days=1)),
+    ]
+    members["b-old"] = [add_article(store, "b", feed=FEED_B, published=T0 - timedelta(hours=30))]
+    for story_id, ids in members.items():
+        store.create_story(story_id, ids, topics=[], now=T0)
+    now, max_age = T0 + timedelta(hours=2), timedelta(days=3)
+    options: dict[str, Any] = {"now": now, "max_age": max_age, "topic_order": ()}
+    for limit, per_feed in ((6, 3), (12, 3), (20, 2), (20, None)):
+        ids, noisy = shortlist(
+            store.story_ranks_since(T0), limit=limit, max_per_feed=per_feed, **options
+        )
+        from_sql = select_stories(
+            store.get_stories(ids),
+            max_stories=limit,
+            max_per_feed=per_feed,
+            noisy_feeds=noisy,
+            **options,
+        )
+        everything = select_stories(
+            store.stories_since(T0), max_stories=limit, max_per_feed=per_feed, **options
+        )
+        assert [s.id for s in from_sql] == [s.id for s in everything]
+        assert noisy == {feed_c}
+    top = [s.id for s in everything]
+    assert top[0] == "shared"
+    assert top.index("b-old") < top.index("undated") < top.index("alert5")
+
+
+def test_article_categories_are_stored_and_updated(store: SqlStore) -> None:
+    first = store.upsert_article(
+        replace(draft("c"), categories=("US news", "Politics")), now=T0
+    ).article_id
+    article = store.get_article(first)
+    assert article is not None and article.categories == ("US news", "Politics")
+    store.upsert_article(replace(draft("c", content_hash="changed"), categories=("Sport",)), now=T0)
+    article = store.get_article(first)
+    assert article is not None and article.categories == ("Sport",)
+    store.create_story("s", [first], topics=[], now=T0)
+    [light] = store.stories_since(T0, with_text=False)
+    assert light.articles[0].categories == ("Sport",)
 
 
 def test_get_unknown_story_is_none(store: SqlStore) -> None:
