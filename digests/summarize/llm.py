@@ -133,13 +133,16 @@ or estimates.
 otherwise null.
 """
 
+# The modes that send no schema in the request's options put it in the prompt.
+_JSON_ALONE = (
+    "\nReply with the JSON object alone, without code fences or other text. Its JSON Schema: "
+    f"{json.dumps(BRIEFING_SCHEMA)}\n"
+)
 _MODE_INSTRUCTIONS = {
     OutputMode.JSON_SCHEMA: "",
-    OutputMode.JSON_OBJECT: "\nReply with the JSON object alone, without code fences or other "
-    f"text. Its JSON Schema: {json.dumps(BRIEFING_SCHEMA)}\n",
+    OutputMode.JSON_OBJECT: _JSON_ALONE,
     OutputMode.TOOLS: f"\nGive the briefing by calling the {BRIEFING_TOOL_NAME} function once.\n",
-    OutputMode.PROMPT: "\nReply with the JSON object alone, without code fences or other "
-    f"text. Its JSON Schema: {json.dumps(BRIEFING_SCHEMA)}\n",
+    OutputMode.PROMPT: _JSON_ALONE,
 }
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
