@@ -60,6 +60,8 @@ class SummarizerConfig(_Section):
     max_retries: Annotated[int, Field(ge=0)] = 2
     daily_token_budget: Annotated[int, Field(ge=0)] = 200_000
     max_input_chars: Annotated[int, Field(ge=500)] = 12_000
+    # auto negotiates with the server; a mode pins it (and skips the negotiation).
+    structured_output: Literal["auto", "json_schema", "json_object", "tools", "prompt"] = "auto"
 
 
 class DigestConfig(_Section):

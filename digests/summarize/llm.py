@@ -1,17 +1,25 @@
 """The OpenAI-compatible summarizer: a checked briefing from any Chat Completions endpoint.
 
-It speaks the Chat Completions API that OpenAI, Ollama, vLLM and llama.cpp share, asks for
-structured output, hands the article over as untrusted data and checks the answer.
+It speaks the Chat Completions API that OpenAI, Ollama, vLLM, LM Studio and llama.cpp share,
+finds out which way of asking for structured output the server honours, hands the article over
+as untrusted data and checks the answer.
 """
 
 from __future__ import annotations
 
+import asyncio
+import itertools
 import json
+import logging
 import re
+from enum import StrEnum
 from typing import Any
 
 import openai
+from openai import omit
 from openai.types.chat import (
+    ChatCompletionFunctionToolParam,
+    ChatCompletionMessage,
     ChatCompletionMessageParam,
     ChatCompletionSystemMessageParam,
     ChatCompletionUserMessageParam,
@@ -23,6 +31,8 @@ from digests.config import SummarizerConfig
 from digests.errors import SummaryError
 from digests.records import Briefing, SummaryInput
 from digests.summarize.facts import check_facts, is_grounded
+
+logger = logging.getLogger(__name__)
 
 MAX_SUMMARY_WORDS = 60
 MAX_FACT_WORDS = 30
@@ -63,6 +73,46 @@ RESPONSE_FORMAT: ResponseFormatJSONSchema = {
     "type": "json_schema",
     "json_schema": {"name": "briefing", "strict": True, "schema": BRIEFING_SCHEMA},
 }
+# "schema" is not OpenAI's: llama.cpp's servers (llama-server and llama-cpp-python) constrain
+# a json_object answer to it; servers that do not know it ignore it.
+JSON_OBJECT_FORMAT: dict[str, Any] = {"type": "json_object", "schema": BRIEFING_SCHEMA}
+
+BRIEFING_TOOL_NAME = "submit_briefing"
+BRIEFING_TOOL: ChatCompletionFunctionToolParam = {
+    "type": "function",
+    "function": {
+        "name": BRIEFING_TOOL_NAME,
+        "description": "Submit the briefing of the article.",
+        "parameters": BRIEFING_SCHEMA,
+    },
+}
+
+
+class OutputMode(StrEnum):
+    """How a request asks the server for the briefing's JSON."""
+
+    JSON_SCHEMA = "json_schema"
+    JSON_OBJECT = "json_object"
+    TOOLS = "tools"
+    PROMPT = "prompt"
+
+
+# Best constrained first. A mode the server refuses costs one request per process, then the
+# mode that answered serves every article, so the order buys quality, not requests: json_schema
+# is decoded to the schema by OpenAI, vLLM, Ollama, LM Studio and llama-server; json_object
+# carries the schema llama.cpp's servers constrain to (llama-cpp-python refuses json_schema);
+# tool calling is for servers that only constrain function arguments; a plain prompt is refused
+# by no server, so it must come last.
+NEGOTIATION_ORDER = (
+    OutputMode.JSON_SCHEMA,
+    OutputMode.JSON_OBJECT,
+    OutputMode.TOOLS,
+    OutputMode.PROMPT,
+)
+
+# Statuses that say "not this request shape". 401/403 (the key), 404 (the model or path),
+# 408/409/429 and 502-504 (transient) are not about the mode and end the attempt instead.
+MODE_REFUSED_STATUSES = frozenset({400, 405, 415, 422, 500, 501})
 
 SYSTEM_PROMPT = f"""You write short, faithful news briefings.
 
@@ -83,7 +133,68 @@ or estimates.
 otherwise null.
 """
 
+# The modes that send no schema in the request's options put it in the prompt.
+_JSON_ALONE = (
+    "\nReply with the JSON object alone, without code fences or other text. Its JSON Schema: "
+    f"{json.dumps(BRIEFING_SCHEMA)}\n"
+)
+_MODE_INSTRUCTIONS = {
+    OutputMode.JSON_SCHEMA: "",
+    OutputMode.JSON_OBJECT: _JSON_ALONE,
+    OutputMode.TOOLS: f"\nGive the briefing by calling the {BRIEFING_TOOL_NAME} function once.\n",
+    OutputMode.PROMPT: _JSON_ALONE,
+}
+
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+_FENCE = re.compile(r"```[ \t]*(?:json)?[ \t]*\n?(.*?)```", re.DOTALL | re.IGNORECASE)
+_TRAILING_COMMA = re.compile(r",(\s*[}\]])")
+# Prose with many braces must not make the search quadratic in the answer's length.
+_MAX_OBJECT_STARTS = 64
+
+
+class AnswerShapeError(ValueError):
+    """The answer is not the briefing's JSON at all: the server ignored the requested mode."""
+
+
+def find_json_object(text: str) -> dict[str, Any] | None:
+    """The briefing-like JSON object in a model's answer, or None.
+
+    Tolerates what servers that ignore structured output do: code fences, prose before and
+    after the object, a wrapping object, trailing commas.
+    """
+    pieces = [m.group(1) for m in _FENCE.finditer(text)] + [text]
+    for piece in pieces:
+        for candidate in (piece, _TRAILING_COMMA.sub(r"\1", piece)):
+            found = _first_object(candidate)
+            if found is not None:
+                return found
+    return None
+
+
+def _first_object(text: str) -> dict[str, Any] | None:
+    """The first decodable object holding a summary, else the first decodable object."""
+    decoder = json.JSONDecoder()
+    first: dict[str, Any] | None = None
+    starts = (m.start() for m in re.finditer(r"\{", text))
+    for start in itertools.islice(starts, _MAX_OBJECT_STARTS):
+        try:
+            value, _ = decoder.raw_decode(text, start)
+        except json.JSONDecodeError:
+            continue
+        if isinstance(value, dict):
+            if "summary" in value:
+                return value
+            if first is None:
+                first = value
+    return first
+
+
+def _not_json_reason(text: str) -> str:
+    try:
+        json.loads(text)
+    except json.JSONDecodeError:
+        return "answer is not JSON"
+    return "answer is not a JSON object"
 
 
 def _words(text: str) -> int:
@@ -151,20 +262,16 @@ class ModelAnswer(BaseModel):
 
     @classmethod
     def parse(cls, content: str) -> ModelAnswer:
-        """Validate raw message content; raise ValueError with a short reason."""
-        try:
-            data = json.loads(content)
-        except json.JSONDecodeError:
-            raise ValueError("answer is not JSON") from None
-        if not isinstance(data, dict):
-            raise ValueError("answer is not a JSON object")
+        """Validate raw answer text; raise AnswerShapeError when it is not the briefing's
+        JSON and ValueError when it breaks a briefing rule, each with a short reason."""
+        data = find_json_object(content)
+        if data is None:
+            raise AnswerShapeError(_not_json_reason(content))
         raw_facts = data.get("key_facts")
         if not isinstance(raw_facts, list) or not all(isinstance(f, str) for f in raw_facts):
-            raise ValueError("key_facts is not a list of strings")
+            raise AnswerShapeError("key_facts is not a list of strings")
         facts = [_clean(f) for f in raw_facts if _clean(f)]
         short = [f for f in facts if _words(f) <= MAX_FACT_WORDS]
-        if not short:
-            raise ValueError("answer has no usable key fact")
         try:
             return cls.model_validate(
                 {
@@ -174,10 +281,14 @@ class ModelAnswer(BaseModel):
                 }
             )
         except ValidationError as exc:
-            err = exc.errors()[0]
+            errors = exc.errors()
+            err = errors[0]
             field = ".".join(str(p) for p in err["loc"]) or "answer"
             message = err["msg"].removeprefix("Value error, ")
-            raise ValueError(f"invalid {field}: {message}") from None
+            # A missing key or a wrong type is the shape; a failed validator is a rule.
+            shape = any(e["type"] != "value_error" for e in errors)
+            error = AnswerShapeError if shape else ValueError
+            raise error(f"invalid {field}: {message}") from None
 
 
 def truncate_text(text: str, max_chars: int) -> str:
@@ -201,9 +312,14 @@ def article_message(item: SummaryInput, max_chars: int) -> str:
     return f"{BEGIN_MARKER}\n{json.dumps(article, ensure_ascii=False)}\n{END_MARKER}"
 
 
-def build_messages(item: SummaryInput, max_chars: int) -> list[ChatCompletionMessageParam]:
-    """The chat messages of one summarize request."""
-    system: ChatCompletionSystemMessageParam = {"role": "system", "content": SYSTEM_PROMPT}
+def build_messages(
+    item: SummaryInput, max_chars: int, mode: OutputMode = OutputMode.JSON_SCHEMA
+) -> list[ChatCompletionMessageParam]:
+    """The chat messages of one summarize request in this output mode."""
+    system: ChatCompletionSystemMessageParam = {
+        "role": "system",
+        "content": SYSTEM_PROMPT + _MODE_INSTRUCTIONS[mode],
+    }
     user: ChatCompletionUserMessageParam = {
         "role": "user",
         "content": article_message(item, max_chars),
@@ -224,8 +340,32 @@ def describe_api_error(error: openai.OpenAIError) -> str:
     return type(error).__name__
 
 
+def answer_text(message: ChatCompletionMessage) -> str:
+    """The text that holds the model's JSON: a function call's arguments, else the content."""
+    for call in message.tool_calls or ():
+        if call.type == "function":
+            arguments: object = call.function.arguments
+            # A few servers send the arguments as an object instead of a JSON string.
+            return arguments if isinstance(arguments, str) else json.dumps(arguments)
+    return message.content or ""
+
+
+class _ModeNotHonoured(SummaryError):
+    """The server refused the request's output mode or answered without the briefing's JSON."""
+
+
+class _RuleBroken(SummaryError):
+    """The answer is the briefing's JSON but breaks a briefing rule: the mode worked."""
+
+
 class OpenAISummarizer:
-    """Summarizes through an OpenAI-compatible Chat Completions endpoint."""
+    """Summarizes through an OpenAI-compatible Chat Completions endpoint.
+
+    The first article negotiates the output mode (``NEGOTIATION_ORDER``, moving on when the
+    server refuses a mode or ignores it); the mode that answered is kept for this summarizer,
+    which serves one base URL and model for the life of the process. Transient failures
+    (timeouts, connection errors, 429, 502-504) end the attempt and teach nothing.
+    """
 
     name = "openai"
 
@@ -252,10 +392,20 @@ class OpenAISummarizer:
             self._client = client.with_options(
                 timeout=config.timeout_seconds, max_retries=config.max_retries
             )
+        pinned = config.structured_output
+        self._mode: OutputMode | None = None if pinned == "auto" else OutputMode(pinned)
+        # Concurrent first articles wait for one negotiation instead of each sending every
+        # refused shape.
+        self._negotiating = asyncio.Lock()
 
     @property
     def model(self) -> str:
         return self._config.model
+
+    @property
+    def output_mode(self) -> OutputMode | None:
+        """The output mode in use: pinned in the config or negotiated; None before that."""
+        return self._mode
 
     async def close(self) -> None:
         """Close the HTTP connections of a client this summarizer created."""
@@ -264,14 +414,75 @@ class OpenAISummarizer:
 
     async def summarize(self, item: SummaryInput) -> Briefing:
         """Ask the model for a briefing and check it; raise SummaryError on any failure."""
-        messages = build_messages(item, self._config.max_input_chars)
+        mode = self._mode
+        if mode is None:
+            async with self._negotiating:
+                mode = self._mode
+                if mode is None:
+                    return await self._negotiate(item)
+        try:
+            answer, tokens = await self._ask(item, mode)
+        except _ModeNotHonoured as exc:
+            # A mode that answered before and fails now failed on this article only.
+            raise SummaryError(self._reason(str(exc))) from None
+        return self._checked(item, answer, tokens)
+
+    async def _negotiate(self, item: SummaryInput) -> Briefing:
+        """Brief the item in the first mode the server honours, and keep that mode."""
+        refused: list[tuple[OutputMode, str]] = []
+        for mode in NEGOTIATION_ORDER:
+            try:
+                answer, tokens = await self._ask(item, mode)
+            except _ModeNotHonoured as exc:
+                refused.append((mode, str(exc)))
+                continue
+            except _RuleBroken:
+                self._settle(mode, refused)
+                raise
+            self._settle(mode, refused)
+            return self._checked(item, answer, tokens)
+        # Nothing is learned: the article, not the modes, may be what every mode refused.
+        reasons = {reason for _, reason in refused}
+        if len(reasons) == 1:
+            raise SummaryError(self._reason(f"{reasons.pop()} in every output mode"))
+        tried = ", ".join(f"{m}: {reason}" for m, reason in refused)
+        raise SummaryError(self._reason(f"no output mode worked ({tried})"))
+
+    def _settle(self, mode: OutputMode, refused: list[tuple[OutputMode, str]]) -> None:
+        self._mode = mode
+        logger.info(
+            "model %r answers in %s mode%s",
+            self._config.model,
+            mode,
+            "".join(f"; {m} failed: {reason}" for m, reason in refused),
+        )
+
+    async def _ask(self, item: SummaryInput, mode: OutputMode) -> tuple[ModelAnswer, int]:
+        """The model's validated answer in this mode and the tokens it cost.
+
+        Raises _ModeNotHonoured when the server refuses the mode or ignores it, _RuleBroken
+        when the answer breaks a briefing rule, SummaryError for every other failure.
+        """
+        tools = mode is OutputMode.TOOLS
         try:
             completion = await self._client.chat.completions.create(
                 model=self._config.model,
-                messages=messages,
-                response_format=RESPONSE_FORMAT,
+                messages=build_messages(item, self._config.max_input_chars, mode),
+                response_format=RESPONSE_FORMAT if mode is OutputMode.JSON_SCHEMA else omit,
+                tools=[BRIEFING_TOOL] if tools else omit,
+                # "required", not the named function: llama-server refuses a named choice.
+                tool_choice="required" if tools else omit,
+                extra_body=(
+                    {"response_format": JSON_OBJECT_FORMAT}
+                    if mode is OutputMode.JSON_OBJECT
+                    else None
+                ),
                 temperature=0,
             )
+        except openai.APIStatusError as exc:
+            if exc.status_code in MODE_REFUSED_STATUSES:
+                raise _ModeNotHonoured(describe_api_error(exc)) from None
+            raise SummaryError(self._reason(describe_api_error(exc))) from None
         except openai.OpenAIError as exc:
             raise SummaryError(self._reason(describe_api_error(exc))) from None
         if not completion.choices:
@@ -282,24 +493,32 @@ class OpenAISummarizer:
         if choice.finish_reason == "length":
             raise SummaryError(self._reason("answer was cut off"))
         try:
-            answer = ModelAnswer.parse(choice.message.content or "")
+            answer = ModelAnswer.parse(answer_text(choice.message))
+        except AnswerShapeError as exc:
+            raise _ModeNotHonoured(str(exc)) from None
         except ValueError as exc:
-            raise SummaryError(self._reason(str(exc))) from None
+            raise _RuleBroken(self._reason(str(exc))) from None
+        return answer, completion.usage.total_tokens if completion.usage else 0
+
+    def _checked(self, item: SummaryInput, answer: ModelAnswer, tokens: int) -> Briefing:
+        """The briefing of a valid answer, keeping only what the article supports."""
         source = f"{item.title}\n{item.text}"
-        kept, dropped = check_facts(answer.key_facts, source)
-        if not kept:
-            raise SummaryError(self._reason("no key fact survived the fact check"))
-        # The summary and headline are checked like the facts: an article that smuggles in
-        # instructions must not get the model to say things the article does not.
+        # The summary is the briefing: when it says what the article does not, nothing of the
+        # answer is trusted. An article that smuggles in instructions must not get the model
+        # to say things the article does not.
         if not is_grounded(answer.summary, source):
             raise SummaryError(self._reason("summary failed the fact check"))
+        # A fact, headline or consequence that fails is dropped on its own.
+        kept, dropped = check_facts(answer.key_facts, source)
         headline = answer.headline if is_grounded(answer.headline, source) else ""
-        tokens = completion.usage.total_tokens if completion.usage else 0
+        why = answer.why_it_matters
+        if why is not None and not is_grounded(why, source):
+            why = None
         return Briefing(
             headline=headline or _clip_headline(_clean(item.title)),
             summary=answer.summary,
-            key_facts=tuple(kept),
-            why_it_matters=answer.why_it_matters,
+            key_facts=kept,
+            why_it_matters=why,
             summarizer="openai",
             dropped_facts=dropped + answer.overlong_facts,
             tokens=tokens,

@@ -50,7 +50,7 @@ GOOD_ANSWER: dict[str, Any] = {
         "Construction will begin in March 2027.",
         "The bridge will cut commute times for 12,000 residents.",
     ],
-    "why_it_matters": "Commutes for 12,000 residents get shorter.",
+    "why_it_matters": "The bridge will cut commute times for 12,000 residents.",
 }
 
 
@@ -209,6 +209,41 @@ async def test_invented_number_in_a_key_fact_is_dropped_and_counted(
     assert briefing.dropped_facts == 1
 
 
+async def test_a_briefing_whose_every_fact_fails_keeps_its_grounded_summary(
+    openai_server: OpenAIServer,
+    make_summarizer: Callable[..., OpenAISummarizer],
+) -> None:
+    invented = ["The bridge will carry 95,000 cars a day.", "Governor Hal Brandt opposed it."]
+    openai_server.answer({**GOOD_ANSWER, "key_facts": invented})
+
+    briefing = await make_summarizer().summarize(ARTICLE)
+
+    assert (briefing.summarizer, briefing.summary) == ("openai", GOOD_ANSWER["summary"])
+    assert (briefing.key_facts, briefing.dropped_facts) == ((), 2)
+
+
+async def test_a_briefing_whose_summary_fails_the_check_is_refused_whole(
+    openai_server: OpenAIServer,
+    make_summarizer: Callable[..., OpenAISummarizer],
+) -> None:
+    openai_server.answer({**GOOD_ANSWER, "summary": "Governor Hal Brandt vetoed the bridge."})
+
+    with pytest.raises(SummaryError, match="summary failed the fact check"):
+        await make_summarizer().summarize(ARTICLE)
+
+
+async def test_an_unsupported_why_it_matters_is_dropped_and_the_rest_kept(
+    openai_server: OpenAIServer,
+    make_summarizer: Callable[..., OpenAISummarizer],
+) -> None:
+    openai_server.answer({**GOOD_ANSWER, "why_it_matters": "It saves Springfield $9 billion."})
+
+    briefing = await make_summarizer().summarize(ARTICLE)
+
+    assert briefing.why_it_matters is None
+    assert briefing.key_facts == tuple(GOOD_ANSWER["key_facts"])
+
+
 async def test_more_than_five_key_facts_are_trimmed_to_five(
     openai_server: OpenAIServer,
     make_summarizer: Callable[..., OpenAISummarizer],
@@ -247,7 +282,6 @@ async def test_summary_over_sixty_words_keeps_leading_sentences_within_the_limit
         ("not json", "answer is not JSON"),
         ('["a list"]', "answer is not a JSON object"),
         (json.dumps({**GOOD_ANSWER, "summary": "  "}), "invalid summary: summary is empty"),
-        (json.dumps({**GOOD_ANSWER, "key_facts": []}), "answer has no usable key fact"),
         (json.dumps({**GOOD_ANSWER, "key_facts": "one fact"}), "key_facts is not a list"),
         (json.dumps({k: v for k, v in GOOD_ANSWER.items() if k != "headline"}), "headline"),
         (
@@ -259,7 +293,6 @@ async def test_summary_over_sixty_words_keeps_leading_sentences_within_the_limit
         "not-json",
         "not-object",
         "empty-summary",
-        "no-facts",
         "facts-not-list",
         "no-headline",
         "summary-too-long",
@@ -289,20 +322,34 @@ async def test_answer_cut_off_by_length_raises_summary_error(
         await make_summarizer().summarize(ARTICLE)
 
 
-@pytest.mark.parametrize("status", [400, 401, 429, 500, 503])
+ALL_MODES = ["json_schema", "json_object", "tools", "prompt"]
+
+
+@pytest.mark.parametrize(
+    ("status", "suffix", "modes"),
+    [
+        # Not about the request's shape: the attempt ends at once.
+        *((status, "", ["json_schema"]) for status in (401, 403, 404, 429, 503)),
+        # "Not this shape": every mode is tried before giving up on the article.
+        *((status, " in every output mode", ALL_MODES) for status in (400, 422, 500)),
+    ],
+)
 async def test_http_error_raises_summary_error_without_the_key(
     openai_server: OpenAIServer,
     make_summarizer: Callable[..., OpenAISummarizer],
     status: int,
+    suffix: str,
+    modes: list[str],
 ) -> None:
     openai_server.fail(status)
 
     with pytest.raises(SummaryError) as info:
         await make_summarizer().summarize(ARTICLE)
 
-    assert str(info.value) == f"openai: HTTP {status}"
+    assert str(info.value) == f"openai: HTTP {status}{suffix}"
     assert API_KEY not in str(info.value)
     assert info.value.__cause__ is None
+    assert openai_server.modes == modes
 
 
 async def test_the_key_is_sent_as_bearer_token(
@@ -347,11 +394,15 @@ async def test_service_returns_the_primary_briefing_and_counts_its_tokens(
 @pytest.mark.parametrize(
     ("script", "reason"),
     [
-        (lambda srv: srv.answer_text("not json"), "openai: answer is not JSON"),
-        (lambda srv: srv.fail(500), "openai: HTTP 500"),
+        (
+            lambda srv: srv.answer_text("not json"),
+            "openai: answer is not JSON in every output mode",
+        ),
+        (lambda srv: srv.fail(500), "openai: HTTP 500 in every output mode"),
+        (lambda srv: srv.fail(503), "openai: HTTP 503"),
         (lambda srv: srv.answer(GOOD_ANSWER).slow(2.0), "openai: request timed out"),
     ],
-    ids=["malformed", "http-500", "timeout"],
+    ids=["malformed", "http-500", "http-503", "timeout"],
 )
 async def test_service_falls_back_to_extractive_with_the_reason(
     openai_server: OpenAIServer,
@@ -415,7 +466,7 @@ async def test_next_run_retries_the_primary_after_a_fallback(
     openai_server: OpenAIServer,
     make_service: Callable[..., BriefingService],
 ) -> None:
-    openai_server.fail(500).then().answer(GOOD_ANSWER)
+    openai_server.fail(503).then().answer(GOOD_ANSWER)
     assert (await make_service().brief(ARTICLE)).summarizer == "extractive"
 
     briefing = await make_service().brief(ARTICLE)

@@ -7,6 +7,17 @@ subprocesses can all point a real OpenAI client at ``srv.base_url``::
 
 Each builder call appends one step; each request consumes one step and the last step
 repeats. ``slow(seconds)`` delays the step it follows (or every answer, when called first).
+
+Family behaviours say how the server treats structured-output options, the way real servers
+differ, and apply to every step::
+
+    srv.refuse("json_schema", 500)   # llama-cpp-python: 500 on response_format json_schema
+    srv.prose_around_json()          # ignores response_format, chats around the JSON
+    srv.fenced_json()                # wraps the JSON in a ```json fence
+    srv.tools_only()                 # answers only through tool_calls, prose otherwise
+
+A refused request is logged but consumes no step; ``srv.modes`` says which mode each request
+asked for.
 """
 
 from __future__ import annotations
@@ -34,6 +45,10 @@ DEFAULT_BRIEFING: dict[str, Any] = {
     "key_facts": ["The council approved the bridge.", "The bridge crosses the river."],
     "why_it_matters": None,
 }
+
+Mode = Literal["json_schema", "json_object", "tools", "prompt"]
+
+TOOLS_ONLY_PROSE = "I can only give a briefing through the function you provide."
 
 _ERROR_TYPES = {
     400: "invalid_request_error",
@@ -64,6 +79,9 @@ class OpenAIServer:
         self._served = 0
         self._pending_delay = 0.0
         self._ids = itertools.count(1)
+        self._refused: dict[Mode, int] = {}
+        self._wrap: Callable[[str], str] = str
+        self._tools_only = False
         self.requests: list[dict[str, Any]] = []
         self.headers: list[dict[str, str]] = []
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -112,6 +130,36 @@ class OpenAIServer:
             else:
                 self._pending_delay = seconds
         return self
+
+    def refuse(self, mode: Mode, status: int = 400) -> Self:
+        """Answer requests in this mode with an error status, whatever the script says."""
+        with self._lock:
+            self._refused[mode] = status
+        return self
+
+    def prose_around_json(self) -> Self:
+        """Ignore response_format and put chatty prose before and after the JSON."""
+        self._wrap = lambda content: (
+            f"Sure! Here is the briefing you asked for:\n\n{content}\n\nLet me know if you "
+            "need anything else."
+        )
+        return self
+
+    def fenced_json(self) -> Self:
+        """Wrap the JSON in a Markdown ```json code fence."""
+        self._wrap = lambda content: f"```json\n{content}\n```"
+        return self
+
+    def tools_only(self) -> Self:
+        """Answer through a call of the request's function; without tools, prose only."""
+        self._tools_only = True
+        return self
+
+    @property
+    def modes(self) -> list[Mode]:
+        """The structured-output mode each request asked for, in order."""
+        with self._lock:
+            return [request_mode(body) for body in self.requests]
 
     def then(self) -> Self:
         """Readability only: ``srv.fail(500).then().answer(...)``."""
@@ -198,6 +246,9 @@ class OpenAIServer:
         with self._lock:
             self.requests.append(body)
             self.headers.append(dict(request.headers))
+            refused = self._refused.get(request_mode(body))
+        if refused is not None:
+            return _error(refused, f"unsupported request shape ({request_mode(body)})")
         step = self._next_step()
         if step.delay:
             assert self._stopping is not None
@@ -215,7 +266,25 @@ class OpenAIServer:
             content = json.dumps(step.payload)
         return web.json_response(self._completion(body, step, content))
 
+    def _message(self, body: dict[str, Any], content: str) -> tuple[dict[str, Any], str | None]:
+        """The assistant message in this server's family, and the finish reason it forces."""
+        if not self._tools_only:
+            return {"role": "assistant", "content": self._wrap(content), "refusal": None}, None
+        tools = body.get("tools") or []
+        if not tools:
+            return {"role": "assistant", "content": TOOLS_ONLY_PROSE, "refusal": None}, None
+        call = {
+            "id": f"call_{next(self._ids)}",
+            "type": "function",
+            "function": {"name": tools[0]["function"]["name"], "arguments": content},
+        }
+        message = {"role": "assistant", "content": None, "refusal": None, "tool_calls": [call]}
+        return message, "tool_calls"
+
     def _completion(self, body: dict[str, Any], step: Step, content: str) -> dict[str, Any]:
+        message, finish_reason = self._message(body, content)
+        if step.finish_reason != "stop":
+            finish_reason = step.finish_reason
         return {
             "id": f"chatcmpl-test{next(self._ids)}",
             "object": "chat.completion",
@@ -225,9 +294,9 @@ class OpenAIServer:
             "choices": [
                 {
                     "index": 0,
-                    "message": {"role": "assistant", "content": content, "refusal": None},
+                    "message": message,
                     "logprobs": None,
-                    "finish_reason": step.finish_reason,
+                    "finish_reason": finish_reason or step.finish_reason,
                 }
             ],
             "usage": {
@@ -236,6 +305,16 @@ class OpenAIServer:
                 "total_tokens": step.prompt_tokens + step.completion_tokens,
             },
         }
+
+
+def request_mode(body: Mapping[str, Any]) -> Mode:
+    """The structured-output mode a Chat Completions request body asks for."""
+    if body.get("tools"):
+        return "tools"
+    kind = (body.get("response_format") or {}).get("type")
+    if kind in ("json_schema", "json_object"):
+        return kind  # type: ignore[no-any-return]
+    return "prompt"
 
 
 def _error(status: int, message: str, *, retry_after: float | None = None) -> web.Response:
