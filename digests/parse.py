@@ -15,7 +15,6 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-import dateparser
 import feedparser
 
 from digests.boilerplate import site_names, strip_site_suffix, unwrap_redirect
@@ -355,7 +354,10 @@ _DIGIT = re.compile(r"\d")
 
 
 @functools.cache
-def _date_parser() -> dateparser.DateDataParser:
+def _date_parser() -> Any:
+    # Imported on first use: most feeds never need it, and it costs a tenth of a second.
+    import dateparser
+
     return dateparser.DateDataParser(
         languages=list(_DATE_LANGUAGES), settings=_DATE_SETTINGS, try_previous_locales=True
     )
