@@ -10,12 +10,14 @@ import logging
 import re
 from collections.abc import Iterator
 from datetime import datetime
+from html import unescape
 from typing import Any
 
 import lxml.html
 import trafilatura
 from lxml import etree
 
+from digests.boilerplate import is_boilerplate_element, strip_boilerplate
 from digests.clock import ensure_utc
 from digests.records import ArticleText
 
@@ -97,7 +99,6 @@ _BLOCK_TAGS = frozenset(
         "article",
         "blockquote",
         "body",
-        "br",
         "dd",
         "details",
         "div",
@@ -128,44 +129,96 @@ _BLOCK_TAGS = frozenset(
 )
 
 
-def _text_chunks(element: etree._Element) -> Iterator[str]:
-    # Block boundaries become newlines so paragraphs survive; inline tags join seamlessly.
-    tag = element.tag if isinstance(element.tag, str) else ""
-    if tag.lower() in _DROPPED_TAGS or not tag:
-        yield from _tail(element)
+# Inside these, line breaks in the source are the text's own lines.
+_PREFORMATTED_TAGS = frozenset({"pre", "textarea", "listing", "xmp", "plaintext"})
+_LINE_BREAK = "\n"
+# A blank line: what separates paragraphs in the text this module returns.
+_PARAGRAPH_BREAK = "\n\n"
+_WHITESPACE_RE = re.compile(r"\s+")
+
+
+def _text_chunks(element: etree._Element, *, preformatted: bool = False) -> Iterator[str]:
+    # The text as a browser lays it out: whitespace in the source (line wraps included) is
+    # one space, blocks are paragraphs, <br> ends a line; inline tags join seamlessly.
+    tag = element.tag.lower() if isinstance(element.tag, str) else ""
+    if not tag or tag in _DROPPED_TAGS or is_boilerplate_element(element):
+        yield from _tail(element, preformatted=preformatted)
         return
-    block = tag.lower() in _BLOCK_TAGS
+    if tag == "br":
+        yield _LINE_BREAK
+        yield from _tail(element, preformatted=preformatted)
+        return
+    block = tag in _BLOCK_TAGS
+    inner = preformatted or tag in _PREFORMATTED_TAGS
     if block:
-        yield "\n"
+        yield _PARAGRAPH_BREAK
     if element.text:
-        yield element.text
+        yield _inline_text(element.text, preformatted=inner)
     for child in element:
-        yield from _text_chunks(child)
+        yield from _text_chunks(child, preformatted=inner)
     if block:
-        yield "\n"
-    yield from _tail(element)
+        yield _PARAGRAPH_BREAK
+    yield from _tail(element, preformatted=preformatted)
 
 
-def _tail(element: etree._Element) -> Iterator[str]:
+def _tail(element: etree._Element, *, preformatted: bool = False) -> Iterator[str]:
     if element.tail:
-        yield element.tail
+        yield _inline_text(element.tail, preformatted=preformatted)
+
+
+def _inline_text(text: str, *, preformatted: bool) -> str:
+    if preformatted:
+        return text.replace("\r\n", "\n").replace("\r", "\n")
+    return _WHITESPACE_RE.sub(" ", text)
 
 
 def _paragraphs(raw: str) -> list[str]:
     return [line for line in (" ".join(part.split()) for part in raw.split("\n")) if line]
 
 
+def _laid_out(raw: str) -> str:
+    """Chunks joined into text: lines tidied, blank lines between paragraphs, none doubled."""
+    paragraphs: list[str] = []
+    lines: list[str] = []
+    for part in raw.split("\n"):
+        line = " ".join(part.split())
+        if line:
+            lines.append(line)
+        elif lines:
+            paragraphs.append("\n".join(lines))
+            lines = []
+    if lines:
+        paragraphs.append("\n".join(lines))
+    return _PARAGRAPH_BREAK.join(paragraphs)
+
+
+# Markup escaped twice (Reddit's self posts): once decoded it is still "&lt;div ...&gt;".
+_ESCAPED_START_RE = re.compile(r"\s*&lt;(?:!--|[a-z][a-z0-9]*(?:\s|/?&gt;))", re.IGNORECASE)
+_ESCAPED_CLOSE_RE = re.compile(
+    r"&lt;/(?:p|div|a|span|li|ul|ol|table|blockquote|h[1-6])&gt;", re.IGNORECASE
+)
+
+
 def text_from_html(html: str) -> str:
-    """Feed-entry HTML (content or summary) as clean plain text, paragraphs split by blank lines."""
+    """Feed-entry HTML (content or summary) as the text a reader sees: blank lines between
+    paragraphs and list items, a line per ``<br>``, platform boilerplate and page junk gone."""
     if not html or not html.strip():
         return ""
+    if _ESCAPED_START_RE.match(html) and _ESCAPED_CLOSE_RE.search(html):
+        # An entry that opens with escaped tags and closes some is markup, not a text about
+        # markup (that would sit in a <pre> or <code>, after some words).
+        html = unescape(html)
     try:
         root = lxml.html.fragment_fromstring(html, create_parent="div")
     except (etree.LxmlError, ValueError) as error:
         log.debug("unreadable feed HTML: %s", error)
         return ""
-    paragraphs = _paragraphs("".join(_text_chunks(root)))
-    return remove_junk("\n\n".join(paragraphs))
+    # Text without a single tag was written as text: its line breaks are the author's own.
+    if len(root) == 0:
+        raw = _inline_text(root.text or "", preformatted=True)
+    else:
+        raw = "".join(_text_chunks(root))
+    return remove_junk(strip_boilerplate(_laid_out(raw)))
 
 
 # --- article pages ---------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 import html
@@ -16,6 +17,7 @@ from urllib.parse import urljoin, urlsplit
 
 import feedparser
 
+from digests.boilerplate import site_names, strip_site_suffix, unwrap_redirect
 from digests.errors import ParseError
 from digests.records import ParsedEntry, ParsedFeed
 
@@ -87,14 +89,13 @@ def _parse_xml_feed(body: bytes, url: str, content_type: str | None) -> ParsedFe
     title = _clean_title(raw_title) if isinstance(raw_title, str) and raw_title.strip() else None
     if not raw_entries and not version and not title:
         raise ParseError(f"not a feed: {warning or 'no feed elements found'}")
-    entries = tuple(_xml_entry(entry, url) for entry in raw_entries)
-    return ParsedFeed(
-        title=title,
-        link=_absolute(dict.get(feed, "link"), url),
-        entries=entries,
-        warning=warning,
-        version=version,
+    link = _absolute(dict.get(feed, "link"), url)
+    dates = _DateReader(_language(dict.get(feed, "language")))
+    entries = _without_site_names(
+        (_xml_entry(entry, url, dates) for entry in raw_entries),
+        site_names(title, link, url),
     )
+    return ParsedFeed(title=title, link=link, entries=entries, warning=warning, version=version)
 
 
 def defuse_entities(body: bytes) -> bytes:
@@ -133,15 +134,22 @@ def _codec_of(body: bytes) -> tuple[str, bytes]:
     return "latin-1", b""
 
 
-def _xml_entry(entry: dict[str, Any], feed_url: str) -> ParsedEntry:
+def _xml_entry(entry: dict[str, Any], feed_url: str, read_date: _DateReader) -> ParsedEntry:
     # dict.get skips FeedParserDict's key aliasing, which warns about updated/published.
     get = entry.get if type(entry) is dict else functools.partial(dict.get, entry)
-    link = _absolute(get("link"), feed_url)
+    link = unwrap_redirect(_absolute(get("link"), feed_url))
     title = _clean_title(get("title"))
-    entry_id = _text(get("id")) or link or _fallback_id(title, get("published"))
     contents = [_text(dict.get(c, "value")) for c in get("content") or () if isinstance(c, dict)]
     contents.append(_text(get("summary")))
-    updated = _from_struct(get("updated_parsed"))
+    content_html = max(contents, key=len)
+    updated = _from_struct(get("updated_parsed")) or read_date(get("updated"))
+    published = _from_struct(get("published_parsed")) or read_date(get("published"))
+    image_url = _absolute(_xml_image(get), feed_url)
+    entry_id = (
+        _text(get("id"))
+        or link
+        or _content_id(title, get("published") or get("updated"), content_html, _enclosure(get))
+    )
     return ParsedEntry(
         entry_id=entry_id,
         url=link,
@@ -149,14 +157,24 @@ def _xml_entry(entry: dict[str, Any], feed_url: str) -> ParsedEntry:
         author=_text(get("author")) or None,
         # RSS 1.0 (dc:date) and many Atom feeds only carry an update time; it is the best
         # available publication date for them.
-        published=_from_struct(get("published_parsed")) or updated,
+        published=published or updated,
         updated=updated,
-        content_html=max(contents, key=len),
-        image_url=_absolute(_xml_image(get), feed_url),
+        content_html=content_html,
+        image_url=image_url,
         categories=_categories(
             dict.get(t, "term") for t in get("tags") or () if isinstance(t, dict)
         ),
     )
+
+
+def _enclosure(get: Callable[[str], Any]) -> str | None:
+    # An image is often the same for every item; only a media file names one episode.
+    for link in get("links") or ():
+        kind = str(dict.get(link, "type") or "").lower()
+        href = dict.get(link, "href")
+        if dict.get(link, "rel") == "enclosure" and href and not kind.startswith("image/"):
+            return str(href)
+    return None
 
 
 def _xml_image(get: Callable[[str], Any]) -> str | None:
@@ -226,34 +244,40 @@ def _parse_json_feed(body: bytes, url: str) -> ParsedFeed:
     warning = None
     if not isinstance(items, list):
         items, warning = [], "JSON Feed without an items list"
-    entries = [_json_entry(item, url) for item in items if isinstance(item, dict)]
+    dates = _DateReader(_language(data.get("language")))
+    entries = [_json_entry(item, url, dates) for item in items if isinstance(item, dict)]
     if len(entries) < len(items):
         warning = "some JSON Feed items are not objects"
-    title = data.get("title")
+    raw_title = data.get("title")
+    title = _clean_title(raw_title) if isinstance(raw_title, str) and raw_title.strip() else None
+    link = _absolute(_string(data.get("home_page_url")), url)
     return ParsedFeed(
-        title=_clean_title(title) if isinstance(title, str) and title.strip() else None,
-        link=_absolute(_string(data.get("home_page_url")), url),
-        entries=tuple(entries),
+        title=title,
+        link=link,
+        entries=_without_site_names(entries, site_names(title, link, url)),
         warning=warning,
         version=version,
     )
 
 
-def _json_entry(item: Mapping[str, Any], feed_url: str) -> ParsedEntry:
-    link = _absolute(_string(item.get("url")) or _string(item.get("external_url")), feed_url)
+def _json_entry(item: Mapping[str, Any], feed_url: str, read_date: _DateReader) -> ParsedEntry:
+    link = unwrap_redirect(
+        _absolute(_string(item.get("url")) or _string(item.get("external_url")), feed_url)
+    )
     title = _clean_title(_string(item.get("title")))
-    published = _from_iso(item.get("date_published"))
+    published = _from_iso(item.get("date_published"), read_date)
     text_content = _string(item.get("content_text"))
     contents = [
         _string(item.get("content_html")) or "",
         html.escape(text_content).replace("\n", "<br>") if text_content else "",
         _string(item.get("summary")) or "",
     ]
+    content_html = max(contents, key=len)
     entry_id = (
         _string(item.get("id"))
         or (str(item["id"]) if isinstance(item.get("id"), int | float) else None)
         or link
-        or _fallback_id(title, item.get("date_published"))
+        or _content_id(title, item.get("date_published"), content_html, _json_attachment(item))
     )
     return ParsedEntry(
         entry_id=entry_id,
@@ -261,8 +285,8 @@ def _json_entry(item: Mapping[str, Any], feed_url: str) -> ParsedEntry:
         title=title,
         author=_json_author(item),
         published=published,
-        updated=_from_iso(item.get("date_modified")),
-        content_html=max(contents, key=len),
+        updated=_from_iso(item.get("date_modified"), read_date),
+        content_html=content_html,
         image_url=_absolute(_json_image(item), feed_url),
         categories=_categories(tags if isinstance(tags := item.get("tags"), list) else ()),
     )
@@ -271,6 +295,16 @@ def _json_entry(item: Mapping[str, Any], feed_url: str) -> ParsedEntry:
 def _categories(terms: Iterable[object]) -> tuple[str, ...]:
     # Feeds repeat a category in several spellings or schemes; each text is kept once.
     return tuple(dict.fromkeys(t for t in (_text(term) for term in terms) if t))
+
+
+def _json_attachment(item: Mapping[str, Any]) -> str | None:
+    for attachment in item.get("attachments") or ():
+        if not isinstance(attachment, dict):
+            continue
+        kind = str(attachment.get("mime_type") or "").lower()
+        if (url := _string(attachment.get("url"))) and not kind.startswith("image/"):
+            return url
+    return None
 
 
 def _json_author(item: Mapping[str, Any]) -> str | None:
@@ -296,16 +330,100 @@ def _json_image(item: Mapping[str, Any]) -> str | None:
     return None
 
 
-def _from_iso(value: object) -> datetime | None:
+def _from_iso(value: object, read_date: _DateReader) -> datetime | None:
     if not isinstance(value, str) or not value.strip():
         return None
     try:
         parsed = datetime.fromisoformat(value.strip())
     except ValueError:
-        return None
+        # JSON Feed asks for RFC 3339, but feeds also send RFC 822 and local formats.
+        return read_date(value)
     if parsed.tzinfo is None:
         return parsed.replace(tzinfo=UTC)
     return parsed.astimezone(UTC)
+
+
+# --- dates feedparser cannot read ---------------------------------------------------------
+
+# The languages tried on a date string: those of most news sites. Naming them keeps a call
+# to a few milliseconds; letting dateparser guess among all of its 200 loads every one of
+# them first (over a second). Each also covers its regional variants ("pt" for pt-BR).
+_DATE_LANGUAGES = tuple(
+    "en es pt fr de it nl sv da nb fi pl cs sk hu ro hr sl sr bg ru uk el tr id ms vi ca eu gl"
+    " et lv lt ja zh ko ar he fa hi th".split()
+)
+_DATE_SETTINGS: dict[str, Any] = {
+    "TIMEZONE": "UTC",
+    "TO_TIMEZONE": "UTC",
+    "RETURN_AS_TIMEZONE_AWARE": True,
+    # Relative dates ("2 hours ago") and missing parts would be filled from the wall clock,
+    # so the same feed would give different dates on different days.
+    "PARSERS": ["custom-formats", "absolute-time"],
+    "REQUIRE_PARTS": ["day", "month", "year"],
+}
+_DATE_MAX_CHARS = 80
+_DIGIT = re.compile(r"\d")
+
+
+def _language(value: object) -> str | None:
+    """A feed's declared language as a dateparser language code ("pt-BR" is "pt")."""
+    if not isinstance(value, str):
+        return None
+    code = value.strip().lower().replace("_", "-").split("-")[0]
+    return code if code.isalpha() and 2 <= len(code) <= 3 else None
+
+
+@functools.cache
+def _date_parser(languages: tuple[str, ...]) -> Any:
+    # Imported on first use: most feeds never need it, and it costs a tenth of a second.
+    import dateparser
+
+    return dateparser.DateDataParser(
+        languages=list(languages), settings=_DATE_SETTINGS, try_previous_locales=True
+    )
+
+
+class _DateReader:
+    """Reads one feed's date strings that feedparser and ``fromisoformat`` do not read:
+    RFC 822 in a JSON Feed, or month and day names in other languages ("mer, 16 nov 2022").
+
+    The feed's declared language is tried first, then the language its last date was
+    found in, then all of ``_DATE_LANGUAGES``: one language's names cost a few milliseconds
+    a date, all of them several times that. Dates come back as aware UTC (a date without a
+    zone is taken as UTC), or None when unreadable.
+    """
+
+    def __init__(self, language: str | None = None) -> None:
+        self.language = language
+
+    def __call__(self, value: object) -> datetime | None:
+        if not isinstance(value, str):
+            return None
+        text = value.strip()
+        # A date has a day and a year in digits; long strings are prose, not dates.
+        if not text or len(text) > _DATE_MAX_CHARS or not _DIGIT.search(text):
+            return None
+        if self.language:
+            parsed, _ = _read_date(text, (self.language, "en"))
+            if parsed is not None:
+                return parsed
+        parsed, locale = _read_date(text, _DATE_LANGUAGES)
+        if locale:
+            self.language = locale.split("-")[0]
+        return parsed
+
+
+@functools.lru_cache(maxsize=4096)
+def _read_date(text: str, languages: tuple[str, ...]) -> tuple[datetime | None, str | None]:
+    try:
+        data = _date_parser(languages).get_date_data(text)
+    except Exception:  # noqa: BLE001 - the library raises many types on odd strings
+        return None, None
+    parsed = data.date_obj
+    if not isinstance(parsed, datetime):
+        return None, None
+    utc = parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    return utc, data.locale if isinstance(data.locale, str) else None
 
 
 # --- shared helpers -----------------------------------------------------------------------
@@ -331,9 +449,27 @@ def _is_web_url(url: str) -> bool:
     return url.startswith(("http://", "https://"))
 
 
-def _fallback_id(title: str, published: object) -> str:
-    seed = f"{title}\x00{published or ''}".encode()
+def _content_id(title: str, date: object, content_html: str, enclosure: str | None) -> str:
+    """The id of an entry with neither guid nor link: a hash of what it says.
+
+    Two items differ when their title, date or text differ, so distinct untitled items stay
+    distinct. An edit to such an item's text makes it a new item: with nothing else naming
+    it, its words are its identity. Markup and whitespace are left out of the hash, so a feed
+    that only re-wraps the HTML keeps the id. A podcast's enclosure names its episode, so
+    when there is one it is the id, and edits to the show notes keep it.
+    """
+    if enclosure:
+        return "sha1:" + hashlib.sha1(f"enclosure\x00{enclosure}".encode()).hexdigest()
+    text = _SPACE.sub(" ", html.unescape(_TAG.sub(" ", content_html))).strip()
+    seed = f"{title}\x00{date or ''}\x00{text}".encode()
     return "sha1:" + hashlib.sha1(seed).hexdigest()
+
+
+def _without_site_names(
+    entries: Iterable[ParsedEntry], names: frozenset[str]
+) -> tuple[ParsedEntry, ...]:
+    """Entries whose titles no longer end in the site's own name (" - SpaceNews.com")."""
+    return tuple(dataclasses.replace(e, title=strip_site_suffix(e.title, names)) for e in entries)
 
 
 def _text(value: object) -> str:

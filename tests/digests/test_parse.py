@@ -258,6 +258,79 @@ def test_entry_id_falls_back_to_a_stable_hash() -> None:
     assert first.startswith("sha1:")
 
 
+def rss092(*items: str) -> bytes:
+    return (
+        '<?xml version="1.0"?><rss version="0.92"><channel><title>Herald</title>'
+        "<link>https://herald.example/</link>"
+        + "".join(f"<item>{item}</item>" for item in items)
+        + "</channel></rss>"
+    ).encode()
+
+
+def test_description_only_items_stay_distinct() -> None:
+    body = rss092(
+        "<description>This is the first item.</description>",
+        "<description>This is the second item.</description>",
+        "<description>This is the third item.</description>",
+    )
+
+    ids = [e.entry_id for e in parse_feed(body, url=FEED_URL).entries]
+
+    assert len(set(ids)) == 3
+
+
+def test_content_id_ignores_markup_and_whitespace() -> None:
+    plain = rss092("<description>A &lt;b&gt;bold&lt;/b&gt;   claim.</description>")
+    rewrapped = rss092("<description>&lt;p&gt;A bold\nclaim.&lt;/p&gt;</description>")
+
+    first = parse_feed(plain, url=FEED_URL).entries[0].entry_id
+    second = parse_feed(rewrapped, url=FEED_URL).entries[0].entry_id
+
+    assert first == second
+
+
+def test_content_only_item_with_new_text_is_a_new_item() -> None:
+    # Nothing but its words names such an item; see _content_id.
+    before = rss092("<title>Notice</title><description>Roads close at six.</description>")
+    after = rss092("<title>Notice</title><description>Roads close at seven.</description>")
+
+    assert (
+        parse_feed(before, url=FEED_URL).entries[0].entry_id
+        != parse_feed(after, url=FEED_URL).entries[0].entry_id
+    )
+
+
+@pytest.mark.parametrize(
+    "identity",
+    [
+        "<guid>notice-1</guid>",
+        "<link>https://herald.example/notice</link>",
+        '<enclosure url="https://cdn.example/ep1.mp3" type="audio/mpeg" length="1"/>',
+    ],
+    ids=["guid", "link", "enclosure"],
+)
+def test_edited_item_keeps_its_id(identity: str) -> None:
+    before = rss092(f"<title>Notice</title>{identity}<description>Six.</description>")
+    after = rss092(f"<title>Notice, updated</title>{identity}<description>Seven.</description>")
+
+    assert (
+        parse_feed(before, url=FEED_URL).entries[0].entry_id
+        == parse_feed(after, url=FEED_URL).entries[0].entry_id
+    )
+
+
+def test_json_feed_items_without_id_or_url_stay_distinct() -> None:
+    body = {
+        "version": "https://jsonfeed.org/version/1.1",
+        "title": "J",
+        "items": [{"content_text": "One."}, {"content_text": "Two."}],
+    }
+
+    entries = parse_feed(json.dumps(body).encode(), url=FEED_URL).entries
+
+    assert entries[0].entry_id != entries[1].entry_id
+
+
 @pytest.mark.parametrize(
     "link, expected",
     [
@@ -287,6 +360,73 @@ def test_dates_are_aware_utc(date: str, expected: datetime) -> None:
 
     assert published == expected
     assert published is not None and published.tzinfo == UTC
+
+
+@pytest.mark.parametrize(
+    "date, expected",
+    [
+        ("mer, 16 nov 2022 10:00:00 +0100", datetime(2022, 11, 16, 9, tzinfo=UTC)),
+        ("Seg, 24 Set 2018 19:18:49 -0300", datetime(2018, 9, 24, 22, 18, 49, tzinfo=UTC)),
+        ("Mi, 16 Nov 2022 10:00:00 +0100", datetime(2022, 11, 16, 9, tzinfo=UTC)),
+        ("mercredi 16 novembre 2022 10:00", datetime(2022, 11, 16, 10, tzinfo=UTC)),
+        ("miércoles, 16 de noviembre de 2022 10:00", datetime(2022, 11, 16, 10, tzinfo=UTC)),
+    ],
+    ids=["italian", "portuguese", "german", "french", "spanish"],
+)
+def test_dates_in_other_languages_are_read(date: str, expected: datetime) -> None:
+    item = rss_item(f"<title>A</title><guid>x</guid><pubDate>{date}</pubDate>")
+
+    published = parse_feed(item, url=FEED_URL).entries[0].published
+
+    assert published == expected
+    assert published is not None and published.tzinfo == UTC
+
+
+def test_json_feed_rfc822_dates_are_read() -> None:
+    body = {
+        "version": "https://jsonfeed.org/version/1.1",
+        "title": "J",
+        "items": [
+            {
+                "id": "1",
+                "content_text": "x",
+                "date_published": "Fri, 31 May 2019 12:17:58 -0700",
+                "date_modified": "Sat, 01 Jun 2019 08:00:00 GMT",
+            }
+        ],
+    }
+
+    entry = parse_feed(json.dumps(body).encode(), url=FEED_URL).entries[0]
+
+    assert entry.published == datetime(2019, 5, 31, 19, 17, 58, tzinfo=UTC)
+    assert entry.updated == datetime(2019, 6, 1, 8, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    "date", ["not a date", "yesterday", "2 hours ago", "Item 5 of 2025", "x" * 200]
+)
+def test_unreadable_or_relative_dates_are_none(date: str) -> None:
+    # Relative and partial dates would be completed from the wall clock: not a feed's date.
+    item = rss_item(f"<title>A</title><guid>x</guid><pubDate>{date}</pubDate>")
+
+    assert parse_feed(item, url=FEED_URL).entries[0].published is None
+
+
+def test_titles_lose_the_sites_own_name() -> None:
+    body = (
+        b'<?xml version="1.0"?><rss version="2.0"><channel><title>SpaceNews</title>'
+        b"<link>https://spacenews.com/</link><item><guid>1</guid>"
+        b"<title>Launch of the new rocket slips to June - SpaceNews.com</title></item>"
+        b"<item><guid>2</guid><title>Ariane 6 - the rocket Europe waited for</title></item>"
+        b"</channel></rss>"
+    )
+
+    titles = [e.title for e in parse_feed(body, url="https://spacenews.com/feed/").entries]
+
+    assert titles == [
+        "Launch of the new rocket slips to June",
+        "Ariane 6 - the rocket Europe waited for",
+    ]
 
 
 def test_content_type_charset_is_used() -> None:
@@ -423,3 +563,16 @@ async def test_real_non_feed_raises_parse_error(path: Path) -> None:
 def test_entry_categories_are_read_once_each(body: bytes, expected: tuple[str, ...]) -> None:
     [entry] = parse_feed(body, url="https://n.example/feed").entries
     assert entry.categories == expected
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["real/rss-parser/uolNoticias.rss", "real/feedjira/json_feed.json"],
+)
+async def test_real_feeds_dates_are_all_read(name: str) -> None:
+    if not FEEDS.is_dir():
+        pytest.skip(f"{FEEDS} is absent")
+
+    feed = await read_and_parse(FEEDS / name)
+
+    assert all(e.published is not None and e.published.tzinfo == UTC for e in feed.entries)
