@@ -1,11 +1,12 @@
 # syntax=docker/dockerfile:1
 # Build stage: the README's install commands into a virtualenv: the pinned dependencies from
-# the lock file, then the project itself without resolving anything again.
+# the image's lock file (the default lock plus the postgres and metrics extras), then the
+# project itself without resolving anything again.
 FROM python:3.11-slim AS build
 WORKDIR /src
 RUN python3 -m venv /opt/venv
-COPY requirements.lock ./
-RUN /opt/venv/bin/pip install --no-cache-dir -r requirements.lock
+COPY requirements.lock requirements-image.lock ./
+RUN /opt/venv/bin/pip install --no-cache-dir -r requirements-image.lock
 COPY pyproject.toml README.md ./
 COPY digests ./digests
 COPY bot ./bot
@@ -20,10 +21,13 @@ COPY --from=build /opt/venv /opt/venv
 COPY config.toml /app/config.toml
 COPY digests/samples /app/digests/samples
 # The image turns the health endpoint on for its HEALTHCHECK; on all interfaces so that an
-# orchestrator or Prometheus can reach it too (it is only published with -p).
-RUN printf '\n[health]\nport = 8080\nhost = "0.0.0.0"\n' >> /app/config.toml
+# orchestrator or Prometheus can reach it too (it is only published with -p). Set through the
+# environment, which overrides the config's keys, so any config (with a [health] table or
+# without, mounted over /app/config.toml or not) keeps the port the HEALTHCHECK asks.
 ENV PATH="/opt/venv/bin:$PATH" \
-    PYTHONUNBUFFERED=1
+    PYTHONUNBUFFERED=1 \
+    NEWSDIGEST_HEALTH_PORT=8080 \
+    NEWSDIGEST_HEALTH_HOST=0.0.0.0
 USER 10001
 WORKDIR /data
 VOLUME ["/data"]

@@ -57,7 +57,7 @@ class NewsBot(commands.AutoShardedBot):
         self.newsroom = Newsroom(
             self, settings=settings, store=self.store, pipeline=pipeline, clock=self.clock
         )
-        self.tree.on_error = on_app_command_error
+        self.tree.error(on_app_command_error)
         self.health: HealthServer | None = None
 
     async def setup_hook(self) -> None:

@@ -56,15 +56,17 @@ async def on_app_command_error(
     await reply(interaction, text)
 
 
-async def reply(interaction: discord.Interaction, text: str, **kwargs: object) -> None:
+async def reply(interaction: discord.Interaction, text: str) -> None:
     """Answer ephemerally whether or not the interaction was already deferred."""
-    options = {"ephemeral": True, "allowed_mentions": discord.AllowedMentions.none(), **kwargs}
     # Replies echo feed titles, error reasons and what users typed; none of it may ping.
     text = neutralise_mentions(text)
+    none = discord.AllowedMentions.none()
     try:
         if interaction.response.is_done():
-            await interaction.followup.send(text[:2000], **options)  # type: ignore[arg-type]
+            await interaction.followup.send(text[:2000], ephemeral=True, allowed_mentions=none)
         else:
-            await interaction.response.send_message(text[:2000], **options)  # type: ignore[arg-type]
+            await interaction.response.send_message(
+                text[:2000], ephemeral=True, allowed_mentions=none
+            )
     except discord.HTTPException:
         log.exception("could not send an error reply")

@@ -28,7 +28,9 @@ ProblemHook = Callable[[OutboxMessage, str], Any]
 
 def message_kwargs(payload: dict[str, object]) -> dict[str, Any]:
     """discord.py send() arguments for a stored payload; nothing the bot sends can ping."""
-    embeds = [discord.Embed.from_dict(e) for e in payload.get("embeds", []) or []]  # type: ignore[union-attr]
+    stored = payload.get("embeds")
+    # A payload is JSON from the outbox: anything but a list of embeds means none.
+    embeds = [discord.Embed.from_dict(e) for e in stored] if isinstance(stored, list) else []
     kwargs: dict[str, Any] = {"allowed_mentions": discord.AllowedMentions.none()}
     if payload.get("content"):
         kwargs["content"] = payload["content"]

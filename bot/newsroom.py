@@ -345,16 +345,13 @@ class Newsroom:
             payloads = digest_messages(personal, title="Your topics")
             try:
                 await asyncio.to_thread(
-                    lambda u=user_id, p=payloads, s=[i.story.id for i in items]: (
-                        self.store.enqueue_digest(
-                            guild_id=guild_id,
-                            target_kind="user",
-                            target_id=u,
-                            story_ids=s,
-                            payloads=p,
-                            now=self.clock.now(),
-                        )
-                    )
+                    self.store.enqueue_digest,
+                    guild_id=guild_id,
+                    target_kind="user",
+                    target_id=user_id,
+                    story_ids=[i.story.id for i in items],
+                    payloads=payloads,
+                    now=self.clock.now(),
                 )
             except StorageError:
                 log.exception("could not queue the DM digest for user %s", user_id)

@@ -1,7 +1,8 @@
 """Configuration: read once from TOML, validated into a typed model, passed down.
 
 Secrets never live in the file: DISCORD_TOKEN, OPENAI_API_KEY and OPENAI_BASE_URL come
-from the environment only.
+from the environment only. Any key of a table may also be set there, as
+NEWSDIGEST_<SECTION>_<KEY>, over the file's (how a container is configured).
 """
 
 from __future__ import annotations
@@ -11,7 +12,8 @@ import tomllib
 from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from types import UnionType
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 from pydantic import (
     BaseModel,
@@ -197,11 +199,63 @@ def load_config(path: str | Path) -> Settings:
     return parse_config(data, path.resolve().parent, origin=str(path))
 
 
-def find_config(explicit: str | Path | None) -> Settings:
-    """The config to use: the given path, else ./config.toml, else the embedded default."""
-    if explicit is not None:
-        return load_config(explicit)
+ENV_PREFIX = "NEWSDIGEST_"
+
+
+def _is_list(annotation: Any) -> bool:
+    if get_origin(annotation) in (Union, UnionType):
+        return any(_is_list(arg) for arg in get_args(annotation))
+    return get_origin(annotation) is tuple
+
+
+def environment_overrides(env: Mapping[str, str]) -> dict[str, dict[str, Any]]:
+    """The settings given as ``NEWSDIGEST_<SECTION>_<KEY>`` variables, as TOML tables.
+
+    e.g. ``NEWSDIGEST_HEALTH_PORT=8080``; list keys take comma-separated values. Other
+    ``NEWSDIGEST_`` variables (such as the tests' own) are not settings and are left alone.
+    """
+    sections = {
+        name: field.annotation
+        for name, field in Settings.model_fields.items()
+        if isinstance(field.annotation, type) and issubclass(field.annotation, _Section)
+    }
+    tables: dict[str, dict[str, Any]] = {}
+    for variable, value in env.items():
+        for section, model in sections.items():
+            prefix = f"{ENV_PREFIX}{section.upper()}_"
+            if not variable.startswith(prefix):
+                continue
+            key = variable.removeprefix(prefix).lower()
+            field = model.model_fields.get(key)
+            # Otherwise a string: pydantic turns "8080" or "true" into the key's type, or says
+            # why not; an unknown key is refused by the section like a typo in the file.
+            listed = field is not None and _is_list(field.annotation)
+            items = [item.strip() for item in value.split(",") if item.strip()]
+            tables.setdefault(section, {})[key] = items if listed else value
+    return tables
+
+
+def with_environment(settings: Settings, env: Mapping[str, str]) -> Settings:
+    """The settings with the environment's ``NEWSDIGEST_*`` values put over the file's."""
+    overrides = environment_overrides(env)
+    if not overrides:
+        return settings
+    data = settings.model_dump(exclude_unset=True)
+    for section, values in overrides.items():
+        data[section] = {**data.get(section, {}), **values}
+    return parse_config(data, settings.base_dir, origin=f"environment ({ENV_PREFIX}*)")
+
+
+def find_config(explicit: str | Path | None, env: Mapping[str, str] | None = None) -> Settings:
+    """The config to use: the given path, else ./config.toml, else the embedded default.
+
+    ``NEWSDIGEST_<SECTION>_<KEY>`` variables in the environment override the file's keys.
+    """
     local = Path("config.toml")
-    if local.is_file():
-        return load_config(local)
-    return default_settings()
+    if explicit is not None:
+        settings = load_config(explicit)
+    elif local.is_file():
+        settings = load_config(local)
+    else:
+        settings = default_settings()
+    return with_environment(settings, os.environ if env is None else env)
