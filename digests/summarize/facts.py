@@ -13,7 +13,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
 from functools import lru_cache
 from typing import Any
 
@@ -671,7 +671,9 @@ def _derived_numbers(text: str) -> frozenset[str]:
         for factor, offset, _ in _CONVERSIONS.get(unit, ()):
             converted = value * factor + offset
             for places in (Decimal(1), Decimal("0.1")):
-                derived.add(_canonical_decimal(converted.quantize(places, ROUND_HALF_UP)))
+                rounded = _quantized(converted, places)
+                if rounded is not None:
+                    derived.add(_canonical_decimal(rounded))
     return frozenset(derived)
 
 
@@ -696,7 +698,7 @@ def _rounds_to(value: Decimal, known: Iterable[Decimal]) -> bool:
         return False
     step = Decimal(1).scaleb(exponent)
     return any(
-        candidate != value and candidate.quantize(step, ROUND_HALF_UP) == value
+        candidate != value and _quantized(candidate, step) == value
         for candidate in known
         if candidate and abs(candidate - value) < step and not _is_year(candidate)
     )
@@ -704,6 +706,15 @@ def _rounds_to(value: Decimal, known: Iterable[Decimal]) -> bool:
 
 def _significant_digits(value: Decimal) -> int:
     return len(value.normalize().as_tuple().digits)
+
+
+def _quantized(value: Decimal, step: Decimal) -> Decimal | None:
+    """A value rounded to a step, or None when it has more digits than any real figure."""
+    with localcontext(prec=64):
+        try:
+            return value.quantize(step, ROUND_HALF_UP)
+        except InvalidOperation:
+            return None
 
 
 def _is_year(value: Decimal) -> bool:

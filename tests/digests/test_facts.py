@@ -255,3 +255,20 @@ def test_fact_check_on_human_labels_does_not_regress() -> None:
     # Reached: 3 of the 10 summaries with entity or number errors; the rest name what the
     # article names, in the wrong relation, which no anchor check can see.
     assert figures["all"]["errors_caught"] >= 3
+
+
+@pytest.mark.parametrize(
+    ("statement", "source"),
+    [
+        (
+            "It holds about 1234567890123456789012345678900000 dollars.",
+            "It is 1234567890123456789012345678901234 km.",
+        ),
+        ("It is " + "9" * 400 + " miles.", "It is " + "9" * 400 + "1 km."),
+        ("\x00\ud800 ٣ ١٢ Ⅻ ①", "U.S.A.B.C.D.E.F.G. " * 50),
+        ("A" * 5000, ""),
+        ("", "Obama spoke."),
+    ],
+)
+def test_absurd_input_gets_an_answer_not_a_crash(statement: str, source: str) -> None:
+    assert isinstance(unsupported_anchors(statement, source), tuple)
