@@ -3,11 +3,12 @@
 Faithful texts it should accept: the sentences of CNN/DM's human-written highlights, and the
 BART summaries that FRANK annotators found fully factual. Errors it should catch: the BART
 summaries FRANK annotators marked with entity errors (EntE) or time, place and number errors
-(CircE). To show that accepting paraphrases did not open the door to errors, each accepted
-highlight is also corrupted twice, its first number moved to one the article never states and
-its first name swapped for a name from another article, and the check must refuse the copies.
-The rows are split in two halves, even and odd positions in the file, so that a rule
-tuned on one half (calibration) can be judged on the other (held out).
+(CircE); and, counted apart, those plus the ones marked as stating what the article does not
+(OutE), the kind the check exists for. To show that accepting paraphrases did not open the
+door to errors, each accepted highlight is also corrupted twice, its first number moved to one
+the article never states and its first name swapped for a name from another article, and the
+check must refuse the copies. The rows are split in two halves, even and odd positions in the
+file, so that a rule tuned on one half (calibration) can be judged on the other (held out).
 
     python -m bench.factcheck --data ../shared/data
 """
@@ -91,6 +92,10 @@ def _has_entity_or_number_error(labels: dict[str, float]) -> bool:
     return float(labels["EntE"]) < 1.0 or float(labels["CircE"]) < 1.0
 
 
+def _has_outside_error(labels: dict[str, float]) -> bool:
+    return float(labels["OutE"]) < 1.0
+
+
 def _share(hits: int, total: int) -> float:
     return hits / total if total else 0.0
 
@@ -100,6 +105,7 @@ def measure_rows(rows: Iterable[dict[str, Any]]) -> dict[str, Any]:
     highlights = highlights_rejected = 0
     factual = factual_rejected = 0
     errors = errors_caught = 0
+    with_outside = with_outside_caught = 0
     corrupted = {"number": [0, 0], "name": [0, 0]}
     rows = list(rows)
     for position, row in enumerate(rows):
@@ -132,6 +138,9 @@ def measure_rows(rows: Iterable[dict[str, Any]]) -> dict[str, Any]:
         if _has_entity_or_number_error(labels):
             errors += 1
             errors_caught += rejected
+        if _has_entity_or_number_error(labels) or _has_outside_error(labels):
+            with_outside += 1
+            with_outside_caught += rejected
     return {
         "highlight_sentences": highlights,
         "highlights_rejected": highlights_rejected,
@@ -142,6 +151,8 @@ def measure_rows(rows: Iterable[dict[str, Any]]) -> dict[str, Any]:
         "error_summaries": errors,
         "errors_caught": errors_caught,
         "catch_rate": _share(errors_caught, errors),
+        "error_or_outside_summaries": with_outside,
+        "errors_or_outside_caught": with_outside_caught,
         **{f"corrupted_{kind}s": total for kind, (total, _) in corrupted.items()},
         **{f"corrupted_{kind}s_caught": caught for kind, (_, caught) in corrupted.items()},
     }
@@ -169,7 +180,9 @@ def format_rows(result: dict[str, Any]) -> list[tuple[str, ...]]:
                 f" ({figures['highlights_rejected']}/{figures['highlight_sentences']})",
                 f"factual rejected {100 * figures['factual_false_rejection']:.1f}%"
                 f" ({figures['factual_rejected']}/{figures['factual_summaries']})",
-                f"errors caught {figures['errors_caught']}/{figures['error_summaries']}",
+                f"errors caught {figures['errors_caught']}/{figures['error_summaries']}"
+                f" ({figures['errors_or_outside_caught']}/{figures['error_or_outside_summaries']}"
+                " with OutE)",
                 f"corrupted caught: numbers {figures['corrupted_numbers_caught']}"
                 f"/{figures['corrupted_numbers']}, names {figures['corrupted_names_caught']}"
                 f"/{figures['corrupted_names']}",

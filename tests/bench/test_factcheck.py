@@ -43,13 +43,15 @@ def test_highlights_split_into_one_sentence_each() -> None:
     ]
 
 
-def _row(summary: str, factual: float, entity: float = 1.0) -> dict[str, object]:
+def _row(
+    summary: str, factual: float, entity: float = 1.0, outside: float = 1.0
+) -> dict[str, object]:
     return {
         "id": "x",
         "article": "Gary Locke, 39, was named Kilmarnock manager on Friday.",
         "reference": "Gary Locke named Kilmarnock boss . He is 39 .",
         "summary": summary,
-        "labels": {"Factuality": factual, "EntE": entity, "CircE": 1.0},
+        "labels": {"Factuality": factual, "EntE": entity, "CircE": 1.0, "OutE": outside},
     }
 
 
@@ -67,6 +69,18 @@ def test_measure_counts_false_rejections_and_caught_errors() -> None:
     assert (figures["factual_summaries"], figures["factual_rejected"]) == (2, 1)
     assert (figures["error_summaries"], figures["errors_caught"]) == (2, 2)
     assert figures["catch_rate"] == 1.0
+
+
+def test_outside_errors_count_beside_entity_and_number_errors() -> None:
+    figures = measure_rows(
+        [
+            _row("Steve Clarke is manager .", 0.5, outside=0.5),
+            _row("Locke is 39 .", 0.5, outside=0.5),
+            _row("Locke is 40 .", 0.5, entity=0.5),
+        ]
+    )
+    assert (figures["error_summaries"], figures["errors_caught"]) == (1, 1)
+    assert (figures["error_or_outside_summaries"], figures["errors_or_outside_caught"]) == (3, 2)
 
 
 def test_corrupted_copies_change_a_number_and_a_name() -> None:

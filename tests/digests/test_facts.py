@@ -255,6 +255,8 @@ def test_fact_check_on_human_labels_does_not_regress() -> None:
     # Reached: 3 of the 10 summaries with entity or number errors; the rest name what the
     # article names, in the wrong relation, which no anchor check can see.
     assert figures["all"]["errors_caught"] >= 3
+    # With the summaries marked as saying what the article does not (OutE): 7 of 14.
+    assert figures["all"]["errors_or_outside_caught"] >= 7
 
 
 @pytest.mark.parametrize(
