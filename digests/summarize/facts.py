@@ -210,6 +210,9 @@ _MEASURE_UNITS = {
     "metre": "m", "metres": "m", "meter": "m", "meters": "m", "ft": "ft", "feet": "ft",
     "foot": "ft", "cm": "cm", "centimetres": "cm", "centimeters": "cm", "inch": "in",
     "inches": "in", "c": "c", "celsius": "c", "centigrade": "c", "f": "f", "fahrenheit": "f",
+    "minute": "min", "minutes": "min", "mins": "min", "hour": "h", "hours": "h", "hrs": "h",
+    "day": "d", "days": "d", "week": "wk", "weeks": "wk", "month": "mo", "months": "mo",
+    "year": "yr", "years": "yr",
 }  # fmt: skip
 _CONVERSIONS: dict[str, tuple[tuple[Decimal, Decimal, str], ...]] = {
     # unit: ((multiply by, then add, giving unit), ...)
@@ -226,7 +229,16 @@ _CONVERSIONS: dict[str, tuple[tuple[Decimal, Decimal, str], ...]] = {
     "in": ((Decimal("2.54"), Decimal(0), "cm"),),
     "c": ((Decimal("1.8"), Decimal(32), "f"),),
     "f": ((Decimal(5) / Decimal(9), Decimal(-160) / Decimal(9), "c"),),
+    "min": ((Decimal(1) / Decimal(60), Decimal(0), "h"),),
+    "h": ((Decimal(60), Decimal(0), "min"), (Decimal(1) / Decimal(24), Decimal(0), "d")),
+    "d": ((Decimal(24), Decimal(0), "h"), (Decimal(1) / Decimal(7), Decimal(0), "wk")),
+    "wk": ((Decimal(7), Decimal(0), "d"),),
+    "mo": ((Decimal(1) / Decimal(12), Decimal(0), "yr"),),
+    "yr": ((Decimal(12), Decimal(0), "mo"),),
 }
+# Words that are themselves a count of a unit: "a fortnight" backs "two weeks" and "14 days".
+_COUNT_WORDS = {"fortnight": ("2", "14"), "decade": ("10",), "century": ("100",)}
+_COUNT_WORD_RE = re.compile(r"\b(" + "|".join(_COUNT_WORDS) + r")\b", re.IGNORECASE)
 _MEASURE_RE = re.compile(
     r"(?<![\w.,])(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?\s?(?:°\s?)?("
     + "|".join(re.escape(u) for u in sorted(_MEASURE_UNITS, key=len, reverse=True))
@@ -280,7 +292,34 @@ _WORD_RE = re.compile(r"[^\W_](?:[\w'’&.-]*[^\W_])?")
 _TOKEN_RE = re.compile(r"[a-z0-9]+")
 _POSSESSIVE_RE = re.compile(r"['’]s?$")
 _INITIALISM_RE = re.compile(r"(?<![\w.])(?:(?:[A-Z]\.)+[A-Z]\.?|[A-Z][A-Z&]{1,5}s?)(?![A-Za-z])")
-_SENTENCE_OPENERS = ".!?:;\"“‘'«(["
+_SENTENCE_OPENERS = ".!?:;\"“‘'`«(["
+
+# Ordinary words that open headline-style sentences ("Came after ...", "Suddenly the ...",
+# "Thousands of ..."): past forms, adverbs, interjections and nouns for groups of people.
+# Words that are also common names (Will, Rose, Mark, Grace, Hope, Price ...) stay out, so a
+# sentence-initial surname is still checked.
+_ORDINARY_OPENERS = frozenset(
+    """
+    came went left caught found took made gave got saw told said thought brought bought held
+    kept lost met paid put ran sent set sold spent stood won wrote began broke chose drove fell
+    felt flew forgot grew hid hit hurt knew led let meant rode sang sat shot showed slept spoke
+    stole struck threw understood woke wore became become born seen known given taken shown
+    suddenly immediately meanwhile later earlier now then also still yet instead currently
+    previously recently finally eventually reportedly allegedly apparently officially sadly
+    luckily fortunately unfortunately thankfully initially originally overall together
+    afterwards elsewhere again already almost nearly often once twice soon first last next
+    oh ah wow yes no well okay ok please sorry thanks hello
+    ex former pair couple duo trio group thousands hundreds dozens millions scores teens teen
+    teenager children kids women men girls boys mum mother father dad parents family friends
+    fans supporters victims residents locals students teachers workers staff players officials
+    experts researchers scientists doctors nurses police officers troops soldiers critics
+    campaigners activists witnesses neighbours passengers shoppers drivers visitors tourists
+    study report research survey footage video photos images pictures incident attack crash
+    fire blast storm disaster tragedy fitness health plans plan talks deal move bid
+    comes goes helps hopes says claims admits reveals warns insists believes wants faces
+    needs shows suggests includes means makes takes gives leaves puts sees finds thinks
+    """.split()
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -622,6 +661,8 @@ def _spelled_mentions(text: str, *, as_source: bool) -> list[_Mention]:
     if as_source:
         for match in _ORDINAL_RE.finditer(text):
             found.append(_Mention((str(_ORDINALS[match.group(1).lower()]),), match.start()))
+        for match in _COUNT_WORD_RE.finditer(text):
+            found.append(_Mention(_COUNT_WORDS[match.group(1).lower()], match.start()))
     return found
 
 
@@ -775,7 +816,7 @@ def _name_runs(text: str, index: SourceIndex | None) -> list[str]:
             and _is_capitalised(word)
             and lowered not in _MONTHS
             and lowered not in _WEEKDAYS
-            and (base not in STOPWORDS or (len(word) > 1 and word.isupper() and not shouting))
+            and (base not in STOPWORDS or (1 < len(word) <= 3 and word.isupper() and not shouting))
             and lowered not in _NUMBER_WORDS
             and lowered not in _ORDINALS
             and lowered != "one"
@@ -783,10 +824,15 @@ def _name_runs(text: str, index: SourceIndex | None) -> list[str]:
         if is_name and _is_sentence_start(text, match.start()) and not word.isupper():
             # "Police said" opens a sentence with an ordinary word, and so does "Dresses up"
             # when the source says "dress": not a name.
-            is_name = lowered not in own_lowercase and (
-                index is None
-                or (
-                    lowered not in index.lowercase_words and stem(base) not in index.lowercase_stems
+            is_name = (
+                lowered not in own_lowercase
+                and lowered not in _ORDINARY_OPENERS
+                and (
+                    index is None
+                    or (
+                        lowered not in index.lowercase_words
+                        and stem(base) not in index.lowercase_stems
+                    )
                 )
             )
         adjacent = last_end >= 0 and text[last_end : match.start()] == " "

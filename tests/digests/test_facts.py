@@ -53,7 +53,9 @@ SOURCE = (
         ("Jose Nunez was granted bail.", True),
         ("Police said the manager was confirmed.", True),
         ("The chairman confirmed the manager.", True),
-        ("Officials said the manager was confirmed.", False),
+        ("Officials said the manager was confirmed.", True),
+        ("Lineker said the manager was confirmed.", False),
+        ("Price said the manager was confirmed.", False),
         ("President Obama spoke.", True),
         ("The manager was confirmed.", True),
     ],
@@ -109,7 +111,7 @@ READER_SOURCE = (
     "bridge was 30 metres high and the lorry weighed 20 kilos. It was the second win for "
     "Arsenal striker Olivier Giroud, who scored twenty-two goals. Temperatures hit 30C. "
     "Two and a half thousand fans attended, half of them from Nasa. The dress was red. "
-    "In 2014 the club had 40 members."
+    "In 2014 the club had 40 members. He was trapped for 82 hours, a fortnight after the flood."
 )
 
 
@@ -156,11 +158,18 @@ READER_SOURCE = (
         "The bridge was 98 feet high.",
         "The lorry weighed 44lbs.",
         "Temperatures hit 86F.",
+        "He was trapped for more than three days.",
+        "He was trapped two weeks after the flood.",
+        "He was trapped 14 days after the flood.",
         "The Tories met 1.1 million voters.",
         "The Tories met nearly 1.1 million voters.",
         "The MPs met nearly 3,000 voters.",
-        # Sentence-initial words the source uses in lowercase or inflected.
+        # Sentence-initial words the source uses in lowercase or inflected, or that open
+        # headline-style sentences.
         "Dresses were red.",
+        "Came after the deal was signed.",
+        "Suddenly the storm covered 160 km.",
+        "Thousands of fans attended.",
     ],
 )
 def test_reader_accepts_what_the_source_supports(statement: str) -> None:
@@ -189,6 +198,8 @@ def test_reader_accepts_what_the_source_supports(statement: str) -> None:
         ("The club was founded in 2010.", ("2010",)),
         ("The club had 2,000 members.", ("2000",)),
         ("The storm covered 150 miles.", ("150",)),
+        ("He was trapped for 90 hours.", ("90",)),
+        ("He was trapped seven weeks after the flood.", ("7",)),
         ("The deal was signed on Tuesday.", ("weekday:1",)),
         ("The deal was signed in March.", ("month:3",)),
     ],
@@ -247,11 +258,12 @@ def test_fact_check_on_human_labels_does_not_regress() -> None:
     figures = measure(FRANK.parents[1])
     for half in ("calibration", "held_out"):
         result = figures[half]
-        # Reached: 13.4% / 8.3% of highlight sentences, 1 factual summary in each half.
-        assert result["highlight_false_rejection"] <= 0.15
+        # Reached: 10.4% / 6.1% of highlight sentences, 1 factual summary in each half.
+        assert result["highlight_false_rejection"] <= {"calibration": 0.12, "held_out": 0.08}[half]
         assert result["factual_false_rejection"] <= 0.05
+        # Reached: every swapped name and all but one moved number refused.
         assert result["corrupted_names_caught"] == result["corrupted_names"]
-        assert result["corrupted_numbers_caught"] >= 0.9 * result["corrupted_numbers"]
+        assert result["corrupted_numbers_caught"] >= 0.95 * result["corrupted_numbers"]
     # Reached: 3 of the 10 summaries with entity or number errors; the rest name what the
     # article names, in the wrong relation, which no anchor check can see.
     assert figures["all"]["errors_caught"] >= 3
