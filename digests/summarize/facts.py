@@ -535,24 +535,38 @@ def _phrase_initials(text: str) -> frozenset[str]:
     """Initials of every run of capitalised words: "National Health Service" gives NHS."""
     found: set[str] = set()
     run: list[str] = []
-    for word in [*_WORD_RE.findall(text), ""]:
-        if word[:1].isupper() and not _INITIALISM_RE.fullmatch(word):
+    last_end = -1
+    for match in _WORD_RE.finditer(text):
+        word = match.group(0)
+        # A phrase does not run on past punctuation: "in Paris. The U.N." is two.
+        if text[last_end : match.start()] != " ":
+            _add_initials(run, found)
+            run = []
+        last_end = match.end()
+        if word[0].isupper() and not _INITIALISM_RE.fullmatch(word):
             run.append(word)
-            continue
-        if word.lower() in _JOINERS and run:
+        elif word.lower() in _JOINERS and run:
             run.append(word.lower())
-            continue
-        capitals = [w for w in run if w[0].isupper()]
-        for size in range(2, 7):
-            for begin in range(len(capitals) - size + 1):
-                found.add("".join(w[0] for w in capitals[begin : begin + size]).upper())
-        # "Department of Justice" is also written DOJ, with the joiner's initial.
-        if len(run) <= 7 and len(capitals) >= 2:
-            while run and run[-1].islower():
-                run.pop()
-            found.add("".join(w[0] for w in run).upper())
-        run = []
+        else:
+            _add_initials(run, found)
+            run = []
+    _add_initials(run, found)
     return frozenset(found)
+
+
+def _add_initials(run: list[str], found: set[str]) -> None:
+    # "The" opening a sentence or a name is not part of the initials.
+    while run and run[0].lower() in STOPWORDS:
+        run = run[1:]
+    capitals = [w for w in run if w[0].isupper()]
+    for size in range(2, 7):
+        for begin in range(len(capitals) - size + 1):
+            found.add("".join(w[0] for w in capitals[begin : begin + size]).upper())
+    # "Department of Justice" is also written DOJ, with the joiner's initial.
+    while run and run[-1].islower():
+        run = run[:-1]
+    if len(capitals) >= 2 and len(run) <= 7:
+        found.add("".join(w[0] for w in run).upper())
 
 
 def _canonical_number(integer: str, decimals: str | None) -> str:

@@ -111,7 +111,8 @@ READER_SOURCE = (
     "bridge was 30 metres high and the lorry weighed 20 kilos. It was the second win for "
     "Arsenal striker Olivier Giroud, who scored twenty-two goals. Temperatures hit 30C. "
     "Two and a half thousand fans attended, half of them from Nasa. The dress was red. "
-    "In 2014 the club had 40 members. He was trapped for 82 hours, a fortnight after the flood."
+    "The Department of Justice agreed. In 2014 the club had 40 members. "
+    "He was trapped for 82 hours, a fortnight after the flood."
 )
 
 
@@ -125,6 +126,7 @@ READER_SOURCE = (
         "The United Nations welcomed it.",
         "The NHS would not be affected.",
         "The PM agreed.",
+        "The DOJ agreed.",
         # Demonyms and other names of a country.
         "America signed the deal.",
         "The Americans and the British signed.",
@@ -221,6 +223,8 @@ def test_reader_refuses_what_the_source_does_not_support(
         ("Jim Locke spoke.", "Jim Mann and Gary Locke spoke."),
         # Three and four are two numbers, not seven.
         ("Seven were hurt.", "Between three and four were hurt."),
+        # A phrase's initials stop at the end of its sentence.
+        ("The PT signed.", "They met in Paris. The talks went on."),
     ],
 )
 def test_reader_does_not_stretch_a_rule_past_its_reason(statement: str, source: str) -> None:
