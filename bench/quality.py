@@ -16,6 +16,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from bench import factcheck
 from bench.summaries import evaluate_summaries
 
 
@@ -106,6 +107,14 @@ def _summary_rows(results: dict[str, Any]) -> list[tuple[str, ...]]:
     return rows
 
 
+def run_factcheck(data_dir: Path) -> dict[str, Any] | None:
+    """The fact check measured on the FRANK labels, or None when they are absent."""
+    if not (data_dir / factcheck.FRANK_FILE).is_file():
+        print(f"fact-check evaluation skipped: no {factcheck.FRANK_FILE} under {data_dir}")
+        return None
+    return factcheck.measure(data_dir)
+
+
 def build_table(report: dict[str, Any]) -> Table:
     """One rich table of every figure in the report."""
     table = Table(title="newsdigest quality")
@@ -118,6 +127,8 @@ def build_table(report: dict[str, Any]) -> Table:
     else:
         table.add_row("extraction", "aeb", "skipped", "", "", "", "")
     for row in _summary_rows(report["summaries"]):
+        table.add_row(*row)
+    for row in factcheck.format_rows(report.get("factcheck") or {}):
         table.add_row(*row)
     return table
 
@@ -132,6 +143,7 @@ def main(argv: list[str] | None = None) -> int:
     report: dict[str, Any] = {
         "extraction": run_extraction(args.data),
         "summaries": evaluate_summaries(args.data),
+        "factcheck": run_factcheck(args.data),
     }
     report["seconds"] = time.perf_counter() - started
     console = Console()
