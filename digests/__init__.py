@@ -4,4 +4,8 @@ Nothing in this package imports discord; the bot in ``bot/`` only renders and po
 what is built here.
 """
 
+from digests.extract import extract_article
+
 __version__ = "0.1.0"
+
+__all__ = ["__version__", "extract_article"]
