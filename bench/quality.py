@@ -46,20 +46,41 @@ def run_extraction(data_dir: Path) -> dict[str, Any] | None:
 
 
 def _extraction_rows(results: dict[str, Any]) -> list[tuple[str, ...]]:
+    # One block per benchmark (AEB, WCXB dev): each extractor by the set's own metric, then
+    # how much article text the junk rules removed.
     rows: list[tuple[str, ...]] = []
-    for system, scores in results.items():
-        if isinstance(scores, dict) and "f1" in scores:
+    for name, result in results.items():
+        if not isinstance(result, dict) or "systems" not in result:
+            continue
+        for system, scores in result["systems"].items():
             rows.append(
                 (
                     "extraction",
-                    "aeb",
+                    name,
                     system,
                     f"F1 {scores['f1']:.3f}",
-                    f"P {scores.get('precision', 0.0):.3f}",
-                    f"R {scores.get('recall', 0.0):.3f}",
-                    "",
+                    f"P {scores['precision']:.3f}",
+                    f"R {scores['recall']:.3f}",
+                    f"{result['metric']}, {scores['pages']} pages" if system == "project" else "",
                 )
             )
+        junk = result["junk"]
+        removed, gold = junk["removed_tokens"], junk["gold_tokens"]
+        halves = ", ".join(
+            f"{half} F1 {scores['project']:.3f}"
+            for half, scores in result.get("halves", {}).items()
+        )
+        rows.append(
+            (
+                "junk rules",
+                name,
+                "project",
+                f"{100 * gold / removed if removed else 0.0:.1f}% gold",
+                f"{removed} tokens removed",
+                f"{gold} gold",
+                halves,
+            )
+        )
     return rows
 
 
@@ -116,9 +137,10 @@ def build_table(report: dict[str, Any]) -> Table:
         for row in _extraction_rows(extraction):
             table.add_row(*row)
     else:
-        table.add_row("extraction", "aeb", "skipped", "", "", "", "")
-    for row in _summary_rows(report["summaries"]):
-        table.add_row(*row)
+        table.add_row("extraction", "aeb, wcxb-dev", "skipped", "", "", "", "")
+    if report.get("summaries") is not None:
+        for row in _summary_rows(report["summaries"]):
+            table.add_row(*row)
     return table
 
 
@@ -127,11 +149,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=Path("../shared/data"))
     parser.add_argument("--out", type=Path, default=Path("quality-report.json"))
+    parser.add_argument(
+        "--only", choices=["extraction", "summaries"], help="run only this evaluation"
+    )
     args = parser.parse_args(argv)
     started = time.perf_counter()
     report: dict[str, Any] = {
-        "extraction": run_extraction(args.data),
-        "summaries": evaluate_summaries(args.data),
+        "extraction": run_extraction(args.data) if args.only != "summaries" else None,
+        "summaries": evaluate_summaries(args.data) if args.only != "extraction" else None,
     }
     report["seconds"] = time.perf_counter() - started
     console = Console()
