@@ -167,15 +167,23 @@ def test_precision_mode_that_keeps_a_fraction_falls_back_to_balanced(monkeypatch
     assert article is not None and article.text == whole
 
 
-def test_precision_mode_that_keeps_most_of_the_page_is_used(monkeypatch):
-    precise = "\n\n".join(PARAGRAPHS[:3])
+def test_precision_mode_is_kept_when_balanced_mode_only_adds_lines_that_are_not_prose(
+    monkeypatch,
+):
+    precise = PARAGRAPHS[0]
+    # Twice as long, but the extra is a list of other stories' titles.
+    titles = "\n\n".join(f"Council story number {n} of the week" for n in range(12))
     monkeypatch.setattr(
-        extract,
-        "_trafilatura_document",
-        _engine({True: precise, False: precise + "\n\nSome footer text of the site"}),
+        extract, "_trafilatura_document", _engine({True: precise, False: f"{precise}\n\n{titles}"})
     )
     article = extract_article("<html><body><p>x</p></body></html>")
     assert article is not None and article.text == precise
+
+
+def test_balanced_mode_is_used_when_precision_mode_finds_nothing(monkeypatch):
+    monkeypatch.setattr(extract, "_trafilatura_document", _engine({True: "", False: "Short note"}))
+    article = extract_article("<html><body><p>x</p></body></html>")
+    assert article is not None and article.text == "Short note"
 
 
 @pytest.mark.skipif(not WCXB_DIR.is_dir(), reason="shared benchmark data is not present")
