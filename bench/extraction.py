@@ -209,7 +209,7 @@ def trafilatura_without_comments(html: str, url: str | None) -> str | None:
 PROJECT = "project"
 BASELINES: dict[str, Extractor] = {
     "trafilatura (defaults)": plain_trafilatura,
-    "trafilatura (include_comments=False)": trafilatura_without_comments,
+    "trafilatura (no comments)": trafilatura_without_comments,
 }
 
 Scorer = Callable[[Sequence[tuple[str, str | None]]], Scores]
@@ -269,11 +269,11 @@ def best_baseline(result: SetResult) -> str:
 
 def format_table(results: dict[str, SetResult]) -> str:
     """The results as a small fixed-width table, junk removal and halves below each set."""
-    lines = [f"{'set':<9} {'extractor':<37} {'F1':>6} {'prec':>6} {'recall':>6} {'pages':>6}"]
+    lines = [f"{'set':<9} {'extractor':<26} {'F1':>6} {'prec':>6} {'recall':>6} {'pages':>6}"]
     for set_name, result in results.items():
         for name, s in result.systems.items():
             lines.append(
-                f"{set_name:<9} {name:<37} {s.f1:>6.3f} {s.precision:>6.3f} {s.recall:>6.3f} "
+                f"{set_name:<9} {name:<26} {s.f1:>6.3f} {s.precision:>6.3f} {s.recall:>6.3f} "
                 f"{s.pages:>6}"
             )
         junk = result.junk

@@ -50,7 +50,7 @@ def _halves_note(halves: dict[str, dict[str, float]]) -> str:
     notes = []
     for half, scores in halves.items():
         best = max(value for system, value in scores.items() if system != "project")
-        notes.append(f"{half} {scores['project']:.3f} vs {best:.3f}")
+        notes.append(f"{half.split()[0]} {scores['project']:.3f} vs {best:.3f}")
     return ", ".join(notes)
 
 
@@ -82,7 +82,7 @@ def _extraction_rows(results: dict[str, Any]) -> list[tuple[str, ...]]:
                 name,
                 "project",
                 f"{100 * gold / removed if removed else 0.0:.1f}% gold",
-                f"{removed} tokens removed",
+                f"{removed} removed",
                 f"{gold} gold",
                 halves,
             )

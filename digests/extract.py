@@ -243,6 +243,8 @@ _PROSE_GAIN_FOR_BALANCED = 0.5
 
 @dataclass(frozen=True, slots=True)
 class _Reading:
+    """One trafilatura mode's reading of a page: its document, title, clean text and junk."""
+
     document: Any
     title: str | None
     text: str

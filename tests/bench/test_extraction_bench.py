@@ -89,7 +89,7 @@ def test_evaluate_set_scores_every_system_and_measures_junk():
     assert set(result.systems) == {
         PROJECT,
         "trafilatura (defaults)",
-        "trafilatura (include_comments=False)",
+        "trafilatura (no comments)",
     }
     assert result.systems[PROJECT].f1 == pytest.approx(1.0)
     assert result.systems[PROJECT].pages == 2
@@ -129,7 +129,7 @@ def test_report_rows_show_each_set_and_its_junk_share(tmp_path):
     assert [row[:3] for row in rows] == [
         ("extraction", "wcxb-dev", PROJECT),
         ("extraction", "wcxb-dev", "trafilatura (defaults)"),
-        ("extraction", "wcxb-dev", "trafilatura (include_comments=False)"),
+        ("extraction", "wcxb-dev", "trafilatura (no comments)"),
         ("junk rules", "wcxb-dev", PROJECT),
     ]
     assert rows[0][3] == "F1 1.000"
