@@ -46,21 +46,48 @@ def run_extraction(data_dir: Path) -> dict[str, Any] | None:
     return result if isinstance(result, dict) else {"result": result}
 
 
+def _halves_note(halves: dict[str, dict[str, float]]) -> str:
+    # The project against the best trafilatura setting on each half of the set.
+    notes = []
+    for half, scores in halves.items():
+        best = max(value for system, value in scores.items() if system != "project")
+        notes.append(f"{half.split()[0]} {scores['project']:.3f} vs {best:.3f}")
+    return ", ".join(notes)
+
+
 def _extraction_rows(results: dict[str, Any]) -> list[tuple[str, ...]]:
+    # One block per benchmark (AEB, WCXB dev): each extractor by the set's own metric, then
+    # how much article text the junk rules removed.
     rows: list[tuple[str, ...]] = []
-    for system, scores in results.items():
-        if isinstance(scores, dict) and "f1" in scores:
+    for name, result in results.items():
+        if not isinstance(result, dict) or "systems" not in result:
+            continue
+        for system, scores in result["systems"].items():
             rows.append(
                 (
                     "extraction",
-                    "aeb",
+                    name,
                     system,
                     f"F1 {scores['f1']:.3f}",
-                    f"P {scores.get('precision', 0.0):.3f}",
-                    f"R {scores.get('recall', 0.0):.3f}",
-                    "",
+                    f"P {scores['precision']:.3f}",
+                    f"R {scores['recall']:.3f}",
+                    f"{result['metric']}, {scores['pages']} pages" if system == "project" else "",
                 )
             )
+        junk = result["junk"]
+        removed, gold = junk["removed_tokens"], junk["gold_tokens"]
+        halves = _halves_note(result.get("halves", {}))
+        rows.append(
+            (
+                "junk rules",
+                name,
+                "project",
+                f"{100 * gold / removed if removed else 0.0:.1f}% gold",
+                f"{removed} removed",
+                f"{gold} gold",
+                halves,
+            )
+        )
     return rows
 
 
@@ -125,9 +152,10 @@ def build_table(report: dict[str, Any]) -> Table:
         for row in _extraction_rows(extraction):
             table.add_row(*row)
     else:
-        table.add_row("extraction", "aeb", "skipped", "", "", "", "")
-    for row in _summary_rows(report["summaries"]):
-        table.add_row(*row)
+        table.add_row("extraction", "aeb, wcxb-dev", "skipped", "", "", "", "")
+    if report.get("summaries") is not None:
+        for row in _summary_rows(report["summaries"]):
+            table.add_row(*row)
     for row in factcheck.format_rows(report.get("factcheck") or {}):
         table.add_row(*row)
     return table
@@ -138,12 +166,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=Path("../shared/data"))
     parser.add_argument("--out", type=Path, default=Path("quality-report.json"))
+    parser.add_argument(
+        "--only", choices=["extraction", "summaries", "factcheck"], help="run only this evaluation"
+    )
     args = parser.parse_args(argv)
     started = time.perf_counter()
     report: dict[str, Any] = {
-        "extraction": run_extraction(args.data),
-        "summaries": evaluate_summaries(args.data),
-        "factcheck": run_factcheck(args.data),
+        "extraction": run_extraction(args.data) if args.only in (None, "extraction") else None,
+        "summaries": evaluate_summaries(args.data) if args.only in (None, "summaries") else None,
+        "factcheck": run_factcheck(args.data) if args.only in (None, "factcheck") else None,
     }
     report["seconds"] = time.perf_counter() - started
     console = Console()

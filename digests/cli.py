@@ -16,6 +16,7 @@ from typing import TextIO
 
 from digests.config import FeedConfig, Settings, find_config
 from digests.errors import ConfigError, DigestError
+from digests.page_command import add_extract_parser, run_extract
 from digests.pipeline import ProgressHook, RefreshReport
 from digests.render import digest_to_json, render_markdown, render_text
 from digests.wiring import open_pipeline
@@ -48,6 +49,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--summarizer", choices=["auto", "extractive", "openai"], help="summarizer backend"
     )
     digest.add_argument("--limit", type=_positive_int, metavar="N", help="at most N stories")
+
+    add_extract_parser(sub)
 
     run = sub.add_parser("run", help="run the Discord bot and its scheduler")
     run.add_argument("--config", help="config file (default: ./config.toml, else built-in)")
@@ -144,6 +147,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "digest":
             return asyncio.run(_digest(args, sys.stdout))
+        if args.command == "extract":
+            return asyncio.run(run_extract(args, sys.stdout))
         runner = importlib.import_module("bot.runner")
         return int(runner.main(args))
     except ConfigError as exc:
