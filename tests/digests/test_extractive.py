@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from digests.summarize.extractive import (
 )
 from digests.summarize.facts import is_grounded
 from digests.summarize.sentences import split_sentences
+from digests.summarize.service import briefing_key
 from tests.digests._story_builders import T0, make_article
 
 # The shared data sits beside the checkout (or beside the folder of worktrees).
@@ -488,3 +490,10 @@ def test_real_briefings_quote_whole_sentences(name: str) -> None:
         for sentence in [*split_sentences(briefing.summary), *briefing.key_facts]:
             assert sentence in own or keeps_subject_and_verb(sentence), sentence
         assert all(is_fact_sentence(fact) for fact in briefing.key_facts)
+
+
+def test_a_later_outlet_joining_a_story_changes_its_cache_key() -> None:
+    joined = _two_outlets()
+    alone = dataclasses.replace(joined, reports=())
+    assert briefing_key("extractive", "", alone) != briefing_key("extractive", "", joined)
+    assert briefing_key("extractive", "", joined) == briefing_key("extractive", "", _two_outlets())
