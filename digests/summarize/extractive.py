@@ -139,8 +139,10 @@ class ScoringWeights:
     once it holds the first two key facts.
     """
 
+    # The setting ``bench.summaries`` finds best on both evaluation sets together (largest
+    # worst margin over Lead-3); its cross-validated figure shows what that choice is worth.
     position: float = 0.5
-    briefing_words: int = 70
+    briefing_words: int = 60
 
 
 @dataclass(frozen=True, slots=True)
@@ -357,11 +359,15 @@ class ExtractiveSummarizer:
         for sentence in sentences:
             for term, weight in sentence.vector.items():
                 doc_vector[term] = doc_vector.get(term, 0.0) + weight
+        doc_square = sum(w * w for w in doc_vector.values())
         scores: list[float] = []
         for s in sentences:
-            # Centrality against the rest of the text: a sentence does not vote for itself.
-            rest = {t: w - s.vector.get(t, 0.0) for t, w in doc_vector.items()}
-            centrality = _cosine(s.vector, s.norm, rest, _norm(rest))
+            # Centrality against the rest of the text, so a sentence does not vote for
+            # itself: cos(s, D - s) from s·D, |s| and |D| without building D - s.
+            dot = sum(w * doc_vector[t] for t, w in s.vector.items())
+            square = s.norm * s.norm
+            rest_norm = math.sqrt(max(0.0, doc_square - 2 * dot + square))
+            centrality = (dot - square) / (s.norm * rest_norm) if s.norm and rest_norm else 0.0
             scores.append(self.weights.position / (1.0 + s.index) + centrality)
         return scores
 
