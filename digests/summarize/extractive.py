@@ -332,7 +332,7 @@ class ExtractiveSummarizer:
         candidates = self._candidates(reports, scores, summary)
         known = headline + " " + summary_text
         name_forms = [full_names(text) for text in texts]
-        picked = self._pick_facts(candidates, summary, summary_words, known, name_forms)
+        picked = self._pick_facts(candidates, summary, summary_words, known, names, name_forms)
 
         key_facts: list[str] = []
         dropped = 0
@@ -410,12 +410,15 @@ class ExtractiveSummarizer:
         summary: Sequence[_Sentence],
         summary_words: int,
         known: str,
+        names: Sequence[str],
         name_forms: Sequence[dict[str, frozenset[str]]],
     ) -> list[_Candidate]:
         """Up to five facts in priority order: the first that qualifies, more within budget.
 
-        No filler: a briefing has fewer facts (even none) when too few sentences qualify.
-        Facts are then shown corroborated first, and each report's in its own order.
+        Each further outlet's best addition is given too, budget or not: what a later
+        outlet adds is part of the story. No filler: a briefing has fewer facts (even none)
+        when too few sentences qualify. Facts are shown corroborated first, then each
+        report's in its own order.
         """
         chosen: list[_Sentence] = list(summary)
         facts: list[_Candidate] = []
@@ -426,16 +429,23 @@ class ExtractiveSummarizer:
             sentence = candidate.sentence
             if any(_similarity(sentence, c) > REDUNDANCY for c in chosen):
                 continue
-            label = word_count(ADDS_LABEL) if sentence.report else 0
-            words = sentence.words + label
+            label = word_count(ADDS_LABEL.format(name=names[sentence.report]))
+            words = sentence.words + (label if sentence.report else 0)
             if words > FACT_MAX_WORDS:
                 continue
-            if len(facts) >= FACTS_BEFORE_BUDGET and total + words > self.weights.briefing_words:
+            first_addition = (
+                sentence.report > 0
+                and candidate.support == 0
+                and all(f.sentence.report != sentence.report for f in facts)
+            )
+            over_budget = total + words > self.weights.briefing_words
+            if len(facts) >= FACTS_BEFORE_BUDGET and over_budget and not first_addition:
                 continue
             if not introduces_its_names(candidate.text, known, name_forms[sentence.report]):
                 continue
             chosen.append(sentence)
             facts.append(candidate)
+            known += " " + candidate.text
             total += words
         facts.sort(key=lambda c: (-min(c.support, 1), c.sentence.report, c.sentence.index))
         return facts

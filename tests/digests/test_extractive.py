@@ -432,6 +432,11 @@ def test_what_a_later_outlet_adds_is_labelled_with_its_name() -> None:
     )
 
 
+def test_what_a_later_outlet_adds_is_given_even_past_the_briefing_budget() -> None:
+    facts = ExtractiveSummarizer().summarize_sync(_two_outlets()).key_facts
+    assert any(fact.startswith("Wire adds: Ferry operator Lakeline") for fact in facts)
+
+
 def test_another_outlets_repeat_of_a_fact_is_not_listed_twice() -> None:
     summarizer = ExtractiveSummarizer(ScoringWeights(briefing_words=200))
     facts = summarizer.summarize_sync(_two_outlets()).key_facts
