@@ -107,6 +107,46 @@ def _summary_rows(results: dict[str, Any]) -> list[tuple[str, ...]]:
                     words if system in {"briefing", "lead_same_length"} else "",
                 )
             )
+        cross = (results.get("cross_validated") or {}).get("datasets", {}).get(name)
+        if cross:
+            scores = cross["briefing"]
+            lead = cross["lead3"]
+            rows.append(
+                (
+                    "summary",
+                    name,
+                    f"briefing, {results['cross_validated']['folds']}-fold CV",
+                    f"R-1 {scores['rouge1']:.1f}",
+                    f"R-2 {scores['rouge2']:.1f}",
+                    f"R-Lsum {scores['rougeLsum']:.1f}",
+                    f"Lead-3 {lead['rouge1']:.1f}/{lead['rouge2']:.1f}",
+                )
+            )
+        grammar = result["grammar"]
+        rows.append(
+            (
+                "grammar",
+                name,
+                "emitted sentences",
+                f"{100 * grammar['share']:.1f}% complete",
+                f"{grammar['verbatim']}/{grammar['sentences']} verbatim",
+                f"{grammar['shortened_complete']}/{grammar['shortened']} cut ok",
+                "",
+            )
+        )
+        facts = result["key_facts"]
+        spread = facts["briefings"]
+        rows.append(
+            (
+                "key facts",
+                name,
+                "per briefing",
+                f"{facts['mean']:.2f} mean",
+                f"0:{spread['0']} 1:{spread['1']} 2:{spread['2']} 3+:{spread['3+']}",
+                f"why: {result['why_it_matters']}",
+                "",
+            )
+        )
         grounding = result["grounding"]
         length = result["length"]
         rows.append(

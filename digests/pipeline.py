@@ -12,9 +12,9 @@ import asyncio
 import logging
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
-from digests.clock import Clock
+from digests.clock import Clock, ensure_utc
 from digests.cluster import PackedVector, article_vector, assign_stories
 from digests.compose import grouped_digest, select_stories, shortlist, sources_of
 from digests.config import Settings
@@ -32,6 +32,7 @@ from digests.records import (
     FeedSource,
     FeedState,
     ParsedEntry,
+    Report,
     Story,
     SummaryInput,
 )
@@ -455,6 +456,9 @@ class Pipeline:
         return DigestItem(story, await self.briefings.brief(summary_input(story)))
 
 
+_LATEST = datetime.max.replace(tzinfo=UTC)
+
+
 def summary_input(story: Story) -> SummaryInput:
     """What the summarizer sees of a story: its primary report's title and the fullest text."""
     primary = story.primary
@@ -464,4 +468,19 @@ def summary_input(story: Story) -> SummaryInput:
         text=fullest.text or primary.text,
         sources=sources_of(story),
         published=story.published,
+        reports=reports_of(story),
     )
+
+
+def reports_of(story: Story) -> tuple[Report, ...]:
+    """Each outlet's fullest report of a story, earliest first; empty for a single outlet."""
+    ordered = [story.primary, *(a for a in story.articles if a is not story.primary)]
+    feeds = list(dict.fromkeys(a.feed_url for a in ordered))
+    if len(feeds) < 2:
+        return ()
+    reports = []
+    for feed, source in zip(feeds, sources_of(story), strict=True):
+        fullest = max((a for a in ordered if a.feed_url == feed), key=lambda a: len(a.text))
+        reports.append(Report(source=source, text=fullest.text, published=fullest.published))
+    # Undated reports count as late: what they add is shown after the dated ones.
+    return tuple(sorted(reports, key=lambda r: ensure_utc(r.published) or _LATEST))

@@ -167,13 +167,27 @@ class StoryOutline:
 
 
 @dataclass(frozen=True, slots=True)
+class Report:
+    """One outlet's text of a story, for briefing a story from all of its sources."""
+
+    source: Source
+    text: str
+    published: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class SummaryInput:
-    """What a summarizer sees of a story: a title, the source text and the sources."""
+    """What a summarizer sees of a story: a title, the source text and the sources.
+
+    ``text`` is the fullest report; ``reports`` holds one report per outlet, earliest first,
+    when more than one outlet told the story (empty otherwise).
+    """
 
     title: str
     text: str
     sources: tuple[Source, ...] = ()
     published: datetime | None = None
+    reports: tuple[Report, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -31,14 +31,14 @@ from digests.config import SummarizerConfig
 from digests.errors import SummaryError
 from digests.records import Briefing, SummaryInput
 from digests.summarize.facts import check_facts, is_grounded
+from digests.summarize.limits import FACT_MAX_WORDS as MAX_FACT_WORDS
+from digests.summarize.limits import FACTS_MAX as MAX_FACTS
+from digests.summarize.limits import HEADLINE_MAX_CHARS as MAX_HEADLINE_CHARS
+from digests.summarize.limits import SUMMARY_MAX_WORDS as MAX_SUMMARY_WORDS
+from digests.summarize.limits import WHY_MAX_WORDS as MAX_WHY_WORDS
 
 logger = logging.getLogger(__name__)
 
-MAX_SUMMARY_WORDS = 60
-MAX_FACT_WORDS = 30
-MAX_FACTS = 5
-MAX_WHY_WORDS = 40
-MAX_HEADLINE_CHARS = 120
 MAX_TITLE_CHARS = 500
 
 BEGIN_MARKER = "<<<BEGIN_ARTICLE_JSON>>>"

@@ -45,6 +45,18 @@ _WORD_BEFORE_RE = re.compile(r"([A-Za-z][A-Za-z.'’&-]*)$")
 _NEXT_START_RE = re.compile(r"[" + re.escape(_QUOTE_CHARS) + r"(\[]*([£$€]|\w|)(\w*)")
 _TOKEN_RE = re.compile(r"[a-z0-9]+(?:[.,][0-9]+)*")
 _POSSESSIVE_RE = re.compile(r"['’]s\b", re.IGNORECASE)
+# After a quote that ends in "?" or "!", its attribution continues the same sentence:
+# '"Would you ask a man that?" Daniels said, refusing to answer.' is one sentence.
+SPEECH_VERBS = (
+    "said", "says", "added", "adds", "asked", "asks", "told", "explained", "claimed",
+    "confirmed", "stated", "insisted", "warned", "noted", "argued", "admitted", "revealed",
+    "reported", "announced", "wrote", "tweeted", "continued", "replied", "shouted",
+)  # fmt: skip
+_SPEECH_VERB_ALTERNATIVES = "|".join(SPEECH_VERBS)
+_ATTRIBUTION_AFTER_QUOTE_RE = re.compile(
+    r"(?:[A-Z][\w'’.-]*\s+){1,4}(?:" + _SPEECH_VERB_ALTERNATIVES + r")\b"
+    r"|(?:" + _SPEECH_VERB_ALTERNATIVES + r")\s"
+)
 _SPACE_RE = re.compile(r"[ \t\f\v\u00a0\u2009\u202f]+")
 _PARAGRAPH_RE = re.compile(r"\s*\n\s*")
 
@@ -68,6 +80,8 @@ def _ends_sentence(before: str, punct: str, closers: str, after: str) -> bool:
     if not first_char or first_char.islower():
         # A lowercase continuation ("5 p.m. on Friday", "Mr. smith") is never a new sentence.
         return False
+    if closers[:1] in _QUOTE_CHARS and closers and punct in "?!":
+        return not _ATTRIBUTION_AFTER_QUOTE_RE.match(after)
     if punct != "." or closers:
         return True
     match = _WORD_BEFORE_RE.search(before)
@@ -157,7 +171,7 @@ _RUN_ON_OPENERS = (
 )
 _RUN_ON_RE = re.compile(r"(?<=[a-z0-9%])\s+(?=(?:" + _RUN_ON_OPENERS + r")\s+[a-z])")
 _LAST_WORD_RE = re.compile(r"([\w'’%-]+)$")
-_NAME_PART_OPENERS = frozenset({"It", "A", "In", "On", "At", "Now"})
+_NAME_PART_OPENERS = frozenset({"It", "A", "In", "On", "At", "Now", "Police", "Officials"})
 
 
 def split_run_ons(sentence: str) -> list[str]:

@@ -20,9 +20,11 @@ BUDGET_REACHED = "daily token budget reached"
 
 
 def briefing_key(backend: str, model: str, item: SummaryInput) -> str:
-    """The cache key of a briefing: sha256 of backend name, model, title and text."""
+    """The cache key of a briefing: sha256 of backend name, model, title and text(s)."""
     # A separator that cannot occur in normal text keeps ("ab", "c") and ("a", "bc") apart.
-    joined = "\x1f".join((backend, model, item.title, item.text))
+    # Each outlet's report counts too: a later outlet joining the story changes its briefing.
+    reports = tuple(f"{r.source.name}\x1e{r.text}" for r in item.reports)
+    joined = "\x1f".join((backend, model, item.title, item.text, *reports))
     return hashlib.sha256(joined.encode("utf-8")).hexdigest()
 
 

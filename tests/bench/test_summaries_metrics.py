@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -18,8 +19,18 @@ from bench.metrics import (
     rouge_lines,
 )
 from bench.quality import build_table
-from bench.summaries import briefing_text, evaluate_summaries, reference_text
+from bench.summaries import (
+    GrammarCounts,
+    briefing_text,
+    cross_validate,
+    emitted_sentences,
+    evaluate_summaries,
+    fact_counts,
+    grammar_counts,
+    reference_text,
+)
 from digests.records import Briefing
+from digests.summarize.extractive import ScoringWeights
 
 
 def test_identical_texts_score_one_hundred() -> None:
@@ -133,12 +144,58 @@ def test_evaluate_summaries_reports_every_figure(tmp_path: Path) -> None:
     folder.mkdir()
     lines = "\n".join(json.dumps(row) for row in ARTICLES)
     (folder / "bbc_news_summary100.jsonl").write_text(lines, encoding="utf-8")
-    report = evaluate_summaries(tmp_path)
+    report = evaluate_summaries(tmp_path, grid=GRID)
     result = report["datasets"]["bbc_news_summary100"]
     assert set(result["rouge"]) == {"briefing", "summary_only", "lead3", "lead_same_length"}
     assert result["grounding"]["share"] == 1.0
     assert result["length"]["over_limit"] == 0
-    assert build_table({"extraction": None, "summaries": report}).row_count == 7
+    assert result["grammar"]["share"] == 1.0
+    assert result["key_facts"]["mean"] >= 1
+    assert report["cross_validated"]["datasets"]["bbc_news_summary100"]["briefing"]["rouge1"] > 0
+    # extraction skipped, 4 ROUGE rows, the cross-validated row, grammar, facts, grounding,
+    # length.
+    assert build_table({"extraction": None, "summaries": report}).row_count == 10
+
+
+GRID = (ScoringWeights(position=0.5, briefing_words=40), ScoringWeights(position=0.5))
+
+
+def _briefing(summary: str, facts: tuple[str, ...], why: str | None = None) -> Briefing:
+    return Briefing(
+        headline="h", summary=summary, key_facts=facts, why_it_matters=why,
+        summarizer="extractive",
+    )  # fmt: skip
+
+
+def test_emitted_sentences_drop_the_outlet_label() -> None:
+    briefing = _briefing("One here. Two here.", ("Wire adds: Three here.",), "Four here.")
+    assert emitted_sentences(briefing) == ["One here.", "Two here.", "Three here.", "Four here."]
+
+
+def test_grammar_counts_verbatim_and_checked_cuts() -> None:
+    article = "The bridge will close in June, the council said. Buses will be rerouted."
+    briefing = _briefing(
+        "The bridge will close in June.", ("Buses will be rerouted.", "A spokesman for it.")
+    )
+    counts = grammar_counts(briefing, article)
+    assert counts == GrammarCounts(sentences=3, verbatim=1, shortened=2, shortened_complete=1)
+    assert counts.share == pytest.approx(2 / 3)
+
+
+def test_fact_counts_spread_briefings_by_number_of_facts() -> None:
+    briefings = [_briefing("S.", ()), _briefing("S.", ("A.",)), _briefing("S.", ("A.",) * 4)]
+    assert fact_counts(briefings) == {
+        "mean": pytest.approx(5 / 3),
+        "briefings": {"0": 1, "1": 1, "2": 0, "3+": 1},
+    }
+
+
+def test_cross_validation_scores_each_article_with_weights_chosen_without_it() -> None:
+    rows = ARTICLES * 5
+    result = cross_validate({"set": rows}, GRID, folds=5)
+    assert len(result["chosen"]) == 5
+    assert all(choice in [dataclasses.asdict(w) for w in GRID] for choice in result["chosen"])
+    assert set(result["datasets"]["set"]) == {"briefing", "lead3"}
 
 
 def test_evaluate_summaries_without_data_is_an_error(tmp_path: Path) -> None:

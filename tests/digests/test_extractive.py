@@ -2,19 +2,36 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
 import pytest
 
 from digests.errors import SummaryError
-from digests.records import SummaryInput
+from digests.pipeline import summary_input
+from digests.records import Report, Source, Story, SummaryInput
 from digests.summarize.base import Summarizer
-from digests.summarize.compress import compress, cut_to_words
-from digests.summarize.extractive import ExtractiveSummarizer, ScoringWeights, clean_headline
+from digests.summarize.compress import compress, keeps_subject_and_verb
+from digests.summarize.extractive import (
+    ExtractiveSummarizer,
+    ScoringWeights,
+    clean_headline,
+    is_consequence,
+    is_fact_sentence,
+)
 from digests.summarize.facts import is_grounded
+from digests.summarize.sentences import split_sentences
+from digests.summarize.service import briefing_key
+from tests.digests._story_builders import T0, make_article
 
-DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "summaries"
+# The shared data sits beside the checkout (or beside the folder of worktrees).
+_ROOT = Path(__file__).resolve().parents[2]
+DATA = next(
+    (p / "shared" / "data" / "summaries" for p in (_ROOT.parent, _ROOT.parent.parent)
+     if (p / "shared" / "data" / "summaries").is_dir()),
+    _ROOT.parent / "shared" / "data" / "summaries",
+)  # fmt: skip
 
 ARTICLE = """\
 The city council voted on Tuesday to close the Riverside Bridge for 18 months of repairs, \
@@ -76,9 +93,9 @@ def test_summary_has_one_to_three_sentences_within_sixty_words(text: str) -> Non
 
 
 @pytest.mark.parametrize("text", [ARTICLE, PLAIN])
-def test_key_facts_are_two_to_five_each_within_thirty_words(text: str) -> None:
+def test_key_facts_are_one_to_five_each_within_thirty_words(text: str) -> None:
     briefing = ExtractiveSummarizer().summarize_sync(_item(text))
-    assert 2 <= len(briefing.key_facts) <= 5
+    assert 1 <= len(briefing.key_facts) <= 5
     assert all(len(fact.split()) <= 30 for fact in briefing.key_facts)
 
 
@@ -147,26 +164,184 @@ def test_one_sentence_text_still_gives_a_briefing() -> None:
 @pytest.mark.parametrize(
     ("sentence", "expected"),
     [
-        ("But the bridge will close, he said.", "The bridge will close."),
+        ("The bridge will close in June, he said.", "The bridge will close in June."),
         ("However, the bridge (built in 1962) will close.", "The bridge will close."),
         ("The bridge will close, according to the council.", "The bridge will close."),
-        ("Meanwhile, the mayor, who took office in May, agreed.", "The mayor agreed."),
+        ("Tragic: The man was hit by a car on Friday.", "The man was hit by a car on Friday."),
+        # Cuts inside the clause are not made: the sentence comes back whole.
+        ("Meanwhile, the mayor, who took office in May, agreed.",
+         "The mayor, who took office in May, agreed."),
+        ("But the bridge will close.", "But the bridge will close."),
         ("That is what he said.", "That is what he said."),
+        ('"We will close it," he said.', '"We will close it," he said.'),
+        ("He said: The plan is dead.", "He said: The plan is dead."),
     ],
-)
+)  # fmt: skip
 def test_compress_table(sentence: str, expected: str) -> None:
     assert compress(sentence) == expected
 
 
-def test_cut_to_words_keeps_a_whole_clause() -> None:
-    sentence = (
-        "The council voted to close the bridge for repairs on Tuesday - a decision that "
-        "followed months of argument between engineers, residents and the regional government."
+# Sentences the old compression garbled (the broken outputs are in the comments).
+GARBLED_BEFORE = [
+    # "Angie's List contractors and service companies on the Web, has just set the terms..."
+    "Angie's List, which offers consumers a way to review and rate doctors, contractors and "
+    "service companies on the Web, has just set the terms for its IPO.",
+    # "Republicans pressed ahead despite the FBI's highly unusual statement Christopher Wray,..."
+    "Republicans pressed ahead despite the FBI's highly unusual statement – a rebuke issued by "
+    "the bureau's director – Christopher Wray, Trump's own appointee.",
+    # "The startup is launching WibiData to help manage."
+    "The startup is launching WibiData to help manage and analyse the huge amounts of data "
+    "that companies collect about their customers every single day.",
+    # "Published in BMJ Case Reports, the 43-year-old man had suffered a stroke."
+    "According to the report, published in BMJ Case Reports, the 43-year-old man had "
+    "suffered a stroke.",
+]
+
+
+@pytest.mark.parametrize("sentence", GARBLED_BEFORE)
+def test_compression_leaves_clause_structure_alone(sentence: str) -> None:
+    assert compress(sentence) == sentence
+
+
+def test_briefing_sentences_are_the_articles_own() -> None:
+    text = "\n".join([*GARBLED_BEFORE, *PLAIN.splitlines()])
+    briefing = ExtractiveSummarizer().summarize_sync(_item(text, title="Angie's List IPO"))
+    own = set(split_sentences(text))
+    emitted = [*split_sentences(briefing.summary), *briefing.key_facts]
+    assert emitted
+    assert all(sentence in own for sentence in emitted)
+
+
+def test_a_quote_is_not_dropped_from_its_attribution() -> None:
+    text = (
+        "Stormy Daniels appeared on the programme on Sunday night to discuss the payment.\n"
+        '"Is that a question you would ask a man?" Daniels said, refusing to answer directly.\n'
+        "The interview was watched by 22 million viewers across the United States."
     )
-    assert (
-        cut_to_words(sentence, 15)
-        == "The council voted to close the bridge for repairs on Tuesday."
+    briefing = ExtractiveSummarizer().summarize_sync(_item(text, title="Daniels interview"))
+    shown = " ".join([briefing.summary, *briefing.key_facts])
+    assert "Daniels said, refusing" not in shown
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "It's a big day over at ST-Ericsson.",
+        "13 min: The impressive Lingard bursts down the inside-left channel.",
+        "87' Lingard bursts down the inside-left channel and shoots wide of the post.",
+        "She was later named as his wife, Leah LaBelle, a singer from Seattle.",
+        "But the council said the repairs would cost 12 million dollars.",
+        '"We are delighted with the result today," said coach Tony Smith on Friday.',
+        "A Sandown spokesman said; 'Tony wanted to do it but could not get back on time.",
+        "The weather was lovely and everyone had a very nice time there.",
+        "Not bad for a horse bought for £12,000.",
+        "Same goes for the Oakland Athletics and the New York Yankees.",
+        "You can watch the match on BBC One from 3pm on Saturday.",
+    ],
+)
+def test_sentences_that_cannot_stand_alone_are_not_key_facts(sentence: str) -> None:
+    assert not is_fact_sentence(sentence)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "The repairs will cost an estimated $12.5 million from the state fund.",
+        "Chancey Luna, 17, was charged with first-degree murder on Tuesday.",
+        "Pama's defence lawyer said Mr Yeaman was known for yelling at 'the world'.",
+    ],
+)
+def test_self_contained_statements_are_key_facts(sentence: str) -> None:
+    assert is_fact_sentence(sentence)
+
+
+MARCHETTI = (
+    "Hospital staff in Milan have begun a three-day strike over pay and working hours.\n"
+    "The walkout affects 14 hospitals and about 9,000 nurses across the city.\n"
+    "Union leader Paolo Marchetti told reporters the talks had collapsed after six weeks.\n"
+    "Emergency wards will stay open throughout the strike, Marchetti added on Monday.\n"
+    "The regional government has offered a pay rise of 2 per cent this year."
+)
+
+
+def test_a_fact_never_names_someone_the_briefing_did_not_introduce() -> None:
+    summarizer = ExtractiveSummarizer(ScoringWeights(briefing_words=40))
+    briefing = summarizer.summarize_sync(_item(MARCHETTI, title="Milan nurses strike"))
+    for fact in briefing.key_facts:
+        assert "Marchetti" not in fact or "Paolo Marchetti" in " ".join(
+            [briefing.summary, *briefing.key_facts]
+        )
+
+
+def test_a_surname_is_fine_once_the_briefing_gave_the_full_name() -> None:
+    summarizer = ExtractiveSummarizer(ScoringWeights(briefing_words=200))
+    briefing = summarizer.summarize_sync(_item(MARCHETTI, title="Paolo Marchetti calls strike"))
+    assert any("Marchetti added" in fact for fact in briefing.key_facts)
+
+
+def test_facts_are_fewer_rather_than_filler() -> None:
+    text = (
+        "The annual flower show opened in the town park on Saturday morning.\n"
+        "It was lovely.\n"
+        "Everyone agreed it was a very nice day out for all the family.\n"
+        '"I loved the roses," said one visitor.'
     )
+    assert ExtractiveSummarizer().summarize_sync(_item(text, title="Show")).key_facts == ()
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        ("The closure means that buses on route 4 will be rerouted.", True),
+        ("The new law will allow casinos to open to the public.", True),
+        ("This means that households will pay £100 more a year.", True),
+        ("Shotwell said Starship lunar lander missions could begin in 2022.", False),
+        ("As a result, the carmaker has sought a series of bailouts.", False),
+        ("The ruling does not mean that the plan will go ahead.", False),
+        ("He said it will mean that prices rise.", False),
+        ("If it comes out, it could affect your future and job prospects.", False),
+    ],
+)
+def test_why_it_matters_needs_an_explicit_consequence(sentence: str, expected: bool) -> None:
+    assert is_consequence(sentence) is expected
+
+
+def test_why_it_matters_is_not_just_a_later_sentence() -> None:
+    text = (
+        "SpaceX president Gwynne Shotwell spoke at a conference in Colorado on Tuesday.\n"
+        "The company is building a rocket called Starship at its base in Texas.\n"
+        "Shotwell said Starship lunar lander missions could begin in 2022.\n"
+        "The first orbital flight is planned for the end of next year."
+    )
+    assert ExtractiveSummarizer().summarize_sync(_item(text, title="")).why_it_matters is None
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        ("The bridge will close in June.", True),
+        ("Published in BMJ Case Reports,", False),
+        ("The startup is launching WibiData to help manage.", True),  # grammar is not meaning
+        ("A spokesman for Rajasthan.", False),
+        ("and the bridge will close.", False),
+        ("The bridge will close", False),
+    ],
+)
+def test_keeps_subject_and_verb_table(sentence: str, expected: bool) -> None:
+    assert keeps_subject_and_verb(sentence) is expected
+
+
+def test_a_long_sentence_is_never_cut_short() -> None:
+    long_lead = (
+        "The council voted to close the bridge for repairs on Tuesday, a decision that "
+        "followed months of argument between engineers, residents, local businesses, bus "
+        "companies, the chamber of commerce and the regional government over who should pay "
+        "for the work and when it should start."
+    )
+    text = long_lead + "\n" + PLAIN
+    briefing = ExtractiveSummarizer().summarize_sync(_item(text, title="Bridge"))
+    own = set(split_sentences(text))
+    assert all(s in own for s in split_sentences(briefing.summary))
 
 
 def test_summary_opens_with_the_lead_sentence() -> None:
@@ -205,19 +380,86 @@ def test_glued_caption_is_split_from_the_sentence_it_precedes() -> None:
     assert "Friday He" not in summary
 
 
-@pytest.mark.parametrize(("budget", "sentences"), [(10, 2), (60, 3)])
-def test_third_summary_sentence_joins_only_within_the_summary_budget(
-    budget: int, sentences: int
-) -> None:
-    summarizer = ExtractiveSummarizer(ScoringWeights(summary_words=budget))
-    summary = summarizer.summarize_sync(_item(PLAIN, title="Flower show opens")).summary
-    assert summary.count(". ") + 1 == sentences
+def test_the_summary_takes_whole_lead_sentences_within_sixty_words() -> None:
+    summary = ExtractiveSummarizer().summarize_sync(_item(PLAIN, title="Flower show")).summary
+    assert summary.startswith("The annual flower show opened in the town park")
+    assert summary.count(". ") + 1 == 3
 
 
-@pytest.mark.parametrize(("budget", "facts"), [(10, 2), (500, 3)])
-def test_facts_past_two_join_only_within_the_briefing_budget(budget: int, facts: int) -> None:
+@pytest.mark.parametrize(("budget", "facts"), [(10, 1), (500, 2)])
+def test_facts_past_the_first_join_only_within_the_briefing_budget(budget: int, facts: int) -> None:
     summarizer = ExtractiveSummarizer(ScoringWeights(briefing_words=budget))
     assert len(summarizer.summarize_sync(_item(PLAIN, title="Flower show")).key_facts) == facts
+
+
+BBC = Source(name="BBC", url="https://bbc.example/a")
+WIRE = Source(name="Wire", url="https://wire.example/b")
+FIRST_REPORT = (
+    "The city council voted on Tuesday to close the Riverside Bridge for 18 months.\n"
+    "Engineers found cracks in three of the bridge's steel supports in March.\n"
+    "A public meeting about the works will be held at the library on Thursday.\n"
+    "Traffic on the Northgate road is expected to double during the works in May.\n"
+    "The repairs will cost an estimated $12.5 million from the state fund."
+)
+LATER_REPORT = (
+    "Riverside Bridge will close for 18 months after a council vote on Tuesday.\n"
+    "The repairs will cost about $12.5 million, paid from the state fund.\n"
+    "Ferry operator Lakeline will add 40 extra crossings a day during the closure."
+)
+
+
+def _two_outlets() -> SummaryInput:
+    return SummaryInput(
+        title="Riverside Bridge to close",
+        text=FIRST_REPORT,
+        sources=(BBC, WIRE),
+        reports=(Report(BBC, FIRST_REPORT, T0), Report(WIRE, LATER_REPORT, T0)),
+    )
+
+
+def test_a_fact_both_outlets_state_comes_first() -> None:
+    summarizer = ExtractiveSummarizer(ScoringWeights(briefing_words=200))
+    facts = summarizer.summarize_sync(_two_outlets()).key_facts
+    assert facts[0].startswith("The repairs will cost")
+
+
+def test_what_a_later_outlet_adds_is_labelled_with_its_name() -> None:
+    summarizer = ExtractiveSummarizer(ScoringWeights(briefing_words=200))
+    facts = summarizer.summarize_sync(_two_outlets()).key_facts
+    assert (
+        "Wire adds: Ferry operator Lakeline will add 40 extra crossings a day during the "
+        "closure." in facts
+    )
+
+
+def test_what_a_later_outlet_adds_is_given_even_past_the_briefing_budget() -> None:
+    facts = ExtractiveSummarizer().summarize_sync(_two_outlets()).key_facts
+    assert any(fact.startswith("Wire adds: Ferry operator Lakeline") for fact in facts)
+
+
+def test_another_outlets_repeat_of_a_fact_is_not_listed_twice() -> None:
+    summarizer = ExtractiveSummarizer(ScoringWeights(briefing_words=200))
+    facts = summarizer.summarize_sync(_two_outlets()).key_facts
+    assert sum("$12.5 million" in fact for fact in facts) == 1
+
+
+def test_summary_input_gives_each_outlets_report_earliest_first() -> None:
+    early = make_article(1, feed="https://a.example/f", feed_name="A", text="Short.")
+    late = make_article(
+        2,
+        feed="https://b.example/f",
+        feed_name="B",
+        text="A longer report of the same event.",
+        published=T0.replace(hour=13),
+    )
+    item = summary_input(Story(id="s", articles=(late, early)))
+    assert [r.source.name for r in item.reports] == ["A", "B"]
+    assert item.text == late.text
+
+
+def test_a_single_outlet_story_has_no_separate_reports() -> None:
+    item = summary_input(Story(id="s", articles=(make_article(1, text="Text."),)))
+    assert item.reports == ()
 
 
 def _rows(name: str) -> list[dict[str, str]]:
@@ -240,3 +482,23 @@ def test_real_articles_give_briefings_within_the_limits(name: str) -> None:
         assert all(len(fact.split()) <= 30 for fact in briefing.key_facts)
         assert all(is_grounded(fact, row["article"]) for fact in briefing.key_facts)
         assert len(briefing.headline) <= 120
+
+
+@pytest.mark.parametrize("name", ["cnndm_dev125.jsonl", "bbc_news_summary100.jsonl"])
+def test_real_briefings_quote_whole_sentences(name: str) -> None:
+    summarizer = ExtractiveSummarizer()
+    for row in _rows(name):
+        briefing = summarizer.summarize_sync(
+            SummaryInput(title=row.get("title", ""), text=row["article"])
+        )
+        own = set(split_sentences(row["article"]))
+        for sentence in [*split_sentences(briefing.summary), *briefing.key_facts]:
+            assert sentence in own or keeps_subject_and_verb(sentence), sentence
+        assert all(is_fact_sentence(fact) for fact in briefing.key_facts)
+
+
+def test_a_later_outlet_joining_a_story_changes_its_cache_key() -> None:
+    joined = _two_outlets()
+    alone = dataclasses.replace(joined, reports=())
+    assert briefing_key("extractive", "", alone) != briefing_key("extractive", "", joined)
+    assert briefing_key("extractive", "", joined) == briefing_key("extractive", "", _two_outlets())

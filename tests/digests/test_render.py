@@ -119,9 +119,10 @@ def test_render_markdown_links_headlines_and_escapes_markup() -> None:
     assert "Sources: [news.example.com](<https://news.example.com/tech2/1>), [" in markdown
 
 
-def test_render_text_leaves_out_why_it_matters_when_absent() -> None:
+@pytest.mark.parametrize("render", [render_text, render_markdown])
+def test_render_leaves_out_why_it_matters_when_absent(render) -> None:  # type: ignore[no-untyped-def]
     item = DigestItem(
         story=Story(id="s", articles=(make_article(1),)),
         briefing=Briefing("H", "S.", (), None, "extractive"),
     )
-    assert "Why it matters" not in render_text(Digest(generated_at=T0, items=(item,)))
+    assert "Why it matters" not in render(Digest(generated_at=T0, items=(item,)))

@@ -23,6 +23,10 @@ from digests.summarize.sentences import content_terms, split_run_ons, split_sent
         ("‘I’d be over the moon,’ said Locke. ‘I had a taste.’",
          ["‘I’d be over the moon,’ said Locke.", "‘I had a taste.’"]),
         ("First line\nSecond line", ["First line", "Second line"]),
+        ('"Would you ask a man that?" Daniels said, refusing to answer. She left.',
+         ['"Would you ask a man that?" Daniels said, refusing to answer.', "She left."]),
+        ('"Why?" Police Chief John Smith asked. "Is it over?" The crowd cheered.',
+         ['"Why?" Police Chief John Smith asked.', '"Is it over?"', "The crowd cheered."]),
         ("", []),
     ],
 )  # fmt: skip
@@ -51,6 +55,8 @@ def test_content_terms_drop_stopwords_and_stem() -> None:
         ("The horse Don't Push It was a law unto himself.",
          ["The horse Don't Push It was a law unto himself."]),
         ("The council met.", ["The council met."]),
+        ("A spokesman for Rajasthan Police said they had taken statements.",
+         ["A spokesman for Rajasthan Police said they had taken statements."]),
     ],
 )  # fmt: skip
 def test_split_run_ons_table(sentence: str, expected: list[str]) -> None:
