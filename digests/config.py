@@ -67,6 +67,9 @@ class DigestConfig(_Section):
     max_age_hours: Annotated[float, Field(gt=0)] = 72.0
     cluster_threshold: Annotated[float, Field(gt=0, le=1)] = 0.3
     cluster_window_hours: Annotated[float, Field(gt=0)] = 48.0
+    # Articles, stories, briefings and sent digests older than this are pruned after each
+    # refresh.
+    retention_days: Annotated[int, Field(ge=1)] = 30
 
 
 class DiscordConfig(_Section):

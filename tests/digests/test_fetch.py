@@ -31,7 +31,10 @@ from tests.servers.feed_server import DEFAULT_FEED, FeedServer, feed_server  # n
 
 NOW = datetime(2025, 1, 6, 12, 0, tzinfo=UTC)
 LOCAL = ("127.0.0.1",)
-REFUSED = "refused: {host} resolves to a private/loopback address"
+REFUSED = (
+    "refused: {host} resolves to a private/loopback address"
+    ' (to allow it, add "{host}" to [fetch] allow_private)'
+)
 
 
 def config(**overrides: Any) -> FetchConfig:
