@@ -19,10 +19,10 @@ from digests.cluster import PackedVector, article_vector, assign_stories
 from digests.compose import compose_digest, rank_key_of, select_stories, sources_of
 from digests.config import Settings
 from digests.dedup import content_hash, entry_signature
+from digests.discover import read_result
 from digests.errors import FeedError, StorageError
 from digests.extract import extract_article, is_teaser, text_from_html
 from digests.fetch import Fetcher, next_fetch_after_failure, next_fetch_after_success
-from digests.parse import parse_feed
 from digests.records import (
     Article,
     ArticleDraft,
@@ -264,7 +264,7 @@ class Pipeline:
             successes.append(FetchSuccess(state.url, now, state.validators, next_at, state.title))
             return FeedOutcome(state.url, "not_modified")
         try:
-            parsed = parse_feed(result.body, url=result.final_url, content_type=result.content_type)
+            parsed = read_result(result)
         except FeedError as exc:
             return await self._record_failure(state, str(exc), None)
 
