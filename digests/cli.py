@@ -17,8 +17,7 @@ from typing import TextIO
 from digests import __version__
 from digests.config import FeedConfig, Settings, find_config
 from digests.errors import ConfigError, DigestError
-from digests.pipeline import PageHook, ProgressHook, RefreshReport
-from digests.records import Digest
+from digests.pipeline import PageHook, ProgressHook, RefreshReport, skip_summary
 from digests.render import digest_to_json, render_markdown, render_text
 from digests.wiring import open_pipeline
 
@@ -108,7 +107,7 @@ async def _digest(args: argparse.Namespace, out: TextIO) -> int:
             report = await pipeline.refresh(sources, progress=hook, page_progress=pages)
         _report_failures(report)
         digest = await pipeline.compose(feed_urls=[s.url for s in sources])
-    for line in skip_summary(report, digest):
+    for line in skip_summary(report, digest.headline_only_counts()):
         print(f"newsdigest: {line}", file=sys.stderr)
     if sources and len(report.failed) == len(sources) and digest.is_empty:
         # Every feed failed and said why on stderr; an empty digest would only add noise.
@@ -120,32 +119,6 @@ async def _digest(args: argparse.Namespace, out: TextIO) -> int:
     else:
         out.write(render_text(digest))
     return 0
-
-
-def skip_summary(report: RefreshReport, digest: Digest) -> list[str]:
-    """What the run left out or could not do, and why: one line per kind."""
-    lines: list[str] = []
-    failures = report.page_failure_counts()
-    if failures:
-        count = sum(failures.values())
-        lines.append(
-            f"{count} of {report.pages_fetched} article pages could not be fetched "
-            f"(the feed's text was used): {_counts(failures)}"
-        )
-    if report.skipped_entries:
-        lines.append(
-            f"left out {report.skipped_entries} feed entries with neither a title nor any text"
-        )
-    headline_only = digest.headline_only_counts()
-    if headline_only:
-        count = sum(headline_only.values())
-        noun = "story" if count == 1 else "stories"
-        lines.append(f"{count} {noun} shown by headline only: {_counts(headline_only)}")
-    return lines
-
-
-def _counts(counts: dict[str, int]) -> str:
-    return ", ".join(f"{n} {reason}" for reason, n in counts.items())
 
 
 def _report_failures(report: RefreshReport) -> None:

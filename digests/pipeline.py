@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -23,6 +23,7 @@ from digests.discover import read_result
 from digests.errors import FeedError, StorageError
 from digests.extract import extract_article, is_teaser, text_from_html
 from digests.fetch import Fetcher, next_fetch_after_failure, next_fetch_after_success
+from digests.parse import UNTITLED
 from digests.records import (
     Article,
     ArticleDraft,
@@ -132,6 +133,31 @@ class RefreshReport:
     @property
     def failed(self) -> tuple[FeedOutcome, ...]:
         return tuple(f for f in self.feeds if f.status == "failed")
+
+
+def skip_summary(report: RefreshReport | None, headline_only: Mapping[str, int]) -> list[str]:
+    """What a refresh and a digest left out or could not do, and why: one line per kind,
+    none when nothing was skipped."""
+    lines: list[str] = []
+    failures = report.page_failure_counts() if report is not None else {}
+    if report is not None and failures:
+        lines.append(
+            f"{sum(failures.values())} of {report.pages_fetched} article pages could not be "
+            f"fetched (the feed's text was used): {_counts(failures)}"
+        )
+    if report is not None and report.skipped_entries:
+        lines.append(
+            f"left out {report.skipped_entries} feed entries with neither a title nor any text"
+        )
+    if headline_only:
+        count = sum(headline_only.values())
+        noun = "story" if count == 1 else "stories"
+        lines.append(f"{count} {noun} shown by headline only: {_counts(headline_only)}")
+    return lines
+
+
+def _counts(counts: Mapping[str, int]) -> str:
+    return ", ".join(f"{n} {reason}" for reason, n in counts.items())
 
 
 @dataclass(slots=True)
@@ -394,7 +420,9 @@ class Pipeline:
                 text = page
         # Both text_from_html and extract_article already strip page junk.
         body = text.text
-        if not body and not entry.title.strip():
+        # The parser's placeholder is no title: the headline is then made from the text.
+        title = "" if entry.title == UNTITLED else entry.title.strip()
+        if not body and not title:
             return None
         url = entry.url
         return ArticleDraft(
@@ -402,7 +430,7 @@ class Pipeline:
             entry_id=entry.entry_id,
             url=url,
             canonical_url=canonical_url(url) if url else None,
-            title=entry.title or (text.title or ""),
+            title=title or (text.title or ""),
             author=entry.author or text.author,
             published=entry.published or entry.updated or text.published,
             text=body,
