@@ -140,7 +140,9 @@ async def test_another_guilds_story_id_is_refused(world, two_guilds, name, optio
     _bot, _ours, _theirs, story_id = two_guilds
     filled = {k: v.format(story=story_id) for k, v in options.items()}
 
-    replies = await command(world, name, filled, **THEIRS)
+    # Both commands defer, then answer: waiting for the answer itself, not the deferral,
+    # keeps the test from racing the bot.
+    replies = await command(world, name, filled, replies=2, **THEIRS)
 
     assert "No story with id" in reply_text(replies)
     assert "kite" not in reply_text(replies).lower()
