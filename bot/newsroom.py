@@ -92,6 +92,9 @@ class Newsroom:
         self._channel_locks: defaultdict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
         self._refresh_lock = asyncio.Lock()
         self.problems: dict[int, str] = {}
+        # What the last refresh and each guild's last digest skipped, for /status.
+        self.last_refresh: RefreshReport | None = None
+        self.headline_only: dict[int, dict[str, int]] = {}
         self.leader = leader or Leader(
             settings.storage.url, poll_seconds=settings.discord.leader_poll_seconds
         )
@@ -273,6 +276,7 @@ class Newsroom:
                 log.exception("feed refresh failed")
                 return
             _count_refresh(report)
+            self.last_refresh = report
             if report.new_articles:
                 log.info(
                     "refresh: %s new articles, %s new stories",
@@ -304,6 +308,7 @@ class Newsroom:
         """Compose a digest of what this channel has not had yet, queue it, deliver it."""
         async with self._channel_locks[channel_id]:
             digest = await self.compose_for(guild_id, channel_id)
+            self.headline_only[guild_id] = digest.headline_only_counts()
             now = self.clock.now()
             # An unscheduled channel (/digest now) has no schedule row to mark.
             with contextlib.suppress(StorageError):

@@ -155,7 +155,8 @@ def _briefing_embed(
         _inline_md(briefing.headline) or _inline_md(primary.title) or "Untitled story",
         TITLE_LIMIT,
     )
-    footer = _truncate(_inline(f"story {story.id} · {briefing.summarizer}"), FOOTER_LIMIT)
+    made_by = "headline only" if briefing.headline_only else briefing.summarizer
+    footer = _truncate(_inline(f"story {story.id} · {made_by}"), FOOTER_LIMIT)
     embed: dict[str, Any] = {"type": "rich", "title": title}
     url = _safe_url(primary_url(story))
     if url:

@@ -14,10 +14,11 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import TextIO
 
+from digests import __version__
 from digests.config import FeedConfig, Settings, find_config
 from digests.errors import ConfigError, DigestError
 from digests.page_command import add_extract_parser, run_extract
-from digests.pipeline import ProgressHook, RefreshReport
+from digests.pipeline import PageHook, ProgressHook, RefreshReport, skip_summary
 from digests.render import digest_to_json, render_markdown, render_text
 from digests.wiring import open_pipeline
 
@@ -29,10 +30,19 @@ def build_parser() -> argparse.ArgumentParser:
         prog="newsdigest", description="News digests with faithful, fact-checked briefings."
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log more detail")
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser.add_argument("--version", action="version", version=f"newsdigest {__version__}")
+    # -v is also accepted after the subcommand; SUPPRESS keeps an absent one there from
+    # undoing a -v given before it.
+    verbose = argparse.ArgumentParser(add_help=False)
+    verbose.add_argument(
+        "-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help="log more detail"
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     digest = sub.add_parser(
-        "digest", help="fetch feeds, update the store and print a digest (a preview)"
+        "digest",
+        parents=[verbose],
+        help="fetch feeds, update the store and print a digest (a preview)",
     )
     digest.add_argument("--config", help="config file (default: ./config.toml, else built-in)")
     digest.add_argument(
@@ -50,9 +60,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     digest.add_argument("--limit", type=_positive_int, metavar="N", help="at most N stories")
 
-    add_extract_parser(sub)
+    add_extract_parser(sub, parents=[verbose])
 
-    run = sub.add_parser("run", help="run the Discord bot and its scheduler")
+    run = sub.add_parser("run", parents=[verbose], help="run the Discord bot and its scheduler")
     run.add_argument("--config", help="config file (default: ./config.toml, else built-in)")
     return parser
 
@@ -96,18 +106,21 @@ async def _digest(args: argparse.Namespace, out: TextIO) -> int:
     settings = settings_for_digest(args)
     async with open_pipeline(settings) as pipeline:
         sources = settings.feed_sources()
-        with _progress(len(sources)) as hook:
-            report = await pipeline.refresh(sources, progress=hook)
+        with _progress(len(sources)) as (hook, pages):
+            report = await pipeline.refresh(sources, progress=hook, page_progress=pages)
         _report_failures(report)
         digest = await pipeline.compose(feed_urls=[s.url for s in sources])
+    for line in skip_summary(report, digest.headline_only_counts()):
+        print(f"newsdigest: {line}", file=sys.stderr)
+    if sources and len(report.failed) == len(sources) and digest.is_empty:
+        # Every feed failed and said why on stderr; an empty digest would only add noise.
+        return 1
     if args.format == "json":
         out.write(json.dumps(digest_to_json(digest), ensure_ascii=False) + "\n")
     elif args.format == "markdown":
         out.write(render_markdown(digest))
     else:
         out.write(render_text(digest))
-    if sources and len(report.failed) == len(sources) and digest.is_empty:
-        return 1
     return 0
 
 
@@ -120,25 +133,42 @@ def _report_failures(report: RefreshReport) -> None:
 
 
 @contextmanager
-def _progress(total: int) -> Iterator[ProgressHook | None]:
-    """A rich progress bar on stderr when it is a terminal; nothing otherwise."""
+def _progress(total: int) -> Iterator[tuple[ProgressHook | None, PageHook | None]]:
+    """Rich progress bars on stderr, for feeds and for article pages, when it is a
+    terminal; nothing otherwise."""
     if not sys.stderr.isatty() or total == 0:
-        yield None
+        yield None, None
         return
     from rich.console import Console
     from rich.progress import Progress
 
     with Progress(console=Console(stderr=True), transient=True) as progress:
-        task = progress.add_task("Fetching feeds", total=total)
+        feeds = progress.add_task("Fetching feeds", total=total)
+        # Pages are only known as feeds are read: the bar's total grows as they start.
+        pages = progress.add_task("Fetching article pages", total=0, visible=False)
+        started = 0
 
-        def hook(url: str, outcome: str) -> None:
-            progress.advance(task)
+        def feed_hook(url: str, outcome: str) -> None:
+            progress.advance(feeds)
 
-        yield hook
+        def page_hook(url: str, outcome: str | None) -> None:
+            nonlocal started
+            if outcome is None:
+                started += 1
+                progress.update(pages, total=started, visible=True)
+            else:
+                progress.advance(pages)
+
+        yield feed_hook, page_hook
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        # A bare `newsdigest` is someone finding their way: show what there is, no error.
+        parser.print_help()
+        return 0
     logging.basicConfig(
         level=logging.INFO if args.verbose else logging.ERROR,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",

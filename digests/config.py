@@ -73,6 +73,9 @@ class DigestConfig(_Section):
     cluster_window_hours: Annotated[float, Field(gt=0)] = 48.0
     # Stories one feed may have in a digest: a busy or spammy feed cannot fill it alone.
     max_per_feed: Annotated[int, Field(ge=1)] = 3
+    # Articles, stories, briefings and sent digests older than this are pruned after each
+    # refresh.
+    retention_days: Annotated[int, Field(ge=1)] = 30
 
 
 class DiscordConfig(_Section):

@@ -132,7 +132,10 @@ class AddressPolicy:
                 except ValueError:
                     raise FetchError(f"refused: {host} resolves to {text[:60]!r}") from None
                 if not self.address_allowed(address):
-                    raise FetchError(f"refused: {host} resolves to a private/loopback address")
+                    raise FetchError(
+                        f"refused: {host} resolves to a private/loopback address"
+                        f' (to allow it, add "{host}" to [fetch] allow_private)'
+                    )
         return addresses
 
 

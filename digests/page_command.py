@@ -13,6 +13,7 @@ import gzip
 import json
 import sys
 import zlib
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -23,10 +24,12 @@ from digests.fetch import Fetcher
 from digests.records import ArticleText
 
 
-def add_extract_parser(sub: Any) -> None:
+def add_extract_parser(sub: Any, parents: Sequence[argparse.ArgumentParser] = ()) -> None:
     """Register the ``extract`` subcommand on the top-level subparsers."""
     extract = sub.add_parser(
-        "extract", help="print the article text and metadata the pipeline reads from pages"
+        "extract",
+        parents=list(parents),
+        help="print the article text and metadata the pipeline reads from pages",
     )
     extract.add_argument(
         "pages",

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -19,10 +19,11 @@ from digests.cluster import PackedVector, article_vector, assign_stories
 from digests.compose import grouped_digest, select_stories, shortlist, sources_of
 from digests.config import Settings
 from digests.dedup import content_hash, entry_signature
+from digests.discover import read_result
 from digests.errors import FeedError, StorageError
 from digests.extract import extract_article, is_teaser, text_from_html
 from digests.fetch import Fetcher, next_fetch_after_failure, next_fetch_after_success
-from digests.parse import parse_feed
+from digests.parse import UNTITLED
 from digests.records import (
     Article,
     ArticleDraft,
@@ -37,7 +38,7 @@ from digests.records import (
     SummaryInput,
 )
 from digests.scope import scope_story
-from digests.store import FetchSuccess, NewStory, Store, UpsertResult
+from digests.store import FetchSuccess, NewStory, PruneReport, Store, UpsertResult
 from digests.summarize.service import BriefingService
 from digests.topics import TopicTagger
 from digests.urls import canonical_url
@@ -52,6 +53,38 @@ GIVE_UP_AFTER = timedelta(days=7)
 # Called with (feed url, outcome) as each feed finishes; outcome is "ok", "not_modified" or
 # an error message. The CLI draws its progress bar from it.
 ProgressHook = Callable[[str, str], None]
+# Called with (page url, None) when an article page fetch starts and (page url, outcome)
+# when it ends, outcome "ok" or the failure's reason: pages are only known as feeds are read.
+PageHook = Callable[[str, str | None], None]
+
+# A page failure's message, reduced to a reason that can be counted: "HTTP 404 Not Found"
+# stays whole, "timed out after 10s" and "network error: [Errno 111] ..." lose their details.
+_REASON_PREFIXES = (
+    "timed out",
+    "response body over",
+    "network error",
+    "cannot resolve",
+    "refused",
+    "too many redirects",
+    "invalid URL",
+    "invalid redirect",
+)
+
+
+def failure_reason(message: str) -> str:
+    """The countable reason of a fetch failure's message (its detail dropped)."""
+    for prefix in _REASON_PREFIXES:
+        if message.startswith(prefix):
+            return prefix
+    return message.split(":", 1)[0].strip()[:80] or "failed"
+
+
+def count_reasons(reasons: Iterable[str]) -> dict[str, int]:
+    """How often each reason occurs, most frequent first."""
+    counts: dict[str, int] = {}
+    for reason in reasons:
+        counts[reason] = counts.get(reason, 0) + 1
+    return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +98,11 @@ class FeedOutcome:
     duplicates: int = 0
     error: str | None = None
     warning: str | None = None
+    # Entries with neither a title nor any text: nothing to show, left out.
+    skipped: int = 0
+    # The reason of each article page that could not be fetched (the feed's text was kept).
+    page_failures: tuple[str, ...] = ()
+    pages: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,14 +112,53 @@ class RefreshReport:
     feeds: tuple[FeedOutcome, ...] = ()
     new_stories: int = 0
     grown_stories: int = 0
+    pruned: PruneReport | None = None
 
     @property
     def new_articles(self) -> int:
         return sum(f.new for f in self.feeds)
 
     @property
+    def skipped_entries(self) -> int:
+        return sum(f.skipped for f in self.feeds)
+
+    @property
+    def pages_fetched(self) -> int:
+        """Article pages asked for, fetched or not."""
+        return sum(f.pages for f in self.feeds)
+
+    def page_failure_counts(self) -> dict[str, int]:
+        """Article pages that could not be fetched, by reason, most frequent first."""
+        return count_reasons(r for f in self.feeds for r in f.page_failures)
+
+    @property
     def failed(self) -> tuple[FeedOutcome, ...]:
         return tuple(f for f in self.feeds if f.status == "failed")
+
+
+def skip_summary(report: RefreshReport | None, headline_only: Mapping[str, int]) -> list[str]:
+    """What a refresh and a digest left out or could not do, and why: one line per kind,
+    none when nothing was skipped."""
+    lines: list[str] = []
+    failures = report.page_failure_counts() if report is not None else {}
+    if report is not None and failures:
+        lines.append(
+            f"{sum(failures.values())} of {report.pages_fetched} article pages could not be "
+            f"fetched (the feed's text was used): {_counts(failures)}"
+        )
+    if report is not None and report.skipped_entries:
+        lines.append(
+            f"left out {report.skipped_entries} feed entries with neither a title nor any text"
+        )
+    if headline_only:
+        count = sum(headline_only.values())
+        noun = "story" if count == 1 else "stories"
+        lines.append(f"{count} {noun} shown by headline only: {_counts(headline_only)}")
+    return lines
+
+
+def _counts(counts: Mapping[str, int]) -> str:
+    return ", ".join(f"{n} {reason}" for reason, n in counts.items())
 
 
 @dataclass(slots=True)
@@ -89,7 +166,9 @@ class _FeedTally:
     new: int = 0
     updated: int = 0
     duplicates: int = 0
-    warnings: list[str] = field(default_factory=list)
+    skipped: int = 0
+    pages: int = 0
+    page_failures: list[str] = field(default_factory=list)
 
 
 class Pipeline:
@@ -120,10 +199,12 @@ class Pipeline:
         *,
         only_due: bool = False,
         progress: ProgressHook | None = None,
+        page_progress: PageHook | None = None,
     ) -> RefreshReport:
         """Fetch feeds (the given ones, else every stored feed; with ``only_due`` only those
-        whose next fetch time has come), store new articles and group them into stories.
-        Per-feed failures are recorded on the feed, not raised."""
+        whose next fetch time has come), store new articles, group them into stories and
+        prune what is older than ``[digest] retention_days``.
+        Per-feed failures, storage errors included, are recorded on the feed, not raised."""
         sources = list(self.settings.feed_sources() if feeds is None else feeds)
         # One worker-thread hop for all feeds: a thousand hops cost more than the writes.
         await asyncio.to_thread(self.store.ensure_feeds, sources)
@@ -142,7 +223,7 @@ class Pipeline:
         successes: list[FetchSuccess] = []
 
         async def one(state: FeedState) -> FeedOutcome:
-            outcome = await self._refresh_feed(state, successes)
+            outcome = await self._refresh_feed(state, successes, page_progress)
             if progress is not None:
                 progress(state.url, outcome.error or outcome.status)
             return outcome
@@ -150,13 +231,53 @@ class Pipeline:
         try:
             outcomes = await asyncio.gather(*(one(s) for s in states))
         finally:
-            await asyncio.to_thread(self.store.record_fetch_successes, successes)
+            await asyncio.to_thread(self._record_successes, successes)
         new_stories, grown = await asyncio.to_thread(self._cluster)
-        return RefreshReport(feeds=tuple(outcomes), new_stories=new_stories, grown_stories=grown)
+        pruned = await asyncio.to_thread(self.prune)
+        return RefreshReport(
+            feeds=tuple(outcomes), new_stories=new_stories, grown_stories=grown, pruned=pruned
+        )
 
-    async def _refresh_feed(self, state: FeedState, successes: list[FetchSuccess]) -> FeedOutcome:
+    def prune(self) -> PruneReport | None:
+        """Delete what is older than ``[digest] retention_days``; None when the store failed
+        (logged: pruning is retried after the next refresh)."""
+        cutoff = self.clock.now() - timedelta(days=self.settings.digest.retention_days)
+        try:
+            report = self.store.prune(before=cutoff)
+        except StorageError:
+            log.exception("could not prune data older than %s", cutoff.isoformat())
+            return None
+        if report.total:
+            log.info("pruned data older than %s: %s", cutoff.isoformat(), report)
+        return report
+
+    def _record_successes(self, successes: Sequence[FetchSuccess]) -> None:
+        try:
+            self.store.record_fetch_successes(successes)
+            return
+        except StorageError:
+            log.exception("could not record %d fetches at once; recording each", len(successes))
+        for done in successes:
+            try:
+                self.store.record_fetch_success(
+                    done.url,
+                    now=done.now,
+                    validators=done.validators,
+                    next_fetch_at=done.next_fetch_at,
+                    title=done.title,
+                    warning=done.warning,
+                )
+            except StorageError:
+                log.exception("could not record the fetch of feed %s", done.url)
+
+    async def _refresh_feed(
+        self,
+        state: FeedState,
+        successes: list[FetchSuccess],
+        page_progress: PageHook | None = None,
+    ) -> FeedOutcome:
         """Fetch, parse and store one feed; a success is appended to ``successes`` for the
-        caller to record, a failure is recorded at once."""
+        caller to record, a failure (a storage error on this feed's rows too) is recorded."""
         cfg = self.settings.fetch
         try:
             result = await self.fetcher.fetch(state.url, state.validators, kind="feed")
@@ -170,24 +291,15 @@ class Pipeline:
             successes.append(FetchSuccess(state.url, now, state.validators, next_at, state.title))
             return FeedOutcome(state.url, "not_modified")
         try:
-            parsed = parse_feed(result.body, url=result.final_url, content_type=result.content_type)
+            parsed = read_result(result)
         except FeedError as exc:
             return await self._record_failure(state, str(exc), None)
 
         tally = _FeedTally()
-        # Entries the feed sends exactly as before need no cleaning and no page fetch.
-        known = await asyncio.to_thread(self.store.entry_source_hashes, state.url)
-        changed = [
-            (entry, signature)
-            for entry in parsed.entries
-            if known.get(entry.entry_id) != (signature := entry_signature(entry))
-        ]
-        drafts = await asyncio.gather(*(self._draft(state.url, e, sig) for e, sig in changed))
-        # One worker-thread hop per feed, not per article: with many feeds the hops and the
-        # queueing for the default executor's few threads cost more than the inserts.
-        results = await asyncio.to_thread(
-            self._store_drafts, [d for d in drafts if d is not None], now
-        )
+        try:
+            results = await self._store_entries(state.url, parsed.entries, tally, page_progress)
+        except StorageError as exc:
+            return await self._record_failure(state, f"storage error: {exc}", None, tally)
         for res in results:
             if res.status == "new":
                 tally.new += 1
@@ -216,13 +328,44 @@ class Pipeline:
             updated=tally.updated,
             duplicates=tally.duplicates,
             warning=parsed.warning,
+            skipped=tally.skipped,
+            page_failures=tuple(tally.page_failures),
+            pages=tally.pages,
         )
+
+    async def _store_entries(
+        self,
+        feed_url: str,
+        entries: Sequence[ParsedEntry],
+        tally: _FeedTally,
+        page_progress: PageHook | None,
+    ) -> list[UpsertResult]:
+        """Draft the entries that changed since the last fetch and store them."""
+        # Entries the feed sends exactly as before need no cleaning and no page fetch.
+        known = await asyncio.to_thread(self.store.entry_source_hashes, feed_url)
+        changed = [
+            (entry, signature)
+            for entry in entries
+            if known.get(entry.entry_id) != (signature := entry_signature(entry))
+        ]
+        drafts = await asyncio.gather(
+            *(self._draft(feed_url, e, sig, tally, page_progress) for e, sig in changed)
+        )
+        kept = [d for d in drafts if d is not None]
+        tally.skipped += len(drafts) - len(kept)
+        # One worker-thread hop per feed, not per article: with many feeds the hops and the
+        # queueing for the default executor's few threads cost more than the inserts.
+        return await asyncio.to_thread(self._store_drafts, kept, self.clock.now())
 
     def _store_drafts(self, drafts: Sequence[ArticleDraft], now: datetime) -> list[UpsertResult]:
         return self.store.upsert_articles(drafts, now=now)
 
     async def _record_failure(
-        self, state: FeedState, error: str, retry_after: float | None
+        self,
+        state: FeedState,
+        error: str,
+        retry_after: float | None,
+        tally: _FeedTally | None = None,
     ) -> FeedOutcome:
         cfg = self.settings.fetch
         now = self.clock.now()
@@ -239,29 +382,48 @@ class Pipeline:
         disable_after = cfg.max_failures
         if state.last_success_at is not None and now - state.last_success_at < GIVE_UP_AFTER:
             disable_after = max(disable_after, state.failure_count + 2)
-        await asyncio.to_thread(
-            self.store.record_fetch_failure,
+        try:
+            await asyncio.to_thread(
+                self.store.record_fetch_failure,
+                state.url,
+                now=now,
+                error=error,
+                next_fetch_at=next_at,
+                disable_after=disable_after,
+            )
+        except StorageError:
+            # The store failing is this feed's failure too; the run goes on with the others.
+            log.exception("could not record the failure of feed %s", state.url)
+        pages = tally or _FeedTally()
+        return FeedOutcome(
             state.url,
-            now=now,
+            "failed",
             error=error,
-            next_fetch_at=next_at,
-            disable_after=disable_after,
+            page_failures=tuple(pages.page_failures),
+            pages=pages.pages,
         )
-        return FeedOutcome(state.url, "failed", error=error)
 
     async def _draft(
-        self, feed_url: str, entry: ParsedEntry, signature: str | None = None
+        self,
+        feed_url: str,
+        entry: ParsedEntry,
+        signature: str | None = None,
+        tally: _FeedTally | None = None,
+        page_progress: PageHook | None = None,
     ) -> ArticleDraft | None:
-        """Join an entry with its clean full text; fetch the page when the feed has a teaser."""
+        """Join an entry with its clean full text; fetch the page when the feed has a teaser.
+        None for an entry with neither a title nor any text: there is nothing to show."""
         text = ArticleText(text=text_from_html(entry.content_html), origin="feed")
         cfg = self.settings.fetch
         if entry.url and cfg.full_text and is_teaser(text.text, teaser_chars=cfg.teaser_chars):
-            page = await self._page_text(entry.url)
+            page = await self._page_text(entry.url, tally or _FeedTally(), page_progress)
             if page is not None and len(page.text) > len(text.text):
                 text = page
         # Both text_from_html and extract_article already strip page junk.
         body = text.text
-        if not body and not entry.title.strip():
+        # The parser's placeholder is no title: the headline is then made from the text.
+        title = "" if entry.title == UNTITLED else entry.title.strip()
+        if not body and not title:
             return None
         url = entry.url
         return ArticleDraft(
@@ -269,7 +431,7 @@ class Pipeline:
             entry_id=entry.entry_id,
             url=url,
             canonical_url=canonical_url(url) if url else None,
-            title=entry.title or (text.title or ""),
+            title=title or (text.title or ""),
             author=entry.author or text.author,
             published=entry.published or entry.updated or text.published,
             text=body,
@@ -279,12 +441,23 @@ class Pipeline:
             categories=entry.categories,
         )
 
-    async def _page_text(self, url: str) -> ArticleText | None:
+    async def _page_text(
+        self, url: str, tally: _FeedTally, page_progress: PageHook | None
+    ) -> ArticleText | None:
+        tally.pages += 1
+        if page_progress is not None:
+            page_progress(url, None)
         try:
             page = await self.fetcher.fetch(url, kind="page")
         except FeedError as exc:
             log.info("article page %s not fetched: %s", url, exc)
+            reason = failure_reason(str(exc))
+            tally.page_failures.append(reason)
+            if page_progress is not None:
+                page_progress(url, reason)
             return None
+        if page_progress is not None:
+            page_progress(url, "ok")
         if page.body is None:
             return None
         # Extraction is CPU work; keep the event loop free for the other fetches.

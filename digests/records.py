@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
-SummarizerName = Literal["extractive", "openai"]
+# "headline" marks a briefing no summarizer made: the story is shown by its headline alone.
+SummarizerName = Literal["extractive", "openai", "headline"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,6 +203,25 @@ class Briefing:
     dropped_facts: int = 0
     fallback_reason: str | None = None
     tokens: int = 0
+    # Why the briefing has no summary and no facts (one of the HEADLINE_ONLY_* reasons).
+    headline_only: str | None = None
+
+
+# Why a story is shown by its headline alone: reasons the digest counts and reports.
+HEADLINE_ONLY_NO_TEXT = "no usable text"
+HEADLINE_ONLY_FAILED = "summarizer failed"
+
+
+def headline_briefing(headline: str, reason: str) -> Briefing:
+    """A briefing of the headline alone, for a story no summary could be made of."""
+    return Briefing(
+        headline=headline,
+        summary="",
+        key_facts=(),
+        why_it_matters=None,
+        summarizer="headline",
+        headline_only=reason,
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,6 +244,15 @@ class Digest:
     @property
     def is_empty(self) -> bool:
         return not self.items
+
+    def headline_only_counts(self) -> dict[str, int]:
+        """How many stories are shown by their headline alone, by reason."""
+        counts: dict[str, int] = {}
+        for item in self.items:
+            reason = item.briefing.headline_only
+            if reason is not None:
+                counts[reason] = counts.get(reason, 0) + 1
+        return counts
 
 
 @dataclass(frozen=True, slots=True)

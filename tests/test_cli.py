@@ -194,3 +194,95 @@ def test_console_script_prints_a_digest_of_the_samples(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert "tram" in result.stdout.lower()
+
+
+# --- a new user is not left guessing ----------------------------------------------------------
+
+
+def test_newsdigest_alone_prints_the_help_and_succeeds(capsys):
+    assert main([]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("usage: newsdigest")
+    assert "digest" in out and "run" in out
+
+
+def test_version_prints_the_version(capsys):
+    from digests import __version__
+
+    with pytest.raises(SystemExit) as exited:
+        main(["--version"])
+    assert exited.value.code == 0
+    assert capsys.readouterr().out.strip() == f"newsdigest {__version__}"
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["-v", "digest"], ["digest", "-v"], ["digest", "--verbose"]],
+    ids=["before", "after", "long-after"],
+)
+def test_verbose_works_before_and_after_the_subcommand(argv, tmp_path, db):
+    from digests.cli import build_parser
+
+    args = build_parser().parse_args([*argv, "--db", db])
+    assert args.verbose is True
+
+
+def test_verbose_is_off_unless_asked():
+    from digests.cli import build_parser
+
+    assert build_parser().parse_args(["digest"]).verbose is False
+
+
+def test_an_html_page_given_as_a_feed_says_so_and_names_its_feed(capsys, tmp_path, db):
+    page = tmp_path / "site.html"
+    page.write_text(
+        "<!DOCTYPE html><html><head><title>Harbor Courier</title>"
+        '<link rel="alternate" type="application/rss+xml" href="https://harbor.example/rss">'
+        "</head><body><p>Welcome</p></body></html>"
+    )
+    assert main(["digest", "--db", db, "--feed", str(page)]) == 1
+    captured = capsys.readouterr()
+    (line,) = captured.err.strip().splitlines()
+    assert "this is an HTML page, not a feed" in line
+    assert "https://harbor.example/rss" in line
+    assert captured.out == ""
+
+
+def test_odd_items_give_a_digest_and_the_skips_are_reported(capsys, tmp_path, db):
+    from tests.digests._odd_feeds import odd_feed
+
+    feed = tmp_path / "odd.xml"
+    feed.write_bytes(odd_feed())
+    code = main(["digest", "--format", "json", "--db", db, "--feed", str(feed)])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    stories = json.loads(captured.out)["stories"]
+    assert len(stories) == 4
+    bare = [s for s in stories if not s["summary"]]
+    assert {s["headline"] for s in bare} == {
+        "Title only: council meets tonight",
+        "Pixel only: market hall reopens",
+    }
+    assert all(s["url"] and s["sources"] and s["key_facts"] == [] for s in bare)
+    assert "2 stories shown by headline only: 2 no usable text" in captured.err
+
+
+# Beside the checkout, as ../shared/data; absent from a fresh clone, and the test skips.
+SHARED_FEEDS = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "feeds"
+
+
+@pytest.mark.slow
+def test_every_shared_feed_in_one_run_gives_a_digest(capsys, tmp_path, db):
+    files = sorted(p for p in SHARED_FEEDS.rglob("*") if p.is_file())
+    if not files:
+        pytest.skip(f"shared feeds not available: {SHARED_FEEDS}")
+    config = tmp_path / "c.toml"
+    # No network in tests: article pages are not fetched, the feeds' own text is used.
+    config.write_text("[fetch]\nfull_text = false\n[digest]\nmax_age_hours = 876000\n")
+    args = ["digest", "--config", str(config), "--db", db, "--format", "json", "--limit", "500"]
+    for path in files:
+        args += ["--feed", str(path)]
+    code = main(args)
+    captured = capsys.readouterr()
+    assert code == 0, captured.err[-2000:]
+    assert len(json.loads(captured.out)["stories"]) >= 50

@@ -13,8 +13,8 @@ from discord.ext import commands
 
 from bot.checks import reply, require_manage_guild
 from bot.render import neutralise_mentions, plain_line
+from digests.discover import find_feed
 from digests.errors import FeedError, InputError, NotFoundError
-from digests.parse import parse_feed
 from digests.records import FeedSource, FeedState
 from digests.schedules import build_schedule, describe
 
@@ -191,18 +191,18 @@ class FeedGroup(app_commands.Group, name="feed", description="The feeds this ser
         topic_names = parse_topics(topics)
         await interaction.response.defer(ephemeral=True, thinking=True)
         try:
-            result = await self.bot.pipeline.fetcher.fetch(url, kind="feed")
-            if result.body is None:
-                raise InputError(f"{url[:100]} answered without a body.")
-            parsed = parse_feed(result.body, url=result.final_url, content_type=result.content_type)
+            # A site's address is followed to the feed the site links to.
+            found = await find_feed(self.bot.pipeline.fetcher, url)
         except FeedError as exc:
-            raise InputError(f"Could not read that feed: {exc}") from None
-        source = FeedSource(url=url, name=parsed.title, topics=topic_names)
+            raise InputError(f"Could not read that feed: {neutralise_mentions(str(exc))}") from None
+        parsed = found.feed
+        source = FeedSource(url=found.url, name=parsed.title, topics=topic_names)
         await asyncio.to_thread(self.bot.store.add_guild_feed, interaction.guild_id, source)
         # Fetch its articles in the background; the next digest includes them.
         asyncio.get_running_loop().create_task(self.bot.newsroom.poll_feeds())
-        title = plain_line((parsed.title or url)[:200])
-        await reply(interaction, f"Added **{title}** ({len(parsed.entries)} entries).")
+        title = plain_line((parsed.title or found.url)[:200])
+        via = f", the feed the page links to: <{found.url[:300]}>" if found.page else ""
+        await reply(interaction, f"Added **{title}** ({len(parsed.entries)} entries{via}).")
 
     @app_commands.command(name="remove", description="Remove a feed this server added")
     @app_commands.describe(url="The feed's URL")

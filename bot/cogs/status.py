@@ -13,6 +13,7 @@ from discord.ext import commands
 
 from bot.checks import reply, require_manage_guild
 from bot.render import neutralise_mentions
+from digests.pipeline import skip_summary
 from digests.records import FeedState
 
 if TYPE_CHECKING:
@@ -34,6 +35,8 @@ class StatusReport:
     leader: bool
     shard_ids: tuple[int, ...]
     shard_count: int
+    # What the last refresh (all servers) and this server's last digest skipped, and why.
+    skipped: tuple[str, ...] = ()
 
 
 def _failing(state: FeedState) -> bool:
@@ -60,6 +63,9 @@ def render_status(report: StatusReport) -> str:
         lines += [f"- <#{cid}>: {_stamp(when)}" for cid, when in report.last_digests]
     else:
         lines.append("**Last digest**: none yet")
+    if report.skipped:
+        lines.append("**Skipped**")
+        lines += [f"- {neutralise_mentions(line)[:300]}" for line in report.skipped]
     lines.append(f"**Unsent messages** (all servers): {report.unsent_messages}")
     lines.append(f"**LLM tokens today**: {report.tokens_today}")
     role = "yes" if report.leader else "no (another process runs it)"
@@ -106,6 +112,11 @@ class StatusCog(commands.Cog):
             leader=bot.newsroom.is_leader,
             shard_ids=shard_ids,
             shard_count=bot.shard_count or 1,
+            skipped=tuple(
+                skip_summary(
+                    bot.newsroom.last_refresh, bot.newsroom.headline_only.get(guild_id, {})
+                )
+            ),
         )
 
     @app_commands.command(name="status", description="Feeds, digests, outbox and bot health")

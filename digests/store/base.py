@@ -59,6 +59,20 @@ class FetchSuccess:
 
 
 @dataclass(frozen=True, slots=True)
+class PruneReport:
+    """How many rows a prune deleted, by kind."""
+
+    articles: int = 0
+    stories: int = 0
+    briefings: int = 0
+    digests: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.articles + self.stories + self.briefings + self.digests
+
+
+@dataclass(frozen=True, slots=True)
 class NewStory:
     """A story to create in a batch: its id, its articles and its topics."""
 
@@ -225,6 +239,13 @@ class Store(Protocol):
         """Articles not yet grouped into a story, oldest first."""
 
     def count_articles(self) -> int: ...
+
+    def prune(self, *, before: datetime) -> PruneReport:
+        """Delete what is older than ``before``, in one transaction: stories created before it
+        whose articles were all fetched before it (with those articles), articles fetched
+        before it in no story, briefings cached before it, and sent digests created before it
+        none of whose stories is kept. A story of a pending or failed digest is kept, with
+        its articles, however old. Raises ValueError for a naive ``before``."""
 
     # --- stories ---------------------------------------------------------------------
     def create_story(

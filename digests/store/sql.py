@@ -64,6 +64,7 @@ from digests.store.base import (
     FetchSuccess,
     NewStory,
     OutboxMessage,
+    PruneReport,
     Schedule,
     StoryRank,
     TargetKind,
@@ -387,6 +388,10 @@ _FETCH_SUCCESS = (
 )
 
 _STORIES = cast(Table, StoryRow.__table__)
+_BRIEFINGS = cast(Table, BriefingRow.__table__)
+_DIGESTS = cast(Table, DigestRow.__table__)
+_MESSAGES = cast(Table, DigestMessageRow.__table__)
+_POSTED = cast(Table, PostedStoryRow.__table__)
 _SET_STORY = (
     update(_ARTICLES)
     .where(_ARTICLES.c.id == bindparam("article_id"))
@@ -405,6 +410,16 @@ def _existing(conn: Connection, column: Any, values: Sequence[Any]) -> set[Any]:
         chunk = unique[start : start + _IN_CHUNK]
         found.update(conn.execute(select(column).where(column.in_(chunk))).scalars())
     return found
+
+
+def _delete_in(conn: Connection, table: Any, column: Any, values: Sequence[Any]) -> int:
+    """Delete the rows of ``table`` whose ``column`` is one of ``values``; how many went."""
+    deleted = 0
+    for start in range(0, len(values), _IN_CHUNK):
+        chunk = values[start : start + _IN_CHUNK]
+        result = conn.execute(delete(table).where(column.in_(chunk)))
+        deleted += result.rowcount or 0
+    return deleted
 
 
 def _require_articles(conn: Connection, article_ids: Sequence[int]) -> None:
@@ -920,6 +935,57 @@ class SqlStore:
             return session.scalar(select(func.count()).select_from(ArticleRow)) or 0
 
         return self._run("counting articles", work, write=False)
+
+    def prune(self, *, before: datetime) -> PruneReport:
+        """Delete stories, articles, briefings and sent digests older than ``before``; see
+        the contract for what is kept."""
+        before = _aware(before, "before")
+
+        def work(session: Session) -> PruneReport:
+            conn = session.connection()
+            # A story an unsent digest still holds is kept, whatever its age: the digest
+            # may yet be delivered, and its claims keep the story from being posted twice.
+            held: set[str] = set()
+            for ids in conn.execute(select(DigestRow.story_ids).where(DigestRow.status != "sent")):
+                held.update(ids[0] or ())
+            recent = exists().where(
+                ArticleRow.story_id == StoryRow.id, ArticleRow.fetched_at >= before
+            )
+            old = [
+                story_id
+                for story_id in conn.execute(
+                    select(StoryRow.id).where(StoryRow.created_at < before, ~recent)
+                ).scalars()
+                if story_id not in held
+            ]
+            articles = _delete_in(conn, _ARTICLES, _ARTICLES.c.story_id, old)
+            stories = _delete_in(conn, _STORIES, _STORIES.c.id, old)
+            loose = conn.execute(
+                delete(_ARTICLES).where(
+                    _ARTICLES.c.story_id.is_(None), _ARTICLES.c.fetched_at < before
+                )
+            )
+            articles += loose.rowcount or 0
+            briefings = conn.execute(delete(_BRIEFINGS).where(_BRIEFINGS.c.created_at < before))
+            # A sent digest is its stories' claim: it goes only once none of them is left.
+            sent = conn.execute(
+                select(DigestRow.id, DigestRow.story_ids).where(
+                    DigestRow.status == "sent", DigestRow.created_at < before
+                )
+            ).all()
+            kept = _existing(conn, StoryRow.id, [i for _, ids in sent for i in ids or ()])
+            gone = [digest_id for digest_id, ids in sent if not kept.intersection(ids or ())]
+            _delete_in(conn, _POSTED, _POSTED.c.digest_id, gone)
+            _delete_in(conn, _MESSAGES, _MESSAGES.c.digest_id, gone)
+            digests = _delete_in(conn, _DIGESTS, _DIGESTS.c.id, gone)
+            return PruneReport(
+                articles=articles,
+                stories=stories,
+                briefings=briefings.rowcount or 0,
+                digests=digests,
+            )
+
+        return self._run("pruning old data", work)
 
     # --- stories --------------------------------------------------------------------------
 

@@ -9,14 +9,32 @@ from datetime import date
 
 from digests import metrics
 from digests.clock import Clock
-from digests.errors import SummaryError
-from digests.records import Briefing, SummaryInput
+from digests.errors import DigestError, SummaryError
+from digests.records import (
+    HEADLINE_ONLY_FAILED,
+    HEADLINE_ONLY_NO_TEXT,
+    Briefing,
+    SummaryInput,
+    headline_briefing,
+)
 from digests.store.base import Store
 from digests.summarize.base import Summarizer
+from digests.summarize.extractive import clean_headline
 
 logger = logging.getLogger(__name__)
 
 BUDGET_REACHED = "daily token budget reached"
+UNTITLED = "Untitled story"
+
+
+def has_usable_text(text: str) -> bool:
+    """Whether there is anything to summarize: at least one letter or digit."""
+    return any(ch.isalnum() for ch in text)
+
+
+def headline_of(item: SummaryInput) -> str:
+    """The headline a story is shown by when it has no summary."""
+    return clean_headline(item.title) or clean_headline(item.text) or UNTITLED
 
 
 def briefing_key(backend: str, model: str, item: SummaryInput) -> str:
@@ -63,7 +81,24 @@ class BriefingService:
         return briefing_key(self._fallback.name, "", item)
 
     async def brief(self, item: SummaryInput) -> Briefing:
-        """The briefing of one story: cached, else from the primary, else the fallback."""
+        """The briefing of one story: cached, else from the primary, else the fallback; a
+        story with no text, or that no backend could summarize, gets its headline alone.
+
+        Never raises for one story's sake: a digest must not be lost to one odd item.
+        """
+        if not has_usable_text(item.text):
+            return headline_briefing(headline_of(item), HEADLINE_ONLY_NO_TEXT)
+        try:
+            return await self._brief(item)
+        except DigestError as exc:
+            logger.warning("briefing %r failed, headline only: %s", item.title, exc)
+        except Exception:
+            # A backend's bug on one odd text is logged with the story and costs that story
+            # its summary, not the whole digest.
+            logger.exception("briefing %r failed unexpectedly, headline only", item.title)
+        return headline_briefing(headline_of(item), HEADLINE_ONLY_FAILED)
+
+    async def _brief(self, item: SummaryInput) -> Briefing:
         key = self.cache_key(item)
         cached = self._store.get_briefing(key)
         if cached is not None:

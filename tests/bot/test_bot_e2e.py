@@ -275,6 +275,51 @@ async def test_a_guild_sees_only_its_own_feeds_and_schedules(world, tmp_path, fe
         assert url in await asyncio.to_thread(bot.store.guild_feed_urls, GUILD)
 
 
+SITE_FEED = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>Site Feed</title>
+<item><title>Ferry timetable changes</title><guid>f1</guid><link>https://site.example/f1</link>
+<description>The ferry runs every hour from Monday.</description></item></channel></rss>"""
+
+
+async def test_feed_add_with_a_site_url_subscribes_to_the_feed_the_site_links_to(
+    world, tmp_path, feed_server
+):
+    feed_server.route("/").serve(
+        b"""<!DOCTYPE html><html><head><title>Site</title>
+        <link rel="alternate" type="application/rss+xml" title="RSS" href="/news/rss.xml">
+        </head><body><p>Welcome</p></body></html>""",
+        content_type="text/html",
+    )
+    feed_server.route("/news/rss.xml").serve(SITE_FEED, content_type="application/rss+xml")
+    settings = settings_for(tmp_path, fetch={"allow_private": ["127.0.0.1"]})
+    async with running_bot(world, settings) as bot:
+        added = reply_text(
+            await command(
+                world, "feed", {"url": feed_server.url("/")}, "add", admin=True, replies=2
+            )
+        )
+        urls = await asyncio.to_thread(bot.store.guild_feed_urls, GUILD)
+    feed_url = feed_server.url("/news/rss.xml")
+    assert "Site Feed" in added and feed_url in added
+    assert urls == [feed_url]
+
+
+async def test_feed_add_with_a_page_linking_to_no_feed_says_it_is_a_page(
+    world, tmp_path, feed_server
+):
+    feed_server.route("/").serve(
+        b"<!doctype html><html><head><title>Site</title></head><body>Hi</body></html>",
+        content_type="text/html",
+    )
+    settings = settings_for(tmp_path, fetch={"allow_private": ["127.0.0.1"]})
+    async with running_bot(world, settings) as bot:
+        replies = await command(
+            world, "feed", {"url": feed_server.url("/")}, "add", admin=True, replies=2
+        )
+        urls = await asyncio.to_thread(bot.store.guild_feed_urls, GUILD)
+    assert "this is an HTML page, not a feed" in reply_text(replies)
+    assert urls == []
+
+
 async def test_schedules_are_per_channel_and_pause_resume_remove(world, tmp_path):
     async with running_bot(world, settings_for(tmp_path)) as bot:
         await command(

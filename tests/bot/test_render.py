@@ -20,7 +20,7 @@ from bot.render import (
     story_detail_embed,
     story_embed,
 )
-from digests.records import Article, Briefing, Digest, DigestItem, Story
+from digests.records import Article, Briefing, Digest, DigestItem, Story, headline_briefing
 
 with warnings.catch_warnings():
     # discord.py imports the stdlib audioop module, deprecated on this Python.
@@ -322,6 +322,19 @@ def test_story_embed_omits_missing_briefing_parts() -> None:
     assert story_embed(item(facts=(), why=None))["description"] == (
         "The council approved the budget on Tuesday."
     )
+
+
+def test_a_headline_only_briefing_is_a_linked_title_with_its_sources() -> None:
+    only = DigestItem(story=story(), briefing=headline_briefing("Budget passes", "no usable text"))
+    embed = story_embed(only)
+    assert embed["title"] == "Budget passes"
+    assert embed["url"] == "https://news.example/a/1"
+    assert "description" not in embed
+    assert embed["fields"][0]["name"].startswith("Source")
+    assert embed["footer"]["text"] == "story s1 · headline only"
+    assert_within_limits(embed)
+    (message,) = digest_messages(Digest(generated_at=WHEN, items=(only,)), title="News")[1:]
+    assert message["embeds"] == [embed]
 
 
 def test_story_embed_lists_one_source_per_feed() -> None:

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.cogs.status import StatusReport, render_status
+from digests.pipeline import FeedOutcome, RefreshReport, skip_summary
 from digests.records import FeedState, Validators
 from tests.bot.harness import (
     GUILD,
@@ -17,6 +18,7 @@ from tests.bot.harness import (
     running_bot,
     settings_for,
 )
+from tests.digests._odd_feeds import odd_feed
 from tests.servers.discord_server import DiscordServer, discord_server
 
 __all__ = ["discord_server"]
@@ -92,6 +94,31 @@ def test_status_shows_each_figure(changes: dict[str, object], shown: str) -> Non
     assert shown in render_status(_report(**changes))
 
 
+def test_status_lists_what_was_skipped_and_why() -> None:
+    report = RefreshReport(
+        feeds=(
+            FeedOutcome(
+                "https://a.example/f",
+                "ok",
+                skipped=2,
+                pages=3,
+                page_failures=("HTTP 404 Not Found", "HTTP 404 Not Found"),
+            ),
+        )
+    )
+    lines = skip_summary(report, {"no usable text": 1})
+    text = render_status(_report(skipped=tuple(lines)))
+    assert "**Skipped**" in text
+    assert "2 of 3 article pages could not be fetched" in text and "2 HTTP 404 Not Found" in text
+    assert "left out 2 feed entries" in text
+    assert "1 story shown by headline only: 1 no usable text" in text
+
+
+def test_status_has_no_skipped_section_when_nothing_was_skipped() -> None:
+    assert skip_summary(RefreshReport(), {}) == []
+    assert "Skipped" not in render_status(_report())
+
+
 def test_feed_names_cannot_ping() -> None:
     text = render_status(_report(feeds=(_feed("https://x.example/@everyone", error="boom"),)))
     assert "@everyone" not in text
@@ -115,3 +142,20 @@ async def test_status_is_refused_to_a_non_admin(world, tmp_path):
         replies = await command(world, "status", guild=GUILD, admin=False)
     assert "Manage Server" in reply_text(replies)
     assert replies[-1].ephemeral
+
+
+async def test_digest_now_survives_odd_items_and_status_says_what_was_skipped(world, tmp_path):
+    feed = tmp_path / "odd.xml"
+    feed.write_bytes(odd_feed())
+    settings = settings_for(tmp_path, feeds=[{"url": str(feed), "name": "Odd Items"}])
+    async with running_bot(world, settings) as bot:
+        await bot.newsroom.poll_feeds()
+        posted = await command(world, "digest", {}, "now", admin=True, replies=2)
+        replies = await command(world, "status", admin=True, replies=2)
+    assert "Posted a digest" in reply_text(posted)
+    embeds = [e for m in world.messages(TEXT) for e in m.embeds]
+    titles = {e["title"] for e in embeds}
+    assert {"Title only: council meets tonight", "Pixel only: market hall reopens"} <= titles
+    bare = [e for e in embeds if e["title"].startswith(("Title only", "Pixel only"))]
+    assert all("description" not in e and e["url"] for e in bare)
+    assert "2 stories shown by headline only: 2 no usable text" in reply_text(replies)

@@ -31,7 +31,10 @@ from tests.servers.feed_server import DEFAULT_FEED, FeedServer, feed_server  # n
 
 NOW = datetime(2025, 1, 6, 12, 0, tzinfo=UTC)
 LOCAL = ("127.0.0.1",)
-REFUSED = "refused: {host} resolves to a private/loopback address"
+REFUSED = (
+    "refused: {host} resolves to a private/loopback address"
+    ' (to allow it, add "{host}" to [fetch] allow_private)'
+)
 
 
 def config(**overrides: Any) -> FetchConfig:
@@ -290,10 +293,12 @@ async def test_gzip_bomb_is_cut_by_decoded_size(feed_server: FeedServer) -> None
 async def test_waiting_for_a_slot_does_not_count_against_the_deadline(
     feed_server: FeedServer,
 ) -> None:
+    # Each fetch takes 1 s, well inside its 2.5 s deadline on a loaded machine too; queued
+    # one after another they take 3 s, which only a deadline counting the queue would miss.
     for i in range(3):
-        feed_server.route(f"/f{i}").serve(latency=0.4)
+        feed_server.route(f"/f{i}").serve(latency=1.0)
 
-    async with Fetcher(config(concurrency=1, timeout_seconds=1.0)) as fetcher:
+    async with Fetcher(config(concurrency=1, timeout_seconds=2.5)) as fetcher:
         results = await asyncio.gather(
             *(fetcher.fetch(feed_server.url(f"/f{i}")) for i in range(3))
         )

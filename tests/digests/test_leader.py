@@ -103,19 +103,22 @@ async def test_acquire_forever_reports_each_check_and_takes_over(leaders: list[L
     first, second = leaders
     first.try_acquire()
     seen: list[bool] = []
+    checked = asyncio.Event()
     took_over = asyncio.Event()
 
     async def on_check(leading: bool) -> None:
         seen.append(leading)
+        checked.set()
         if leading:
             took_over.set()
 
     watch = asyncio.create_task(second.acquire_forever(on_check))
     try:
-        await asyncio.sleep(0.2)
-        assert seen and not any(seen)
+        # Waiting for the first check, not a fixed time: a loaded machine may take longer.
+        await asyncio.wait_for(checked.wait(), 30)
+        assert not any(seen)
         await asyncio.to_thread(first.release)
-        await asyncio.wait_for(took_over.wait(), 5)
+        await asyncio.wait_for(took_over.wait(), 30)
     finally:
         watch.cancel()
         with pytest.raises(asyncio.CancelledError):

@@ -7,7 +7,7 @@ from datetime import datetime
 
 import pytest
 
-from digests.records import Briefing, Digest, DigestItem, Story
+from digests.records import Briefing, Digest, DigestItem, Story, headline_briefing
 from digests.render import EMPTY_MESSAGE, digest_to_json, render_markdown, render_text
 from tests.digests._story_builders import T0, make_article, make_briefing, make_item
 
@@ -126,3 +126,31 @@ def test_render_leaves_out_why_it_matters_when_absent(render) -> None:  # type: 
         briefing=Briefing("H", "S.", (), None, "extractive"),
     )
     assert "Why it matters" not in render(Digest(generated_at=T0, items=(item,)))
+
+
+def headline_only_digest() -> Digest:
+    item = make_item("bare", headline="ignored")
+    bare = DigestItem(item.story, headline_briefing("Ferry timetable changes", "no usable text"))
+    return Digest(generated_at=T0, items=(bare,))
+
+
+def test_a_headline_only_story_renders_as_its_headline_and_sources_in_text() -> None:
+    lines = render_text(headline_only_digest()).splitlines()
+    start = lines.index("* Ferry timetable changes")
+    assert lines[start + 1] == "  Sources:"
+    assert "Why it matters" not in "\n".join(lines)
+
+
+def test_a_headline_only_story_renders_as_a_heading_and_sources_in_markdown() -> None:
+    text = render_markdown(headline_only_digest())
+    story = text.split("### ", 1)[1]
+    heading, rest = story.split("\n", 1)
+    assert "Ferry timetable changes" in heading
+    assert rest.strip().startswith("Sources: ")
+
+
+def test_a_headline_only_story_keeps_the_json_contract_with_empty_parts() -> None:
+    (story,) = digest_to_json(headline_only_digest())["stories"]
+    assert set(story) == STORY_KEYS
+    assert (story["summary"], story["key_facts"], story["why_it_matters"]) == ("", [], None)
+    assert story["summarizer"] == "headline"

@@ -1259,3 +1259,96 @@ def test_processes_starting_together_on_a_fresh_database_migrate_once() -> None:
         finally:
             for s in stores:
                 s.close()
+
+
+# --- retention -----------------------------------------------------------------------------
+
+CUTOFF = T0 + timedelta(days=30)
+LATER = CUTOFF + timedelta(days=1)
+
+
+def story_of(store: SqlStore, story_id: str, *entries: str, now: datetime = T0) -> None:
+    ids = [add_article(store, e, now=now) for e in entries]
+    store.create_story(story_id, ids, topics=[], now=now)
+
+
+def sent(store: SqlStore, story_ids: list[str], *, target_id: int = 10) -> Any:
+    record = enqueue(store, story_ids, target_id=target_id)
+    for message in record.messages:
+        store.mark_message_sent(message.id, remote_id=None, now=T0)
+    return record
+
+
+def test_prune_deletes_old_stories_with_their_articles_and_keeps_recent_ones(
+    store: SqlStore,
+) -> None:
+    story_of(store, "old", "o1", "o2")
+    story_of(store, "new", "n1", now=LATER)
+    report = store.prune(before=CUTOFF)
+    assert (report.stories, report.articles) == (1, 2)
+    assert store.get_story("old") is None
+    assert store.get_story("new") is not None
+    assert store.count_articles() == 1
+
+
+def test_prune_keeps_an_old_story_that_grew_recently_whole(store: SqlStore) -> None:
+    story_of(store, "s1", "old")
+    recent = add_article(store, "recent", now=LATER)
+    store.add_to_story("s1", [recent])
+    assert store.prune(before=CUTOFF).total == 0
+    story = store.get_story("s1")
+    assert story is not None and len(story.articles) == 2
+
+
+def test_prune_deletes_old_articles_in_no_story(store: SqlStore) -> None:
+    add_article(store, "loose")
+    add_article(store, "fresh", now=LATER)
+    assert store.prune(before=CUTOFF).articles == 1
+    assert [a.entry_id for a in store.articles_without_story()] == ["fresh"]
+
+
+@pytest.mark.parametrize("finish", ["pending", "failed"])
+def test_prune_keeps_a_story_of_an_unsent_digest(store: SqlStore, finish: str) -> None:
+    story_of(store, "held", "h1")
+    record = enqueue(store, ["held"])
+    if finish == "failed":
+        store.fail_digest(record.id, "channel deleted")
+    assert store.prune(before=CUTOFF).total == 0
+    assert store.get_story("held") is not None
+    assert store.posted_story_ids("channel", 10) == {"held"}
+
+
+def test_prune_deletes_an_old_sent_digest_once_its_stories_are_gone(store: SqlStore) -> None:
+    story_of(store, "s1", "a1")
+    record = sent(store, ["s1"])
+    report = store.prune(before=CUTOFF)
+    assert (report.stories, report.digests) == (1, 1)
+    assert store.digest_messages(record.id) == []
+    assert store.latest_digest("channel", 10) is None
+    assert store.posted_story_ids("channel", 10) == set()
+
+
+def test_prune_keeps_a_sent_digest_whose_story_is_kept(store: SqlStore) -> None:
+    # The digest is the story's claim: without it the story could be posted again.
+    story_of(store, "s1", "a1")
+    store.add_to_story("s1", [add_article(store, "recent", now=LATER)])
+    sent(store, ["s1"])
+    assert store.prune(before=CUTOFF).digests == 0
+    assert store.posted_story_ids("channel", 10) == {"s1"}
+
+
+def test_prune_deletes_old_briefings_only(store: SqlStore) -> None:
+    store.put_briefing("old", briefing("Old"), now=T0)
+    store.put_briefing("new", briefing("New"), now=LATER)
+    assert store.prune(before=CUTOFF).briefings == 1
+    assert store.get_briefing("old") is None
+    assert store.get_briefing("new") is not None
+
+
+def test_prune_of_nothing_deletes_nothing(store: SqlStore) -> None:
+    assert store.prune(before=CUTOFF).total == 0
+
+
+def test_prune_refuses_a_naive_cutoff(store: SqlStore) -> None:
+    with pytest.raises(ValueError):
+        store.prune(before=CUTOFF.replace(tzinfo=None))

@@ -133,14 +133,19 @@ async def test_autocomplete_never_offers_another_guilds_data(
 
 
 @pytest.mark.parametrize(
-    ("name", "options"),
-    [("story", {"id": "{story}"}), ("ask", {"question": "Which line?", "story": "{story}"})],
+    ("name", "options", "responses"),
+    [
+        # /story refuses before deferring; /ask defers first, then answers. Waiting for
+        # the answer itself, not a deferral, keeps the test from racing the bot.
+        ("story", {"id": "{story}"}, 1),
+        ("ask", {"question": "Which line?", "story": "{story}"}, 2),
+    ],
 )
-async def test_another_guilds_story_id_is_refused(world, two_guilds, name, options):
+async def test_another_guilds_story_id_is_refused(world, two_guilds, name, options, responses):
     _bot, _ours, _theirs, story_id = two_guilds
     filled = {k: v.format(story=story_id) for k, v in options.items()}
 
-    replies = await command(world, name, filled, **THEIRS)
+    replies = await command(world, name, filled, replies=responses, **THEIRS)
 
     assert "No story with id" in reply_text(replies)
     assert "kite" not in reply_text(replies).lower()

@@ -227,7 +227,7 @@ async def test_unknown_session_resume_is_invalidated_and_bot_identifies_again(
 ) -> None:
     world.invalidate_sessions()
     world.drop_gateway()
-    await world.wait_ready(5, count=2)
+    await world.wait_ready(30, count=2)
     assert world.resume_count == 0
 
 
