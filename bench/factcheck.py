@@ -174,18 +174,15 @@ def format_rows(result: dict[str, Any]) -> list[tuple[str, ...]]:
         rows.append(
             (
                 "fact check",
-                f"frank_bart_dev125 {half}",
-                "unsupported_anchors",
-                f"highlights rejected {100 * figures['highlight_false_rejection']:.1f}%"
-                f" ({figures['highlights_rejected']}/{figures['highlight_sentences']})",
-                f"factual rejected {100 * figures['factual_false_rejection']:.1f}%"
-                f" ({figures['factual_rejected']}/{figures['factual_summaries']})",
-                f"errors caught {figures['errors_caught']}/{figures['error_summaries']}"
-                f" ({figures['errors_or_outside_caught']}/{figures['error_or_outside_summaries']}"
-                " with OutE)",
-                f"corrupted caught: numbers {figures['corrupted_numbers_caught']}"
-                f"/{figures['corrupted_numbers']}, names {figures['corrupted_names_caught']}"
-                f"/{figures['corrupted_names']}",
+                f"frank {half}",
+                "anchors",
+                f"rejects {100 * figures['highlight_false_rejection']:.1f}% highlights",
+                f"rejects {figures['factual_rejected']}/{figures['factual_summaries']} factual",
+                f"catches {figures['errors_caught']}/{figures['error_summaries']} errors",
+                f"with OutE {figures['errors_or_outside_caught']}"
+                f"/{figures['error_or_outside_summaries']}; changed numbers "
+                f"{figures['corrupted_numbers_caught']}/{figures['corrupted_numbers']}, names "
+                f"{figures['corrupted_names_caught']}/{figures['corrupted_names']}",
             )
         )
     return rows

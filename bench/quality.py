@@ -16,7 +16,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from bench import factcheck
+from bench import boilerplate, factcheck
 from bench.summaries import evaluate_summaries
 
 
@@ -182,17 +182,45 @@ def run_factcheck(data_dir: Path) -> dict[str, Any] | None:
     return factcheck.measure(data_dir)
 
 
+def run_feed_rules(data_dir: Path) -> dict[str, Any]:
+    """The share of gold article text the feed boilerplate rules would remove, per corpus."""
+    results = boilerplate.measure(data_dir)
+    return {
+        name: {**dataclasses.asdict(r), "share": r.share, "title_share": r.title_share}
+        for name, r in results.items()
+    }
+
+
+def _feed_rule_rows(results: dict[str, Any]) -> list[tuple[str, ...]]:
+    return [
+        (
+            "feed rules",
+            name,
+            "boilerplate",
+            f"{100 * r['share']:.2f}% gold",
+            f"{r['removed']} of {r['tokens']} tokens",
+            f"{r['pages_touched']} pages touched",
+            f"titles {100 * r['title_share']:.2f}% gold",
+        )
+        for name, r in results.items()
+    ]
+
+
 def build_table(report: dict[str, Any]) -> Table:
     """One rich table of every figure in the report."""
     table = Table(title="newsdigest quality")
-    for column in ("area", "set", "system", "", "", "", "notes"):
+    for column in ("area", "set", "system", "", "", ""):
         table.add_column(column, no_wrap=True)
+    # Notes are the one free-text column: they wrap rather than squeeze the figures.
+    table.add_column("notes", overflow="fold")
     extraction = report.get("extraction")
     if extraction:
         for row in _extraction_rows(extraction):
             table.add_row(*row)
     else:
         table.add_row("extraction", "aeb, wcxb-dev", "skipped", "", "", "", "")
+    for row in _feed_rule_rows(report.get("feed_rules") or {}):
+        table.add_row(*row)
     if report.get("summaries") is not None:
         for row in _summary_rows(report["summaries"]):
             table.add_row(*row)
@@ -213,6 +241,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     report: dict[str, Any] = {
         "extraction": run_extraction(args.data) if args.only in (None, "extraction") else None,
+        "feed_rules": run_feed_rules(args.data) if args.only in (None, "extraction") else None,
         "summaries": evaluate_summaries(args.data) if args.only in (None, "summaries") else None,
         "factcheck": run_factcheck(args.data) if args.only in (None, "factcheck") else None,
     }

@@ -253,7 +253,13 @@ def test_odd_items_give_a_digest_and_the_skips_are_reported(capsys, tmp_path, db
 
     feed = tmp_path / "odd.xml"
     feed.write_bytes(odd_feed())
-    code = main(["digest", "--format", "json", "--db", db, "--feed", str(feed)])
+    # Every odd item of the one feed must show, so the per-feed cap is lifted here.
+    config = tmp_path / "odd.toml"
+    config.write_text(
+        "[digest]\nmax_age_hours = 876000\nmax_per_feed = 10\n[fetch]\nfull_text = false\n"
+    )
+    argv = ["digest", "--config", str(config), "--format", "json", "--db", db]
+    code = main([*argv, "--feed", str(feed)])
     captured = capsys.readouterr()
     assert code == 0, captured.err
     stories = json.loads(captured.out)["stories"]

@@ -37,7 +37,8 @@ def settings(tmp_path):
             "storage": {"url": f"sqlite:///{tmp_path / 'odd.db'}"},
             "fetch": {"allow_private": ["127.0.0.1"], "full_text": False},
             "summarizer": {"backend": "extractive"},
-            "digest": {"max_age_hours": 876000, "retention_days": 30},
+            # Every odd item of the one feed must show, so the per-feed cap is lifted here.
+            "digest": {"max_age_hours": 876000, "retention_days": 30, "max_per_feed": 10},
         },
         tmp_path,
     )
