@@ -93,7 +93,7 @@ def test_corrupted_copies_change_a_number_and_a_name() -> None:
 def test_rows_report_each_half() -> None:
     figures = measure_rows([_row("Locke is 39 .", 1.0)])
     rows = format_rows({"all": figures})
-    assert rows[0][1] == "frank_bart_dev125 all"
+    assert rows[0][1] == "frank all"
     assert rows[0][3] == "rejects 0.0% highlights"
 
 
