@@ -22,21 +22,23 @@ def _stamp(when: datetime) -> str:
     return when.strftime("%Y-%m-%d %H:%M UTC")
 
 
-def _wrap(text: str, indent: str) -> list[str]:
+def _wrap(text: str, indent: str, first: str | None = None) -> list[str]:
+    # A bullet marks only an item's first line; its continuation lines are indented under it.
     return textwrap.wrap(
-        " ".join(text.split()), width=_WIDTH, initial_indent=indent, subsequent_indent=indent
-    ) or [indent.rstrip()]
+        " ".join(text.split()),
+        width=_WIDTH,
+        initial_indent=indent if first is None else first,
+        subsequent_indent=indent,
+    ) or [(first or indent).rstrip()]
 
 
 def _text_item(item: DigestItem) -> list[str]:
     briefing = item.briefing
-    lines = _wrap(briefing.headline, "* ")
+    lines = _wrap(briefing.headline, "  ", first="* ")
     if briefing.summary.strip():
         lines += _wrap(briefing.summary, "  ")
     for fact in briefing.key_facts:
-        lines += textwrap.wrap(
-            " ".join(fact.split()), width=_WIDTH, initial_indent="  - ", subsequent_indent="    "
-        )
+        lines += _wrap(fact, "    ", first="  - ")
     if briefing.why_it_matters:
         lines += _wrap(f"Why it matters: {briefing.why_it_matters}", "  ")
     sources = sources_of(item.story)

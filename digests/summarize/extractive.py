@@ -62,6 +62,8 @@ _JUNK_RE = re.compile(
     r"^image:|^video:|^watch:|^pictured:|^file photo|^caption:",
     re.IGNORECASE,
 )
+# A web address is a pointer to more reading, never a statement a reader can take in.
+_URL_RE = re.compile(r"https?://|\bwww\.", re.IGNORECASE)
 _QUOTE_START_RE = re.compile(r"^[\"“‘'«]")
 # First and second person belong to speech or to a column, not to a report.
 _FIRST_PERSON_RE = re.compile(
@@ -252,6 +254,7 @@ def is_fact_sentence(text: str) -> bool:
         and is_summary_sentence(text)
         and not quotes_speech(text)
         and not _DEPENDENT_OPENER_RE.match(text)
+        and not _URL_RE.search(text)
         and has_anchor(text)
         and keeps_subject_and_verb(text)
     )

@@ -237,6 +237,7 @@ def test_a_quote_is_not_dropped_from_its_attribution() -> None:
         "Not bad for a horse bought for £12,000.",
         "Same goes for the Oakland Athletics and the New York Yankees.",
         "You can watch the match on BBC One from 3pm on Saturday.",
+        "Glyphs named this article a primer in 2019: https://medium.com/variable-fonts/intro.",
     ],
 )
 def test_sentences_that_cannot_stand_alone_are_not_key_facts(sentence: str) -> None:

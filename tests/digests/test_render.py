@@ -154,3 +154,14 @@ def test_a_headline_only_story_keeps_the_json_contract_with_empty_parts() -> Non
     assert set(story) == STORY_KEYS
     assert (story["summary"], story["key_facts"], story["why_it_matters"]) == ("", [], None)
     assert story["summarizer"] == "headline"
+
+
+def test_a_long_headline_wraps_under_its_bullet_not_into_a_second_one() -> None:
+    headline = "Moura joins Spurs; Giroud, Batshuayi, Aubameyang deals go through: deadline day"
+    item = DigestItem(
+        story=Story(id="s", articles=(make_article(1),)),
+        briefing=Briefing(headline * 2, "S.", (), None, "extractive"),
+    )
+    lines = render_text(Digest(generated_at=T0, items=(item,))).splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("* Moura"))
+    assert lines[start + 1].startswith("  ") and not lines[start + 1].startswith("* ")
