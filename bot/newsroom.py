@@ -119,7 +119,8 @@ class Newsroom:
             self.leader.acquire_forever(self._on_check)
         )
 
-    def stop(self) -> None:
+    async def stop(self) -> None:
+        """Stop the background work and give scheduler leadership up."""
         if self._watch is not None:
             self._watch.cancel()
             self._watch = None
@@ -129,7 +130,7 @@ class Newsroom:
             self.scheduler.shutdown(wait=False)
         self._leading = False
         metrics.LEADER.set(0)
-        self.leader.release()
+        await self.leader.aclose()
 
     async def _on_check(self, leading: bool) -> None:
         """After each leadership check: take over, step down, or follow schedule changes."""
