@@ -105,6 +105,6 @@ class NewsBot(commands.AutoShardedBot):
         if self.health is not None:
             await self.health.stop()
             self.health = None
-        self.newsroom.stop()
+        await self.newsroom.stop()
         await self.answerer.aclose()
         await super().close()

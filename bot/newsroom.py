@@ -15,7 +15,6 @@ carries a nonce, so a concurrent flush by the leader cannot double a message.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections import defaultdict
 from collections.abc import Coroutine, Iterable, Mapping
@@ -31,7 +30,7 @@ from bot.render import digest_messages
 from digests import metrics
 from digests.clock import Clock
 from digests.config import Settings
-from digests.errors import StorageError
+from digests.errors import NotFoundError, StorageError
 from digests.leader import Leader
 from digests.pipeline import Pipeline, RefreshReport
 from digests.records import Digest
@@ -120,7 +119,8 @@ class Newsroom:
             self.leader.acquire_forever(self._on_check)
         )
 
-    def stop(self) -> None:
+    async def stop(self) -> None:
+        """Stop the background work and give scheduler leadership up."""
         if self._watch is not None:
             self._watch.cancel()
             self._watch = None
@@ -130,7 +130,7 @@ class Newsroom:
             self.scheduler.shutdown(wait=False)
         self._leading = False
         metrics.LEADER.set(0)
-        self.leader.release()
+        await self.leader.aclose()
 
     async def _on_check(self, leading: bool) -> None:
         """After each leadership check: take over, step down, or follow schedule changes."""
@@ -310,9 +310,7 @@ class Newsroom:
             digest = await self.compose_for(guild_id, channel_id)
             self.headline_only[guild_id] = digest.headline_only_counts()
             now = self.clock.now()
-            # An unscheduled channel (/digest now) has no schedule row to mark.
-            with contextlib.suppress(StorageError):
-                await asyncio.to_thread(self.store.mark_schedule_run, guild_id, channel_id, now)
+            await self._mark_run(guild_id, channel_id, now)
             if digest.is_empty:
                 log.info("no new stories for channel %s", channel_id)
                 return None
@@ -331,6 +329,20 @@ class Newsroom:
             await self._queue_subscriber_dms(guild_id, digest)
         await self.sender.flush()
         return record
+
+    async def _mark_run(self, guild_id: int, channel_id: int, now: datetime) -> None:
+        """Remember the run on the channel's schedule; a failure is logged and shown in
+        /schedule show, but the digest still goes out, since its stories are claimed anyway."""
+        try:
+            await asyncio.to_thread(self.store.mark_schedule_run, guild_id, channel_id, now)
+        except NotFoundError:
+            # An unscheduled channel (/digest now) has no schedule row to mark.
+            pass
+        except StorageError as exc:
+            log.exception(
+                "could not record the digest run of channel %s in guild %s", channel_id, guild_id
+            )
+            self.problems[channel_id] = f"could not record this run in the database: {exc}"
 
     async def _queue_subscriber_dms(self, guild_id: int, digest: Digest) -> None:
         """One DM per subscriber with the digest's stories of the topics they follow."""

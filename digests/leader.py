@@ -47,7 +47,8 @@ def lock_key(database: str, schema: str) -> int:
 
 
 class Leader:
-    """Decides whether this process runs the scheduler; poll ``try_acquire`` to keep it."""
+    """Decides whether this process runs the scheduler; poll ``try_acquire`` to keep it and
+    await ``aclose`` to give it up."""
 
     def __init__(
         self,
@@ -95,12 +96,19 @@ class Leader:
             self._is_leader = False
         return self._is_leader
 
-    def release(self) -> None:
-        """Give leadership up (a follower takes over at its next poll) and close the connection."""
+    async def aclose(self) -> None:
+        """Give leadership up (a follower takes over at its next poll) and close the connection.
+
+        Unlocking and closing talk to the database, so they run off the event loop; the leader
+        counts as closed at once, so no further check starts meanwhile.
+        """
         self._closed = True
         if not self.exclusive:
             self._is_leader = False
             return
+        await asyncio.to_thread(self._release)
+
+    def _release(self) -> None:
         if self._conn is not None and self._is_leader:
             try:
                 self._conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": self._key})
@@ -112,7 +120,7 @@ class Leader:
             self._engine.dispose()
 
     async def acquire_forever(self, on_check: LeadershipHook | None = None) -> None:
-        """Check leadership every ``poll_seconds`` until cancelled or released, awaiting
+        """Check leadership every ``poll_seconds`` until cancelled or closed, awaiting
         ``on_check(is_leader)`` after each check (the leader does its periodic work there)."""
         while not self._closed:
             current = await asyncio.to_thread(self.try_acquire)

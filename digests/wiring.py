@@ -82,7 +82,7 @@ async def open_pipeline(
     try:
         briefings = build_briefings(settings, store=store, clock=clock, env=env)
         try:
-            async with Fetcher(settings.fetch, transport=transport) as fetcher:
+            async with Fetcher(settings.fetch, transport=transport, clock=clock) as fetcher:
                 yield Pipeline(
                     settings, store=store, fetcher=fetcher, briefings=briefings, clock=clock
                 )

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable, Coroutine
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import discord
@@ -172,9 +173,13 @@ class ScheduleGroup(app_commands.Group, name="schedule", description="When diges
 class FeedGroup(app_commands.Group, name="feed", description="The feeds this server reads"):
     """Feeds of this guild (added here) plus the defaults from the config file."""
 
-    def __init__(self, bot: NewsBot) -> None:
+    def __init__(
+        self, bot: NewsBot, *, start: Callable[[Coroutine[Any, Any, None]], object]
+    ) -> None:
         super().__init__()
         self.bot = bot
+        # Starts background work the cog keeps hold of and cancels when it is unloaded.
+        self._start = start
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
         return require_manage_guild(interaction)
@@ -199,7 +204,7 @@ class FeedGroup(app_commands.Group, name="feed", description="The feeds this ser
         source = FeedSource(url=found.url, name=parsed.title, topics=topic_names)
         await asyncio.to_thread(self.bot.store.add_guild_feed, interaction.guild_id, source)
         # Fetch its articles in the background; the next digest includes them.
-        asyncio.get_running_loop().create_task(self.bot.newsroom.poll_feeds())
+        self._start(self.bot.newsroom.poll_feeds())
         title = plain_line((parsed.title or found.url)[:200])
         via = f", the feed the page links to: <{found.url[:300]}>" if found.page else ""
         await reply(interaction, f"Added **{title}** ({len(parsed.entries)} entries{via}).")
@@ -265,8 +270,18 @@ class AdminCog(commands.Cog):
 
     def __init__(self, bot: NewsBot) -> None:
         self.bot = bot
+        # A task the loop alone refers to can be garbage-collected mid-run; these are kept
+        # until done, and cancelled and awaited when the cog goes away.
+        self.tasks: set[asyncio.Task[None]] = set()
         self.schedule = ScheduleGroup(bot)
-        self.feed = FeedGroup(bot)
+        self.feed = FeedGroup(bot, start=self.start)
+
+    def start(self, work: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
+        """Run ``work`` in the background for as long as the cog is loaded."""
+        task = asyncio.get_running_loop().create_task(work)
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+        return task
 
     async def cog_load(self) -> None:
         self.bot.tree.add_command(self.schedule)
@@ -275,3 +290,7 @@ class AdminCog(commands.Cog):
     async def cog_unload(self) -> None:
         self.bot.tree.remove_command(self.schedule.name)
         self.bot.tree.remove_command(self.feed.name)
+        tasks = list(self.tasks)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import hashlib
 import logging
@@ -100,20 +101,21 @@ class BriefingService:
 
     async def _brief(self, item: SummaryInput) -> Briefing:
         key = self.cache_key(item)
-        cached = self._store.get_briefing(key)
+        # The store is synchronous; as in the pipeline, it is called off the event loop.
+        cached = await asyncio.to_thread(self._store.get_briefing, key)
         if cached is not None:
             return cached
         if self._primary is None:
             return await self._run_fallback(item, reason=None)
-        if self._budget_reached():
+        if await self._budget_reached():
             return await self._run_fallback(item, reason=BUDGET_REACHED)
         try:
             briefing = await self._primary.summarize(item)
         except SummaryError as exc:
             return await self._run_fallback(item, reason=str(exc))
-        self._store.add_tokens(self._today(), briefing.tokens)
+        await asyncio.to_thread(self._store.add_tokens, self._today(), briefing.tokens)
         metrics.LLM_TOKENS.inc(briefing.tokens)
-        self._store.put_briefing(key, briefing, now=self._clock.now())
+        await asyncio.to_thread(self._store.put_briefing, key, briefing, now=self._clock.now())
         return briefing
 
     async def _run_fallback(self, item: SummaryInput, *, reason: str | None) -> Briefing:
@@ -124,7 +126,9 @@ class BriefingService:
         briefing = await self._fallback.summarize(item)
         if reason is not None:
             briefing = dataclasses.replace(briefing, fallback_reason=reason)
-        self._store.put_briefing(self._fallback_key(item), briefing, now=self._clock.now())
+        await asyncio.to_thread(
+            self._store.put_briefing, self._fallback_key(item), briefing, now=self._clock.now()
+        )
         return briefing
 
     async def aclose(self) -> None:
@@ -133,9 +137,11 @@ class BriefingService:
         if close is not None:
             await close()
 
-    def _budget_reached(self) -> bool:
+    async def _budget_reached(self) -> bool:
         # A budget of 0 means unlimited.
-        return self._budget > 0 and self._store.tokens_used(self._today()) >= self._budget
+        if self._budget <= 0:
+            return False
+        return await asyncio.to_thread(self._store.tokens_used, self._today()) >= self._budget
 
     def _today(self) -> date:
         return self._clock.now().date()

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import time_machine
 
+from digests.errors import StorageError
 from tests.bot.harness import (
     FORUM,
     GUILD,
@@ -176,6 +177,30 @@ async def test_a_channel_the_bot_cannot_post_to_is_reported_not_retried(world, t
         shown = reply_text(await command(world, "schedule", {}, "show", admin=True))
     assert "last delivery failed" in shown
     assert world.messages(LOCKED) == []
+
+
+async def test_a_database_failure_marking_the_run_is_reported_and_the_digest_still_goes(
+    world, tmp_path, monkeypatch, caplog
+):
+    async with running_bot(world, settings_for(tmp_path)) as bot:
+        await command(world, "schedule", {"time": "08:00", "timezone": "UTC"}, "set", admin=True)
+
+        def broken(guild_id, channel_id, when):
+            raise StorageError("database is locked")
+
+        monkeypatch.setattr(bot.store, "mark_schedule_run", broken)
+        await bot.newsroom.post_digest(GUILD, TEXT)
+        shown = reply_text(await command(world, "schedule", {}, "show", admin=True))
+    assert "database is locked" in shown
+    assert "database is locked" in bot.newsroom.problems[TEXT]
+    assert any(r.levelname == "ERROR" and str(TEXT) in r.getMessage() for r in caplog.records)
+    assert world.messages(TEXT)
+
+
+async def test_an_unscheduled_channel_is_not_reported_as_a_problem(world, tmp_path):
+    async with running_bot(world, settings_for(tmp_path)) as bot:
+        await bot.newsroom.post_digest(GUILD, TEXT)
+    assert TEXT not in bot.newsroom.problems
 
 
 async def test_a_429_with_retry_after_is_waited_out(world, tmp_path):

@@ -314,7 +314,7 @@ class _SwitchableLeader:
     async def acquire_forever(self, on_check) -> None:
         await asyncio.Event().wait()
 
-    def release(self) -> None:
+    async def aclose(self) -> None:
         self.leading = False
 
 
@@ -347,7 +347,7 @@ async def follower(tmp_path):
     try:
         yield room, leader, store
     finally:
-        room.stop()
+        await room.stop()
         store.close()
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from urllib.parse import quote
 
 import pytest
@@ -28,7 +28,7 @@ def pg_schema_url() -> Iterator[str]:
 
 
 @pytest.fixture
-def leaders(pg_schema_url: str) -> Iterator[list[Leader]]:
+async def leaders(pg_schema_url: str) -> AsyncIterator[list[Leader]]:
     made: list[Leader] = []
 
     def make() -> Leader:
@@ -38,7 +38,7 @@ def leaders(pg_schema_url: str) -> Iterator[list[Leader]]:
 
     yield [make(), make()]
     for leader in made:
-        leader.release()
+        await leader.aclose()
 
 
 @pytest.mark.parametrize("url", ["sqlite://", "sqlite:///some/file.db"])
@@ -63,10 +63,10 @@ def test_exactly_one_of_two_processes_leads(leaders: list[Leader]) -> None:
 
 
 @pytest.mark.postgres
-def test_a_released_lock_is_taken_over(leaders: list[Leader]) -> None:
+async def test_a_released_lock_is_taken_over(leaders: list[Leader]) -> None:
     first, second = leaders
     first.try_acquire()
-    first.release()
+    await first.aclose()
     assert not first.is_leader
     assert second.try_acquire()
 
@@ -86,7 +86,7 @@ def test_a_killed_session_loses_leadership_and_frees_the_lock(leaders: list[Lead
 
 
 @pytest.mark.postgres
-def test_different_schemas_lead_independently(pg_schema_url: str) -> None:
+async def test_different_schemas_lead_independently(pg_schema_url: str) -> None:
     with pg_schema(pg_url()) as other:
         elsewhere = Leader(f"{pg_url()}?options={quote(f'-csearch_path={other}')}")
         here = Leader(pg_schema_url)
@@ -94,8 +94,8 @@ def test_different_schemas_lead_independently(pg_schema_url: str) -> None:
             assert here.try_acquire()
             assert elsewhere.try_acquire()
         finally:
-            here.release()
-            elsewhere.release()
+            await here.aclose()
+            await elsewhere.aclose()
 
 
 @pytest.mark.postgres
@@ -117,10 +117,17 @@ async def test_acquire_forever_reports_each_check_and_takes_over(leaders: list[L
         # Waiting for the first check, not a fixed time: a loaded machine may take longer.
         await asyncio.wait_for(checked.wait(), 30)
         assert not any(seen)
-        await asyncio.to_thread(first.release)
+        await first.aclose()
         await asyncio.wait_for(took_over.wait(), 30)
     finally:
         watch.cancel()
         with pytest.raises(asyncio.CancelledError):
             await watch
     assert second.is_leader
+
+
+async def test_a_closed_sqlite_leader_leads_no_more() -> None:
+    leader = Leader("sqlite://")
+    await leader.aclose()
+    assert not leader.is_leader
+    assert not leader.try_acquire()

@@ -5,9 +5,10 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
+import threading
 from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
@@ -536,3 +537,50 @@ def test_cache_key_differs_between_primary_and_fallback(
     make_service: Callable[..., BriefingService],
 ) -> None:
     assert make_service().cache_key(ARTICLE) != make_service(primary=False).cache_key(ARTICLE)
+
+
+class _ThreadRecordingStore:
+    """Delegates to a real store and records which thread each call ran on."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        self.threads: dict[str, set[int]] = {}
+
+    def __getattr__(self, name: str) -> Any:
+        method = getattr(self._store, name)
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            self.threads.setdefault(name, set()).add(threading.get_ident())
+            return method(*args, **kwargs)
+
+        return call
+
+
+async def test_the_service_calls_the_store_off_the_event_loop(
+    openai_server: OpenAIServer,
+    make_summarizer: Callable[..., OpenAISummarizer],
+    store: Store,
+) -> None:
+    openai_server.answer_text("not json")
+    recording = _ThreadRecordingStore(store)
+    fallback_only = BriefingService(
+        store=cast(Store, recording), clock=FixedClock(NOW), fallback=ExtractiveSummarizer()
+    )
+    with_primary = BriefingService(
+        store=cast(Store, recording),
+        clock=FixedClock(NOW),
+        fallback=ExtractiveSummarizer(),
+        primary=make_summarizer(),
+        daily_token_budget=10_000,
+        model="test-model",
+    )
+    other = dataclasses.replace(ARTICLE, title="Another title")
+
+    await fallback_only.brief(ARTICLE)
+    await with_primary.brief(other)
+    openai_server.answer(GOOD_ANSWER)
+    await with_primary.brief(dataclasses.replace(ARTICLE, title="A third title"))
+
+    loop_thread = threading.get_ident()
+    assert set(recording.threads) == {"get_briefing", "put_briefing", "tokens_used", "add_tokens"}
+    assert all(loop_thread not in threads for threads in recording.threads.values())

@@ -102,6 +102,16 @@ async def test_retry_after_is_honoured_on_429(settings, feed_server: FeedServer)
     assert state.next_fetch_at == T0 + timedelta(seconds=3600)
 
 
+async def test_a_retry_after_date_is_read_against_the_pipelines_clock(
+    settings, feed_server: FeedServer
+):
+    # The date lies in the real past: only the pipeline's clock makes it two hours ahead.
+    feed_server.route("/later.xml").fail(503, retry_after=T0 + timedelta(hours=2))
+    url = feed_server.url("/later.xml")
+    _, state, _ = await refresh(settings, FixedClock(T0), url)
+    assert state.next_fetch_at == T0 + timedelta(hours=2)
+
+
 async def test_an_updated_entry_updates_its_article(settings, feed_server: FeedServer):
     route = feed_server.route("/u.xml")
     route.serve(rss(("a", "Pier opens", LONG))).then_serve(
