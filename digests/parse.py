@@ -429,11 +429,15 @@ def _read_date(text: str, languages: tuple[str, ...]) -> tuple[datetime | None, 
 # --- shared helpers -----------------------------------------------------------------------
 
 
+def _plain(markup: str) -> str:
+    """Markup as one line of text: tags dropped, entities read, whitespace collapsed."""
+    return _SPACE.sub(" ", html.unescape(_TAG.sub(" ", markup))).strip()
+
+
 def _clean_title(value: object) -> str:
     if not isinstance(value, str):
         return UNTITLED
-    text = _SPACE.sub(" ", html.unescape(_TAG.sub(" ", value))).strip()
-    return text or UNTITLED
+    return _plain(value) or UNTITLED
 
 
 def _absolute(link: object, base: str) -> str | None:
@@ -460,8 +464,7 @@ def _content_id(title: str, date: object, content_html: str, enclosure: str | No
     """
     if enclosure:
         return "sha1:" + hashlib.sha1(f"enclosure\x00{enclosure}".encode()).hexdigest()
-    text = _SPACE.sub(" ", html.unescape(_TAG.sub(" ", content_html))).strip()
-    seed = f"{title}\x00{date or ''}\x00{text}".encode()
+    seed = f"{title}\x00{date or ''}\x00{_plain(content_html)}".encode()
     return "sha1:" + hashlib.sha1(seed).hexdigest()
 
 

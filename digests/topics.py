@@ -4,12 +4,12 @@ categories the feed gave its entries; and the few topics a digest is grouped und
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections import Counter
 from collections.abc import Sequence
 from functools import lru_cache
 
 from digests.config import TopicConfig
+from digests.summarize.sentences import fold
 
 # Longer than a configured topic name may be: a sentence, not a category.
 MAX_CATEGORY_CHARS = 50
@@ -41,8 +41,7 @@ def keyword_pattern(keywords: tuple[str, ...]) -> re.Pattern[str] | None:
 def topic_key(name: str) -> str:
     """What makes two topic spellings the same topic: case, accents, punctuation, "&" for
     "and" and a plural last word do not count ("US-News", "us news", "Sports", "sport")."""
-    folded = unicodedata.normalize("NFKD", name.replace("&", " and ").casefold())
-    plain = "".join(ch for ch in folded if not unicodedata.combining(ch))
+    plain = fold(name.replace("&", " and ").casefold())
     words = _NON_WORD.sub("", _SEPARATORS.sub(" ", plain)).split()
     if words and len(words[-1]) > 3 and words[-1].endswith("s") and not words[-1].endswith("ss"):
         words[-1] = words[-1][:-1]

@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import itertools
 import re
-import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
 from functools import lru_cache
 from typing import Any
 
-from digests.summarize.sentences import STOPWORDS, split_sentences, stem
+from digests.summarize.sentences import STOPWORDS, fold, split_sentences, stem
 
 _UNITS = {
     "zero": 0, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
@@ -460,13 +459,6 @@ class SourceIndex:
             if _rounds_to(value, self.values):
                 return True
         return False
-
-
-def fold(text: str) -> str:
-    """Fold accents and typographic quotes so "José’s" and "Jose's" compare equal."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return stripped.replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
 
 
 def _letters(initialism: str) -> str:

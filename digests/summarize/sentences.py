@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from functools import lru_cache
 
 # Words that end with a period without ending the sentence when a name or number follows.
@@ -129,6 +130,13 @@ def split_sentences(text: str) -> list[str]:
         if block:
             sentences.extend(_split_block(block))
     return sentences
+
+
+def fold(text: str) -> str:
+    """Fold accents and typographic quotes so "José’s" and "Jose's" compare equal."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return stripped.replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
 
 
 def tokenize(text: str) -> list[str]:
