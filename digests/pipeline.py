@@ -22,7 +22,8 @@ from digests.config import Settings
 from digests.dedup import content_hash, entry_signature
 from digests.discover import read_result
 from digests.errors import FeedError, StorageError
-from digests.extract import extract_article, is_teaser, text_from_html
+from digests.extract import extract_article
+from digests.feed_text import is_teaser, text_from_html
 from digests.fetch import Fetcher, next_fetch_after_failure, next_fetch_after_success
 from digests.parse import UNTITLED
 from digests.records import (
