@@ -45,3 +45,9 @@ class ScheduleError(DigestError):
 
 class InputError(DigestError):
     """A user's input (a command option) is invalid; the message is shown to them as is."""
+
+
+def short_message(exc: BaseException) -> str:
+    """An exception's message in at most 200 characters (its type name when it has none)."""
+    text = str(exc).strip() or type(exc).__name__
+    return text if len(text) <= 200 else text[:197] + "..."

@@ -24,7 +24,7 @@ from digests.discover import read_result
 from digests.errors import FeedError, StorageError
 from digests.extract import extract_article
 from digests.feed_text import is_teaser, text_from_html
-from digests.fetch import Fetcher, next_fetch_after_failure, next_fetch_after_success
+from digests.fetch import Fetcher
 from digests.parse import UNTITLED
 from digests.records import (
     Article,
@@ -39,6 +39,7 @@ from digests.records import (
     Story,
     SummaryInput,
 )
+from digests.refetch import next_fetch_after_failure, next_fetch_after_success
 from digests.scope import scope_story
 from digests.store import FetchSuccess, NewStory, PruneReport, Store, UpsertResult
 from digests.summarize.service import BriefingService

@@ -19,14 +19,10 @@ import pytest
 from digests.clock import FixedClock
 from digests.config import FetchConfig
 from digests.errors import FetchError
-from digests.fetch import (
-    Fetcher,
-    next_fetch_after_failure,
-    next_fetch_after_success,
-    parse_max_age,
-    parse_retry_after,
-)
+from digests.fetch import Fetcher
+from digests.http_response import parse_max_age, parse_retry_after
 from digests.records import Validators
+from digests.refetch import next_fetch_after_failure, next_fetch_after_success
 from tests.servers.feed_server import DEFAULT_FEED, FeedServer, feed_server  # noqa: F401
 
 NOW = datetime(2025, 1, 6, 12, 0, tzinfo=UTC)
