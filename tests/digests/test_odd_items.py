@@ -9,7 +9,6 @@ import pytest
 from digests.clock import FixedClock
 from digests.config import parse_config
 from digests.errors import StorageError, SummaryError
-from digests.pipeline import failure_reason
 from digests.records import (
     HEADLINE_ONLY_FAILED,
     HEADLINE_ONLY_NO_TEXT,
@@ -17,6 +16,7 @@ from digests.records import (
     FeedSource,
     SummaryInput,
 )
+from digests.refresh_report import failure_reason
 from digests.store import open_store
 from digests.store.sql import SqlStore
 from digests.summarize.extractive import ExtractiveSummarizer
