@@ -54,17 +54,20 @@ class AddressPolicy:
         """Resolve ``host`` and return its addresses; raise FetchError when any is refused."""
         addresses = await self._resolver(host, port)
         if not addresses:
-            raise FetchError(f"cannot resolve {host}")
+            raise FetchError(f"cannot resolve {host}", reason="cannot resolve")
         if not self.host_allowed(host):
             for text in addresses:
                 try:
                     address = ipaddress.ip_address(text)
                 except ValueError:
-                    raise FetchError(f"refused: {host} resolves to {text[:60]!r}") from None
+                    raise FetchError(
+                        f"refused: {host} resolves to {text[:60]!r}", reason="refused"
+                    ) from None
                 if not self.address_allowed(address):
                     raise FetchError(
                         f"refused: {host} resolves to a private/loopback address"
-                        f' (to allow it, add "{host}" to [fetch] allow_private)'
+                        f' (to allow it, add "{host}" to [fetch] allow_private)',
+                        reason="refused",
                     )
         return addresses
 
@@ -103,7 +106,9 @@ async def _resolve(host: str, port: int) -> list[str]:
     try:
         infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError) as exc:
-        raise FetchError(f"cannot resolve {host}: {short_message(exc)}") from None
+        raise FetchError(
+            f"cannot resolve {host}: {short_message(exc)}", reason="cannot resolve"
+        ) from None
     addresses: list[str] = []
     for _family, _type, _proto, _canon, sockaddr in infos:
         # Drop an IPv6 zone index ("fe80::1%eth0"); ipaddress cannot parse it.
@@ -111,5 +116,5 @@ async def _resolve(host: str, port: int) -> list[str]:
         if text not in addresses:
             addresses.append(text)
     if not addresses:
-        raise FetchError(f"cannot resolve {host}")
+        raise FetchError(f"cannot resolve {host}", reason="cannot resolve")
     return addresses

@@ -100,15 +100,15 @@ class Fetcher:
         try:
             scheme = urlsplit(url).scheme.lower() if "://" in url else ""
         except ValueError as exc:
-            raise FetchError(f"invalid URL: {short_message(exc)}") from None
+            raise FetchError(f"invalid URL: {short_message(exc)}", reason="invalid URL") from None
         if scheme in ("", "file"):
             # Article links come from the feed's author, so only feeds (named in the config
             # file) may be local; a link to file:///etc/passwd is never read.
             if kind == "page":
-                raise FetchError("refused: article pages must be http(s) URLs")
+                raise FetchError("refused: article pages must be http(s) URLs", reason="refused")
             return await self._fetch_file(url)
         if scheme not in ("http", "https"):
-            raise FetchError(f"refused: unsupported URL scheme {scheme!r}")
+            raise FetchError(f"refused: unsupported URL scheme {scheme!r}", reason="refused")
         return await self._fetch_http(url, validators, kind)
 
     async def _fetch_http(self, url: str, validators: Validators, kind: FetchKind) -> FetchResult:
@@ -125,9 +125,11 @@ class Fetcher:
             try:
                 target = httpx.URL(current)
             except httpx.InvalidURL as exc:
-                raise FetchError(f"invalid URL: {short_message(exc)}") from None
+                raise FetchError(
+                    f"invalid URL: {short_message(exc)}", reason="invalid URL"
+                ) from None
             if target.scheme not in ("http", "https") or not target.host:
-                raise FetchError(f"refused: unsupported URL {current!r}")
+                raise FetchError(f"refused: unsupported URL {current!r}", reason="refused")
             async with self._host_slot(target.host), self._global:
                 if deadline is None:
                     deadline = asyncio.get_running_loop().time() + self._config.timeout_seconds
@@ -139,11 +141,11 @@ class Fetcher:
                         result = await self._request_once(url, target, headers, validators)
                 except TimeoutError:
                     seconds = self._config.timeout_seconds
-                    raise FetchError(f"timed out after {seconds:g}s") from None
+                    raise FetchError(f"timed out after {seconds:g}s", reason="timed out") from None
             if isinstance(result, FetchResult):
                 return result
             current = result
-        raise FetchError(f"too many redirects (over {MAX_REDIRECTS})")
+        raise FetchError(f"too many redirects (over {MAX_REDIRECTS})", reason="too many redirects")
 
     async def _request_once(
         self, url: str, target: httpx.URL, headers: dict[str, str], sent: Validators
@@ -153,7 +155,9 @@ class Fetcher:
         try:
             response = await self._client.send(request, stream=True)
         except httpx.HTTPError as exc:
-            raise FetchError(f"network error: {short_message(exc)}") from None
+            raise FetchError(
+                f"network error: {short_message(exc)}", reason="network error"
+            ) from None
         try:
             status = response.status_code
             if status in _REDIRECT_STATUSES:
@@ -163,7 +167,10 @@ class Fetcher:
                 try:
                     return str(target.join(location.strip()))
                 except httpx.InvalidURL as exc:
-                    raise FetchError(f"invalid redirect location: {short_message(exc)}") from None
+                    raise FetchError(
+                        f"invalid redirect location: {short_message(exc)}",
+                        reason="invalid redirect",
+                    ) from None
             received = Validators(
                 etag=response.headers.get("etag"),
                 last_modified=response.headers.get("last-modified"),
@@ -192,7 +199,9 @@ class Fetcher:
             try:
                 body = await read_capped(response, self._config.max_body_bytes)
             except httpx.HTTPError as exc:
-                raise FetchError(f"network error: {short_message(exc)}") from None
+                raise FetchError(
+                    f"network error: {short_message(exc)}", reason="network error"
+                ) from None
             return FetchResult(
                 url=url,
                 final_url=str(target),
@@ -214,7 +223,7 @@ class Fetcher:
 
     async def _fetch_file(self, url: str) -> FetchResult:
         if not self._allow_local_files:
-            raise FetchError("refused: local files are not allowed")
+            raise FetchError("refused: local files are not allowed", reason="refused")
         path = _local_path(url)
         body = await asyncio.to_thread(_read_file, path, self._config.max_body_bytes)
         return FetchResult(url=url, final_url=url, status="ok", body=body)
@@ -229,7 +238,7 @@ def _local_path(url: str) -> Path:
         return Path(url).expanduser()
     parts = urlsplit(url)  # already parsed once by fetch(), so it cannot raise here
     if parts.netloc not in ("", "localhost"):
-        raise FetchError(f"refused: file URL on another host {parts.netloc!r}")
+        raise FetchError(f"refused: file URL on another host {parts.netloc!r}", reason="refused")
     return Path(url2pathname(parts.path))
 
 
@@ -238,13 +247,15 @@ def _read_file(path: Path, limit: int) -> bytes:
         with path.open("rb") as handle:
             body = handle.read(limit + 1)
     except FileNotFoundError:
-        raise FetchError(f"file not found: {path}") from None
+        raise FetchError(f"file not found: {path}", reason="file not found") from None
     except IsADirectoryError:
-        raise FetchError(f"not a file: {path}") from None
+        raise FetchError(f"not a file: {path}", reason="not a file") from None
     except OSError as exc:
-        raise FetchError(f"cannot read {path}: {exc.strerror or short_message(exc)}") from None
+        raise FetchError(
+            f"cannot read {path}: {exc.strerror or short_message(exc)}", reason="cannot read"
+        ) from None
     if len(body) > limit:
-        raise FetchError(f"response body over {limit} bytes")
+        raise FetchError(f"response body over {limit} bytes", reason="response body over")
     return body
 
 

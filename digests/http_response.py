@@ -45,7 +45,7 @@ class _Inflater:
 
 async def read_capped(response: httpx.Response, limit: int) -> bytes:
     """Read the decoded body; raise FetchError as soon as it grows over ``limit`` bytes."""
-    too_big = FetchError(f"response body over {limit} bytes")
+    too_big = FetchError(f"response body over {limit} bytes", reason="response body over")
     declared = response.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
         raise too_big

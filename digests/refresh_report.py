@@ -9,27 +9,6 @@ from dataclasses import dataclass
 
 from digests.store import PruneReport
 
-# A page failure's message, reduced to a reason that can be counted: "HTTP 404 Not Found"
-# stays whole, "timed out after 10s" and "network error: [Errno 111] ..." lose their details.
-_REASON_PREFIXES = (
-    "timed out",
-    "response body over",
-    "network error",
-    "cannot resolve",
-    "refused",
-    "too many redirects",
-    "invalid URL",
-    "invalid redirect",
-)
-
-
-def failure_reason(message: str) -> str:
-    """The countable reason of a fetch failure's message (its detail dropped)."""
-    for prefix in _REASON_PREFIXES:
-        if message.startswith(prefix):
-            return prefix
-    return message.split(":", 1)[0].strip()[:80] or "failed"
-
 
 def count_reasons(reasons: Iterable[str]) -> dict[str, int]:
     """How often each reason occurs, most frequent first."""

@@ -26,7 +26,7 @@ from digests.fetch import Fetcher
 from digests.parse import UNTITLED
 from digests.records import Article, ArticleDraft, ArticleText, FeedSource, FeedState, ParsedEntry
 from digests.refetch import next_fetch_after_failure, next_fetch_after_success
-from digests.refresh_report import FeedOutcome, RefreshReport, failure_reason
+from digests.refresh_report import FeedOutcome, RefreshReport
 from digests.store import FetchSuccess, NewStory, PruneReport, Store, UpsertResult
 from digests.topics import TopicTagger
 from digests.urls import canonical_url
@@ -324,7 +324,7 @@ class RefreshStep:
             page = await self.fetcher.fetch(url, kind="page")
         except FeedError as exc:
             log.info("article page %s not fetched: %s", url, exc)
-            reason = failure_reason(str(exc))
+            reason = exc.reason
             tally.page_failures.append(reason)
             if page_progress is not None:
                 page_progress(url, reason)
