@@ -1,4 +1,4 @@
-"""When to fetch a feed again: after a success, and after a failure (backoff).
+"""When to fetch a feed again: after a success, after a failure (backoff), and when to give up.
 
 Pure functions of the feed's state and the time; the pipeline does the fetching and storing.
 """
@@ -6,6 +6,9 @@ Pure functions of the feed's state and the time; the pipeline does the fetching 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+
+# How long a feed that worked before may fail before it is disabled.
+GIVE_UP_AFTER = timedelta(days=7)
 
 
 def next_fetch_after_success(
@@ -32,6 +35,20 @@ def next_fetch_after_failure(
     if retry_after is not None:
         delay = max(delay, retry_after)
     return now + timedelta(seconds=delay)
+
+
+def failures_to_disable(
+    now: datetime, *, failure_count: int, last_success_at: datetime | None, max_failures: int
+) -> int:
+    """The failure streak at which a feed that has just failed again (``failure_count``
+    failures before this one) is disabled: ``max_failures``, or later for a feed that worked
+    less than ``GIVE_UP_AFTER`` ago."""
+    # Backoff reaches max_failures within hours; a feed that worked before is only given
+    # up on once it has also been failing for a week, so a host down for a day comes back.
+    disable_after = max_failures
+    if last_success_at is not None and now - last_success_at < GIVE_UP_AFTER:
+        disable_after = max(disable_after, failure_count + 2)
+    return disable_after
 
 
 def _require_aware(now: datetime) -> None:

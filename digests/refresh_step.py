@@ -25,7 +25,11 @@ from digests.feed_text import is_teaser, text_from_html
 from digests.fetch import Fetcher
 from digests.parse import UNTITLED
 from digests.records import Article, ArticleDraft, ArticleText, FeedSource, FeedState, ParsedEntry
-from digests.refetch import next_fetch_after_failure, next_fetch_after_success
+from digests.refetch import (
+    failures_to_disable,
+    next_fetch_after_failure,
+    next_fetch_after_success,
+)
 from digests.refresh_report import FeedOutcome, RefreshReport
 from digests.store import FetchSuccess, NewStory, PruneReport, Store, UpsertResult
 from digests.topics import TopicTagger
@@ -35,8 +39,6 @@ log = logging.getLogger(__name__)
 # Articles of the clustering window read back per query to vectorise them: bounds the text
 # held at once.
 VECTOR_BATCH = 500
-# How long a feed that worked before may fail before it is disabled.
-GIVE_UP_AFTER = timedelta(days=7)
 
 # Called with (feed url, outcome) as each feed finishes; outcome is "ok", "not_modified" or
 # an error message. The CLI draws its progress bar from it.
@@ -250,11 +252,12 @@ class RefreshStep:
             retry_after=retry_after,
         )
         log.warning("feed %s failed: %s", state.url, error)
-        # Backoff reaches max_failures within hours; a feed that worked before is only given
-        # up on once it has also been failing for a week, so a host down for a day comes back.
-        disable_after = cfg.max_failures
-        if state.last_success_at is not None and now - state.last_success_at < GIVE_UP_AFTER:
-            disable_after = max(disable_after, state.failure_count + 2)
+        disable_after = failures_to_disable(
+            now,
+            failure_count=state.failure_count,
+            last_success_at=state.last_success_at,
+            max_failures=cfg.max_failures,
+        )
         try:
             await asyncio.to_thread(
                 self.store.record_fetch_failure,

@@ -22,7 +22,6 @@ from digests.errors import FeedError, FetchError
 from digests.fetch import Fetcher, FetchKind
 from digests.http_response import parse_max_age, parse_retry_after
 from digests.records import Validators
-from digests.refetch import next_fetch_after_failure, next_fetch_after_success
 from tests.servers.feed_server import DEFAULT_FEED, FeedServer, feed_server  # noqa: F401
 
 NOW = datetime(2025, 1, 6, 12, 0, tzinfo=UTC)
@@ -524,45 +523,7 @@ async def test_local_files_refused_when_not_allowed(tmp_path: Path) -> None:
                 await fetcher.fetch(location)
 
 
-# --- scheduling helpers --------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    "failures, retry_after, expected",
-    [
-        (1, None, 60),
-        (2, None, 120),
-        (3, None, 240),
-        (5, None, 960),
-        (7, None, 3600),  # 3840 capped
-        (1000, None, 3600),  # no overflow on long streaks
-        (0, None, 60),
-        (1, 300, 300),  # Retry-After later than the backoff wins
-        (3, 10, 240),  # an earlier Retry-After does not shorten the backoff
-        (7, 7200, 7200),  # Retry-After wins even over the cap
-    ],
-)
-def test_next_fetch_after_failure(failures: int, retry_after: float | None, expected: int) -> None:
-    when = next_fetch_after_failure(
-        NOW, failures=failures, base=60, cap=3600, retry_after=retry_after
-    )
-
-    assert when == NOW + timedelta(seconds=expected)
-
-
-@pytest.mark.parametrize(
-    "max_age, expected_minutes",
-    [(None, 15), (60, 15), (3600, 60), (0, 15)],
-)
-def test_next_fetch_after_success(max_age: float | None, expected_minutes: int) -> None:
-    when = next_fetch_after_success(NOW, interval=timedelta(minutes=15), max_age=max_age)
-
-    assert when == NOW + timedelta(minutes=expected_minutes)
-
-
-def test_scheduling_refuses_naive_datetimes() -> None:
-    with pytest.raises(ValueError):
-        next_fetch_after_success(datetime(2025, 1, 1), interval=timedelta(minutes=1), max_age=None)
+# --- header parsing ----------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
