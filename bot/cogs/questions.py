@@ -13,8 +13,8 @@ from discord.ext import commands
 from bot.checks import reply
 from bot.render import link_target, neutralise_mentions, plain_line, story_detail_embed
 from digests.answer import MAX_QUESTION_CHARS
+from digests.compose_step import summary_input
 from digests.errors import InputError
-from digests.pipeline import summary_input
 from digests.records import Story
 from digests.scope import scope_story
 

@@ -13,8 +13,8 @@ from discord.ext import commands
 
 from bot.checks import reply, require_manage_guild
 from bot.render import neutralise_mentions
-from digests.pipeline import skip_summary
 from digests.records import FeedState
+from digests.refresh_report import skip_summary
 
 if TYPE_CHECKING:
     from bot.app import NewsBot

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from digests.compose_step import summary_input
 from digests.errors import SummaryError
-from digests.pipeline import summary_input
 from digests.records import Report, Source, Story, SummaryInput
 from digests.summarize.base import Summarizer
 from digests.summarize.compress import compress, keeps_subject_and_verb

@@ -11,10 +11,11 @@ from pathlib import Path
 import pytest
 
 from bot.cogs.admin import validate_feed_url
+from digests.address_policy import Resolver
 from digests.clock import FixedClock
 from digests.config import FetchConfig
 from digests.errors import FetchError, InputError
-from digests.fetch import Fetcher, Resolver
+from digests.fetch import Fetcher
 from digests.wiring import open_pipeline
 from tests.hardening._feeds import pipeline_settings, rss
 from tests.servers.feed_server import FeedServer, feed_server  # noqa: F401
