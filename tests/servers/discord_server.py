@@ -136,10 +136,23 @@ class ChannelSpec:
 
     @classmethod
     def forum(
-        cls, id: int, name: str, *, tags: Sequence[str] = (), can_send: bool = True
+        cls,
+        id: int,
+        name: str,
+        *,
+        tags: Sequence[str] = (),
+        can_send: bool = True,
+        manage_webhooks: bool = False,
     ) -> ChannelSpec:
         """A forum channel whose posts become threads, with optional tag names."""
-        return cls(id=id, name=name, type=GUILD_FORUM, can_send=can_send, tags=tuple(tags))
+        return cls(
+            id=id,
+            name=name,
+            type=GUILD_FORUM,
+            can_send=can_send,
+            tags=tuple(tags),
+            manage_webhooks=manage_webhooks,
+        )
 
 
 @dataclass(frozen=True)

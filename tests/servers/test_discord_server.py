@@ -566,7 +566,10 @@ async def community(world: DiscordServer) -> AsyncIterator[commands.Bot]:
     """A connected bot in a guild that also has webhook, announcement and forum channels."""
     world.add_channel(GUILD_ID, ChannelSpec(HOOKS_ID, "hooked", manage_webhooks=True))
     world.add_channel(GUILD_ID, ChannelSpec.announcement(NEWS_ID, "news", manage_webhooks=True))
-    world.add_channel(GUILD_ID, ChannelSpec.forum(TAGGED_FORUM_ID, "topics", tags=SIX_TAGS))
+    world.add_channel(
+        GUILD_ID,
+        ChannelSpec.forum(TAGGED_FORUM_ID, "topics", tags=SIX_TAGS, manage_webhooks=True),
+    )
     world.add_role(GUILD_ID, ROLE_ID, "Space news", mentionable=True)
     client = _QuickBot(
         command_prefix="!",
@@ -653,6 +656,51 @@ async def test_webhook_with_a_wrong_token_is_unknown_10015(community: commands.B
     with pytest.raises(discord.NotFound) as raised:
         await forged.send("forged", wait=True)
     assert raised.value.code == 10015
+
+
+async def test_webhook_is_fetched_by_its_token_without_the_bot(
+    community: commands.Bot,
+) -> None:
+    hook = await _text(community, HOOKS_ID).create_webhook(name="Newsdigest")
+    async with aiohttp.ClientSession() as session:
+        fetched = await discord.Webhook.partial(hook.id, hook.token, session=session).fetch()
+        assert (fetched.id, fetched.name, fetched.channel_id) == (hook.id, "Newsdigest", HOOKS_ID)
+        assert fetched.user is None
+        forged = discord.Webhook.partial(hook.id, "not-the-token", session=session)
+        with pytest.raises(discord.NotFound):
+            await forged.fetch()
+
+
+async def test_webhook_opens_a_forum_post_with_tags(
+    community: commands.Bot, world: DiscordServer
+) -> None:
+    forum = community.get_channel(TAGGED_FORUM_ID)
+    assert isinstance(forum, discord.ForumChannel)
+    hook = await forum.create_webhook(name="Newsdigest")
+    science = next(t for t in forum.available_tags if t.name == "science")
+    sent = await hook.send(
+        "Comet visible tonight",
+        thread_name="Comet visible tonight",
+        applied_tags=[science],
+        username="Science desk",
+        wait=True,
+    )
+    (post,) = world.threads(TAGGED_FORUM_ID)
+    assert (post.id, post.name, post.applied_tags) == (
+        sent.id,
+        "Comet visible tonight",
+        [science.id],
+    )
+    assert post.message.author_name == "Science desk" and post.message.webhook_id == hook.id
+
+
+async def test_webhook_post_to_a_forum_needs_a_thread_name(community: commands.Bot) -> None:
+    forum = community.get_channel(TAGGED_FORUM_ID)
+    assert isinstance(forum, discord.ForumChannel)
+    hook = await forum.create_webhook(name="Newsdigest")
+    with pytest.raises(discord.HTTPException) as raised:
+        await hook.send("no title", wait=True)
+    assert (raised.value.status, raised.value.code) == (400, 220001)
 
 
 async def test_thread_started_from_a_message_takes_its_id_and_receives_posts(
