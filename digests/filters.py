@@ -27,6 +27,7 @@ PATTERN_LIMIT = 200
 # RE2 refuses (rather than slowly runs) a pattern whose compiled program exceeds this memory.
 _RE2_MAX_MEMORY = 1 << 20
 _WORD = re.compile(r"\w")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 @dataclass(frozen=True)
@@ -120,9 +121,9 @@ def rule_matches(rule: FilterRule, item: DigestItem) -> bool:
     texts = _texts(item)
     if rule.kind == "word":
         words = _word_pattern(rule.pattern)
-        return any(words.search(text) for text in texts)
+        return any(words.search(" ".join(text.split())) for text in texts)
     program = _compiled(rule.pattern)
-    return any(program.search(text) is not None for text in texts)
+    return any(program.search(_encodable(text)) is not None for text in texts)
 
 
 def apply_filters(items: Iterable[DigestItem], rules: Sequence[FilterRule]) -> list[FilterDecision]:
@@ -166,9 +167,18 @@ def _texts(item: DigestItem) -> list[str]:
     return [headline, item.briefing.summary, *item.story.topics]
 
 
+def _encodable(text: str) -> str:
+    """``text`` as RE2 can take it: a lone surrogate (from a bad JSON escape) becomes U+FFFD."""
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return _SURROGATE.sub("\ufffd", text)
+    return text
+
+
 @lru_cache(maxsize=512)
 def _word_pattern(phrase: str) -> re.Pattern[str]:
-    # A literal phrase, its words separated by any whitespace and bounded by non-word
-    # characters: "AI" matches "AI," and "ai" but not "said"; escaping keeps it backtrack-free.
-    body = r"\s+".join(re.escape(word) for word in phrase.split())
+    # A literal phrase bounded by non-word characters, matched on text whose whitespace runs
+    # are single spaces: "AI" matches "AI," and "ai" but not "said"; a literal cannot backtrack.
+    body = " ".join(re.escape(word) for word in phrase.split())
     return re.compile(rf"(?<!\w){body}(?!\w)", re.IGNORECASE)

@@ -131,6 +131,11 @@ def test_regex_rules_search_each_text(pattern: str, headline: str, matches: bool
     assert rule_matches(rule, item(headline, "", ())) is matches
 
 
+def test_regex_rules_read_text_with_a_lone_surrogate() -> None:
+    rule = make_rule("include", "regex", "budget\\?")
+    assert rule_matches(rule, item(headline="\ud800 budget?", summary="", topics=()))
+
+
 def test_a_blank_briefing_headline_falls_back_to_the_feed_title() -> None:
     rule = make_rule("include", "word", "feed")
     assert rule_matches(rule, item(headline="  ", summary="", topics=()))
