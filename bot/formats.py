@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 import string
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -187,6 +187,16 @@ def format_messages(
     header = digest_header(digest, title=title)
     texts = [header, *pack_texts((render(item) for item in digest.items), separator)]
     return [{"content": text, "allowed_mentions": {"parse": []}} for text in texts]
+
+
+def preview_messages(
+    style: str | StoryTemplate, items: Sequence[DigestItem] = (), *, title: str
+) -> list[dict[str, Any]]:
+    """What a digest in ``style`` would look like: of the given recent stories, else a sample."""
+    shown = tuple(items) or (SAMPLE_ITEM,)
+    times = [t for t in (i.story.published for i in shown) if t is not None]
+    digest = Digest(generated_at=max(times, default=_SAMPLE_TIME), items=shown)
+    return format_messages(digest, style, title=title)
 
 
 def pack_texts(texts: Iterable[str], separator: str) -> list[str]:

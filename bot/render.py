@@ -191,8 +191,9 @@ def _no_mentions() -> dict[str, Any]:
     return {"parse": []}
 
 
-def _header(digest: Digest, title: str) -> str:
-    """The digest's contents: how many stories over which time, then each topic's count."""
+def digest_header(digest: Digest, *, title: str) -> str:
+    """A digest's first message, its contents: how many stories over which time, and how
+    many under each topic."""
     heading = _truncate(_inline_md(title) or "News digest", _HEADER_TITLE_LIMIT)
     day = digest.generated_at.astimezone(UTC).date().isoformat()
     count = len(digest.items)
@@ -444,11 +445,6 @@ def _safe_url(url: str | None) -> str | None:
         )
     )
     return safe if len(safe) <= URL_LIMIT else None
-
-
-def digest_header(digest: Digest, *, title: str) -> str:
-    """The first message of a digest: its contents by topic and the time it covers."""
-    return _header(digest, title)
 
 
 def link_label(text: str) -> str:

@@ -14,6 +14,7 @@ from bot.formats import (
     headline_line,
     pack_texts,
     parse_template,
+    preview_messages,
     render_story,
 )
 from digests.errors import InputError
@@ -308,3 +309,16 @@ def test_format_messages_refuses_an_unknown_format() -> None:
 )
 def test_pack_texts(texts: list[str], packed: list[str]) -> None:
     assert pack_texts(texts, "\n") == packed
+
+
+@pytest.mark.parametrize("style", ["default", "compact", "headlines"])
+def test_preview_shows_the_sample_story_when_there_is_none_yet(style: str) -> None:
+    messages = preview_messages(style, title="Preview")
+    assert messages[0]["content"].startswith("**Preview** — 1 story")
+    assert "Council approves budget" in str(messages[1])
+
+
+def test_preview_of_a_template_uses_the_recent_stories() -> None:
+    template = parse_template("{headline} · {sources}")
+    messages = preview_messages(template, digest(2).items, title="Preview")
+    assert messages[1]["content"] == "Story 0 · Example News\n\nStory 1 · Example News"
