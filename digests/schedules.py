@@ -66,7 +66,7 @@ def parse_cron(expr: str, timezone: ZoneInfo) -> CronTrigger:
 
 def build_schedule(
     *,
-    guild_id: int,
+    community_id: int,
     channel_id: int,
     timezone: str,
     cron: str | None = None,
@@ -79,13 +79,13 @@ def build_schedule(
     if cron:
         parse_cron(cron, zone)
         return Schedule(
-            guild_id=guild_id,
+            community_id=community_id,
             channel_id=channel_id,
             timezone=timezone.strip(),
             cron=" ".join(cron.split()),
         )
     return Schedule(
-        guild_id=guild_id,
+        community_id=community_id,
         channel_id=channel_id,
         timezone=timezone.strip(),
         times=parse_times(times or ""),
