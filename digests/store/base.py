@@ -160,19 +160,14 @@ class Store(Protocol):
         """Release connections."""
 
     # --- feeds -----------------------------------------------------------------------
-    def ensure_feed(self, source: FeedSource) -> FeedState:
-        """Create the feed if unknown; update its name/topics if given. Returns its state."""
-
     def ensure_feeds(self, sources: Sequence[FeedSource]) -> None:
-        """``ensure_feed`` for many feeds in one transaction."""
+        """Create the feeds not stored yet, in one transaction; a known feed takes the
+        source's name and topics when it gives them."""
 
     def get_feed(self, url: str) -> FeedState | None: ...
 
     def list_feeds(self) -> list[FeedState]:
         """All feeds, ordered by URL."""
-
-    def remove_feed(self, url: str) -> None:
-        """Delete a feed (its articles stay). Raises NotFoundError when unknown."""
 
     def record_fetch_success(
         self,
@@ -202,38 +197,27 @@ class Store(Protocol):
         """Store the error, bump the failure count, disable the feed when it reaches
         ``disable_after`` consecutive failures (the reason names the last error)."""
 
-    def enable_feed(self, url: str) -> FeedState:
-        """Clear the disabled reason and the failure count."""
-
     def due_feeds(self, now: datetime) -> list[FeedState]:
         """Enabled feeds whose next fetch time is unset or not after ``now``."""
 
     # --- articles --------------------------------------------------------------------
-    def upsert_article(self, draft: ArticleDraft, *, now: datetime) -> UpsertResult:
-        """Store a draft, deduplicating by (feed, entry id), canonical URL and content hash.
-
-        Same feed and entry id: the stored article is updated when the content hash differs.
-        Otherwise a match on canonical URL or content hash from any feed makes a duplicate.
-        """
-
     def upsert_articles(
         self, drafts: Sequence[ArticleDraft], *, now: datetime
     ) -> list[UpsertResult]:
-        """Store many drafts in one transaction, in order, exactly as ``upsert_article`` would
-        one after another (a later draft sees the ones before it); one result per draft."""
+        """Store drafts in one transaction, in order, one result per draft; a later draft
+        sees the ones before it.
+
+        A draft with the feed and entry id of a stored article updates it when the content
+        hash differs and is ``unchanged`` otherwise. Failing that, a stored article of any
+        feed with the same canonical URL or content hash makes it a ``duplicate``.
+        """
 
     def entry_source_hashes(self, feed_url: str) -> dict[str, str]:
         """Entry id -> ``ArticleDraft.source_hash`` of the feed's stored articles, so a
         refresh can skip entries the feed sent unchanged (no cleaning, no page fetch)."""
 
-    def get_article(self, article_id: int) -> Article | None: ...
-
     def get_articles(self, article_ids: Sequence[int]) -> list[Article]:
         """The articles with these ids, in the order given; unknown ids are left out."""
-
-    def articles_since(self, since: datetime) -> list[Article]:
-        """Articles first fetched at or after ``since`` (published date may be older),
-        oldest first."""
 
     def articles_without_story(self) -> list[Article]:
         """Articles not yet grouped into a story, oldest first."""
@@ -269,8 +253,6 @@ class Store(Protocol):
     def set_stories_topics(self, topics: Mapping[str, Sequence[str]]) -> None:
         """Set the topics of many stories in one transaction; NotFoundError when one is
         unknown."""
-
-    def set_story_topics(self, story_id: str, topics: Sequence[str]) -> None: ...
 
     def get_story(self, story_id: str) -> Story | None: ...
 
@@ -339,8 +321,6 @@ class Store(Protocol):
     # --- schedules -------------------------------------------------------------------
     def set_schedule(self, schedule: Schedule, *, now: datetime) -> Schedule:
         """Create or replace the schedule of ``schedule.channel_id``."""
-
-    def get_schedule(self, community_id: int, channel_id: int) -> Schedule | None: ...
 
     def list_schedules(self, community_id: int | None = None) -> list[Schedule]: ...
 

@@ -429,7 +429,7 @@ def _require_articles(conn: Connection, article_ids: Sequence[int]) -> None:
 
 
 def _upsert(conn: Connection, draft: ArticleDraft, now: datetime) -> UpsertResult:
-    """One draft's upsert on an open transaction (see ``Store.upsert_article``)."""
+    """One draft's upsert on an open transaction (see ``Store.upsert_articles``)."""
     fields = {
         "url": draft.url,
         "canonical_url": draft.canonical_url,
@@ -659,26 +659,8 @@ class SqlStore:
 
     # --- feeds ----------------------------------------------------------------------------
 
-    def ensure_feed(self, source: FeedSource) -> FeedState:
-        """Create the feed if unknown; update its name/topics if given; mark it a config feed."""
-
-        def work(session: Session) -> FeedState:
-            row = session.scalars(select(FeedRow).where(FeedRow.url == source.url)).one_or_none()
-            if row is None:
-                row = FeedRow(url=source.url, topics=[], failure_count=0)
-                session.add(row)
-            if source.name is not None:
-                row.name = source.name
-            if source.topics:
-                row.topics = list(source.topics)
-            row.from_config = True
-            session.flush()
-            return _feed_state(row)
-
-        return self._run(f"ensuring feed {source.url!r}", work)
-
     def ensure_feeds(self, sources: Sequence[FeedSource]) -> None:
-        """``ensure_feed`` for many feeds in one transaction."""
+        """Create the feeds not stored yet and mark each a config feed, in one transaction."""
         if not sources:
             return
         urls = list(dict.fromkeys(s.url for s in sources))
@@ -718,15 +700,6 @@ class SqlStore:
             return [_feed_state(r) for r in session.scalars(select(FeedRow).order_by(FeedRow.url))]
 
         return self._run("listing feeds", work, write=False)
-
-    def remove_feed(self, url: str) -> None:
-        """Delete a feed (its articles stay). Raises NotFoundError when unknown."""
-
-        def work(session: Session) -> None:
-            row = self._feed_row(session, url)
-            session.execute(delete(FeedRow).where(FeedRow.id == row.id))
-
-        self._run(f"removing feed {url!r}", work)
 
     def record_fetch_success(
         self,
@@ -811,20 +784,6 @@ class SqlStore:
 
         return self._run(f"recording a failed fetch of {url!r}", work)
 
-    def enable_feed(self, url: str) -> FeedState:
-        """Clear the disabled reason and the failure count; the feed is due at once."""
-
-        def work(session: Session) -> FeedState:
-            row = self._feed_row(session, url)
-            row.disabled_reason = None
-            row.failure_count = 0
-            # Backoff may have pushed the next fetch far out; an enabled feed is tried now.
-            row.next_fetch_at = None
-            session.flush()
-            return _feed_state(row)
-
-        return self._run(f"enabling feed {url!r}", work)
-
     def due_feeds(self, now: datetime) -> list[FeedState]:
         """Enabled feeds whose next fetch time is unset or not after ``now``, by URL."""
         now = _aware(now, "now")
@@ -842,24 +801,10 @@ class SqlStore:
 
     # --- articles -------------------------------------------------------------------------
 
-    def upsert_article(self, draft: ArticleDraft, *, now: datetime) -> UpsertResult:
-        """Store a draft, deduplicating by (feed, entry id), canonical URL and content hash.
-
-        Same feed and entry id: the stored article is updated when the content hash differs.
-        Otherwise a match on canonical URL or content hash from any feed makes a duplicate.
-        """
-        now = _aware(now, "now")
-        _aware_or_none(draft.published, "draft.published")
-        return self._run(
-            f"storing article {draft.entry_id!r} of {draft.feed_url!r}",
-            lambda session: _upsert(session.connection(), draft, now),
-        )
-
     def upsert_articles(
         self, drafts: Sequence[ArticleDraft], *, now: datetime
     ) -> list[UpsertResult]:
-        """Store many drafts in one transaction, in order, as ``upsert_article`` would one
-        after another; one result per draft."""
+        """Store many drafts in one transaction, in order; one result per draft."""
         now = _aware(now, "now")
         for draft in drafts:
             _aware_or_none(draft.published, "draft.published")
@@ -881,13 +826,6 @@ class SqlStore:
 
         return self._run(f"reading entry hashes of {feed_url!r}", work, write=False)
 
-    def get_article(self, article_id: int) -> Article | None:
-        def work(session: Session) -> Article | None:
-            found = session.execute(_articles_select().where(ArticleRow.id == article_id)).first()
-            return None if found is None else _article(found[0], found[1])
-
-        return self._run(f"reading article {article_id}", work, write=False)
-
     def get_articles(self, article_ids: Sequence[int]) -> list[Article]:
         """The articles with these ids, in the order given; unknown ids are left out."""
         ids = list(dict.fromkeys(article_ids))
@@ -901,21 +839,6 @@ class SqlStore:
             return [found[i] for i in article_ids if i in found]
 
         return self._run(f"reading {len(ids)} articles", work, write=False)
-
-    def articles_since(self, since: datetime) -> list[Article]:
-        """Articles first fetched at or after ``since`` (published date may be older),
-        oldest first."""
-        since = _aware(since, "since")
-
-        def work(session: Session) -> list[Article]:
-            stmt = (
-                _articles_select()
-                .where(ArticleRow.fetched_at >= since)
-                .order_by(ArticleRow.fetched_at, ArticleRow.id)
-            )
-            return [_article(a, name) for a, name in session.execute(stmt)]
-
-        return self._run("listing recent articles", work, write=False)
 
     def articles_without_story(self) -> list[Article]:
         """Articles not yet grouped into a story, oldest first."""
@@ -1084,12 +1007,6 @@ class SqlStore:
             return self._load_story(session, row)
 
         return self._run(f"adding articles to story {story_id!r}", work)
-
-    def set_story_topics(self, story_id: str, topics: Sequence[str]) -> None:
-        def work(session: Session) -> None:
-            self._story_row(session, story_id).topics = list(topics)
-
-        self._run(f"setting the topics of story {story_id!r}", work)
 
     def get_story(self, story_id: str) -> Story | None:
         def work(session: Session) -> Story | None:
@@ -1432,13 +1349,6 @@ class SqlStore:
             return _schedule(row)
 
         return self._run(f"setting the schedule of channel {schedule.channel_id}", work)
-
-    def get_schedule(self, community_id: int, channel_id: int) -> Schedule | None:
-        def work(session: Session) -> Schedule | None:
-            row = session.get(ScheduleRow, channel_id)
-            return None if row is None or row.community_id != community_id else _schedule(row)
-
-        return self._run(f"reading the schedule of channel {channel_id}", work, write=False)
 
     def list_schedules(self, community_id: int | None = None) -> list[Schedule]:
         """Schedules of one community (or all), by community then channel."""
