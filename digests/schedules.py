@@ -16,7 +16,7 @@ from apscheduler.triggers.combining import OrTrigger
 from apscheduler.triggers.cron import CronTrigger
 
 from digests.errors import ScheduleError
-from digests.store.base import Schedule
+from digests.store import Schedule
 
 _TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 MAX_TIMES = 12

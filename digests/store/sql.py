@@ -9,7 +9,7 @@ from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any, Literal, TypeVar, cast, get_args
+from typing import Any, TypeVar, cast, get_args
 
 from alembic import command
 from alembic.config import Config
@@ -59,17 +59,6 @@ from digests.records import (
     SummarizerName,
     Validators,
 )
-from digests.store.base import (
-    DigestRecord,
-    FetchSuccess,
-    NewStory,
-    OutboxMessage,
-    PruneReport,
-    Schedule,
-    StoryRank,
-    TargetKind,
-    UpsertResult,
-)
 from digests.store.models import (
     ArticleRow,
     BriefingRow,
@@ -84,6 +73,18 @@ from digests.store.models import (
     TokenUsageRow,
     UtcDateTime,
 )
+from digests.store.records import (
+    DigestRecord,
+    DigestStatus,
+    FetchSuccess,
+    NewStory,
+    OutboxMessage,
+    PruneReport,
+    Schedule,
+    StoryRank,
+    TargetKind,
+    UpsertResult,
+)
 
 T = TypeVar("T")
 
@@ -97,7 +98,6 @@ _RETRY_DELAY_SECONDS = 0.05
 # PostgreSQL serialization_failure and deadlock_detected: the transaction may simply be rerun.
 _RETRYABLE_SQLSTATES = frozenset({"40001", "40P01"})
 _TARGET_KINDS: frozenset[str] = frozenset(get_args(TargetKind))
-DigestStatus = Literal["pending", "sent", "failed"]
 _DIGEST_STATUSES: frozenset[str] = frozenset(get_args(DigestStatus))
 
 

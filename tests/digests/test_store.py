@@ -21,7 +21,7 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from digests.compose import select_stories, shortlist
 from digests.errors import NotFoundError, StorageError
 from digests.records import Article, ArticleDraft, Briefing, FeedSource, FeedState, Validators
-from digests.store.base import FetchSuccess, NewStory, Schedule, StoryRank, UpsertResult
+from digests.store import FetchSuccess, NewStory, Schedule, StoryRank, UpsertResult
 from digests.store.models import Base, UtcDateTime
 from digests.store.sql import MIGRATIONS_DIR, SqlStore, _is_retryable, normalize_url
 from tests.digests.store_fixtures import store_fixture  # noqa: F401  (the "store" fixture)
