@@ -23,7 +23,8 @@ from digests.errors import NotFoundError, StorageError
 from digests.records import Article, ArticleDraft, Briefing, FeedSource, FeedState, Validators
 from digests.store import FetchSuccess, NewStory, Schedule, StoryRank, UpsertResult
 from digests.store.models import Base, UtcDateTime
-from digests.store.sql import MIGRATIONS_DIR, SqlStore, _is_retryable, normalize_url
+from digests.store.sql import MIGRATIONS_DIR, SqlStore, normalize_url
+from digests.store.sql._base import _is_retryable
 from tests.digests.store_fixtures import store_fixture  # noqa: F401  (the "store" fixture)
 
 T0 = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
