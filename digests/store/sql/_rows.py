@@ -94,10 +94,18 @@ def light_article(row: Any, intern: dict[str, str]) -> Article:
     return _article(row, row.name, feed_url=feed_url, text="")
 
 
+# The feed name is joined, not copied, so renaming a feed renames its articles' source.
+_FEED_OF_ARTICLE = FeedRow.url == ArticleRow.feed_url
+
+
 def articles_select() -> Select[ArticleRow, str | None]:
     """Articles with their feed's name."""
-    # The feed name is joined, not copied, so renaming a feed renames its articles' source.
-    return select(ArticleRow, FeedRow.name).outerjoin(FeedRow, FeedRow.url == ArticleRow.feed_url)
+    return select(ArticleRow, FeedRow.name).outerjoin(FeedRow, _FEED_OF_ARTICLE)
+
+
+def light_articles_select() -> Select[*tuple[Any, ...]]:
+    """``LIGHT_ARTICLE`` rows: articles with their feed's name, without their text."""
+    return select(*LIGHT_ARTICLE).outerjoin(FeedRow, _FEED_OF_ARTICLE)
 
 
 def scoped(

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from digests.errors import NotFoundError, StorageError
 from digests.records import Article, Story, StoryOutline
-from digests.store.models import ArticleRow, FeedRow, StoryRow
+from digests.store.models import ArticleRow, StoryRow
 from digests.store.records import NewStory, StoryRank
 from digests.store.sql import _rows
 from digests.store.sql._base import SqlStoreBase, aware, chunked, existing, rows_by
@@ -78,11 +78,7 @@ class StoriesMixin(SqlStoreBase):
                     if article.story_id is not None:
                         by_story[article.story_id].append(article)
                 continue
-            light = (
-                select(*_rows.LIGHT_ARTICLE)
-                .outerjoin(FeedRow, FeedRow.url == ArticleRow.feed_url)
-                .where(ArticleRow.story_id.in_(chunk))
-            )
+            light = _rows.light_articles_select().where(ArticleRow.story_id.in_(chunk))
             if feed_urls is not None:
                 light = light.where(ArticleRow.feed_url.in_(list(feed_urls)))
             intern: dict[str, str] = {}
