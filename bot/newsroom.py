@@ -51,7 +51,13 @@ def _job_id(channel_id: int) -> str:
 
 def _definition(schedule: Schedule) -> tuple[object, ...]:
     # What decides when a schedule fires; last_run_at and updated_at change without that.
-    return (schedule.guild_id, schedule.timezone, schedule.cron, schedule.times, schedule.paused)
+    return (
+        schedule.community_id,
+        schedule.timezone,
+        schedule.cron,
+        schedule.times,
+        schedule.paused,
+    )
 
 
 def schedule_changes(
@@ -198,7 +204,7 @@ class Newsroom:
         await self.poll_feeds()
         for schedule in schedules:
             log.info("catching up a missed digest for channel %s", schedule.channel_id)
-            await self.run_schedule(schedule.guild_id, schedule.channel_id)
+            await self.run_schedule(schedule.community_id, schedule.channel_id)
 
     def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
         task = asyncio.get_running_loop().create_task(coro)
@@ -224,7 +230,7 @@ class Newsroom:
         job = self.scheduler.add_job(
             self.run_schedule,
             trigger_for(schedule),
-            args=(schedule.guild_id, schedule.channel_id),
+            args=(schedule.community_id, schedule.channel_id),
             id=_job_id(schedule.channel_id),
             replace_existing=True,
             # Runs missed while the process was busy or asleep coalesce into one digest.
@@ -288,7 +294,7 @@ class Newsroom:
     def guild_feed_urls(self, guild_id: int) -> list[str]:
         """The feeds one guild sees: the config's defaults plus those it added itself."""
         urls = [s.url for s in self.settings.feed_sources()]
-        for url in self.store.guild_feed_urls(guild_id):
+        for url in self.store.community_feed_urls(guild_id):
             if url not in urls:
                 urls.append(url)
         return urls
@@ -318,7 +324,7 @@ class Newsroom:
             payloads = digest_messages(digest, title="News digest")
             record = await asyncio.to_thread(
                 lambda: self.store.enqueue_digest(
-                    guild_id=guild_id,
+                    community_id=guild_id,
                     target_kind="channel",
                     target_id=channel_id,
                     story_ids=[i.story.id for i in digest.items],
@@ -364,7 +370,7 @@ class Newsroom:
             try:
                 await asyncio.to_thread(
                     self.store.enqueue_digest,
-                    guild_id=guild_id,
+                    community_id=guild_id,
                     target_kind="user",
                     target_id=user_id,
                     story_ids=[i.story.id for i in items],

@@ -91,7 +91,7 @@ class ScheduleGroup(app_commands.Group, name="schedule", description="When diges
         channel_id = channel.id if channel is not None else interaction.channel_id
         assert channel_id is not None
         schedule = build_schedule(
-            guild_id=interaction.guild_id,
+            community_id=interaction.guild_id,
             channel_id=channel_id,
             timezone=timezone,
             cron=cron,
@@ -202,7 +202,7 @@ class FeedGroup(app_commands.Group, name="feed", description="The feeds this ser
             raise InputError(f"Could not read that feed: {neutralise_mentions(str(exc))}") from None
         parsed = found.feed
         source = FeedSource(url=found.url, name=parsed.title, topics=topic_names)
-        await asyncio.to_thread(self.bot.store.add_guild_feed, interaction.guild_id, source)
+        await asyncio.to_thread(self.bot.store.add_community_feed, interaction.guild_id, source)
         # Fetch its articles in the background; the next digest includes them.
         self._start(self.bot.newsroom.poll_feeds())
         title = plain_line((parsed.title or found.url)[:200])
@@ -215,7 +215,7 @@ class FeedGroup(app_commands.Group, name="feed", description="The feeds this ser
         assert interaction.guild_id is not None
         try:
             await asyncio.to_thread(
-                self.bot.store.remove_guild_feed, interaction.guild_id, url.strip()
+                self.bot.store.remove_community_feed, interaction.guild_id, url.strip()
             )
         except NotFoundError:
             raise InputError(
@@ -229,7 +229,7 @@ class FeedGroup(app_commands.Group, name="feed", description="The feeds this ser
     ) -> list[app_commands.Choice[str]]:
         if interaction.guild_id is None:
             return []
-        urls = await asyncio.to_thread(self.bot.store.guild_feed_urls, interaction.guild_id)
+        urls = await asyncio.to_thread(self.bot.store.community_feed_urls, interaction.guild_id)
         return [
             app_commands.Choice(name=u[:100], value=u)
             for u in urls
