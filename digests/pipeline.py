@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from digests.clock import Clock, ensure_utc
-from digests.cluster import PackedVector, article_vector, assign_stories
+from digests.cluster import ArticleSignature, Embedder, article_signature, assign_stories
 from digests.compose import grouped_digest, select_stories, shortlist, sources_of
 from digests.config import Settings
 from digests.dedup import content_hash, entry_signature
@@ -187,8 +187,10 @@ class Pipeline:
         self.briefings = briefings
         self.clock = clock
         self._tagger = TopicTagger(settings.topics)
-        # Packed term vectors of the clustering window, kept between refreshes.
-        self._vectors: dict[int, PackedVector] = {}
+        # Signatures (packed term vectors, event marks) of the clustering window, kept between
+        # refreshes.
+        self._vectors: dict[int, ArticleSignature] = {}
+        self._embedder: Embedder | None = None
 
     # --- refresh -------------------------------------------------------------------------
     async def refresh(
@@ -473,15 +475,24 @@ class Pipeline:
         recent = self.store.story_outlines_since(window)
         live = {article_id for story in recent for article_id, _ in story.members}
         self._vectors = {i: v for i, v in self._vectors.items() if i in live}
+        method = self.settings.digest.cluster_method
+        if method == "embedding" and self._embedder is None:
+            from digests.embeddings import load_embedder
+
+            self._embedder = load_embedder()
         missing = [i for i in live if i not in self._vectors]
         for start in range(0, len(missing), VECTOR_BATCH):
             for article in self.store.get_articles(missing[start : start + VECTOR_BATCH]):
-                self._vectors[article.id] = article_vector(article)
+                self._vectors[article.id] = article_signature(
+                    article, method=method, embedder=self._embedder
+                )
         assignments = assign_stories(
             pending,
             recent,
             threshold=self.settings.digest.cluster_threshold,
             vectors=self._vectors,
+            method=method,
+            embedder=self._embedder,
         )
         feed_topics = {f.url: f.topics for f in self.store.list_feeds()}
         by_id = {a.id: a for a in pending}
