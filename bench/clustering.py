@@ -21,6 +21,7 @@ import html
 import json
 import re
 import time
+from array import array
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -33,6 +34,7 @@ from digests.cluster import (
     Embedder,
     article_signature,
     assign_stories,
+    embedding_text,
     prepared_similarity,
 )
 from digests.config import DigestConfig
@@ -340,6 +342,21 @@ REGRESSIONS: dict[str, bool] = {
 }
 
 
+class _Batched:
+    """An embedder that embeds every article of the set in one batch, then looks them up."""
+
+    def __init__(self, embedder: Embedder, articles: Sequence[Article]) -> None:
+        texts = sorted({embedding_text(a) for a in articles})
+        self._inner = embedder
+        self._known = dict(zip(texts, embedder.embed(texts), strict=True))
+
+    def embed(self, texts: Sequence[str]) -> list[array[float]]:
+        missing = [t for t in texts if t not in self._known]
+        if missing:
+            self._known.update(zip(missing, self._inner.embed(missing), strict=True))
+        return [self._known[t] for t in texts]
+
+
 def evaluate_method(
     pairs: Sequence[LabelledPair],
     method: ClusterMethod,
@@ -350,6 +367,8 @@ def evaluate_method(
     """Precision and recall of one method's pair decisions, overall and per slice."""
     started = time.perf_counter()
     signatures: dict[int, Any] = {}
+    if embedder is not None:
+        embedder = _Batched(embedder, [a for p in pairs for a in (p.first, p.second)])
 
     def signature(article: Article) -> Any:
         found = signatures.get(article.id)

@@ -337,7 +337,10 @@ def _score(query: _Query, member: ArticleSignature, method: ClusterMethod) -> fl
     evidence = lexical
     if a.figures & b.figures and len(a.names & b.names) >= MIN_SHARED_NAMES:
         evidence = max(evidence, MARKS_SCALE * _shared_marks(a, b))
-    if mine.embedding is not None and member.embedding is not None:
+    # A sentence model reads some languages as noise: its similarity counts only for reports
+    # that also share names or figures.
+    marks = len(a.names & b.names) + len(a.figures & b.figures)
+    if mine.embedding is not None and member.embedding is not None and marks >= MIN_EMBEDDING_MARKS:
         cosine_ = sum(map(operator.mul, mine.embedding, member.embedding))
         evidence = max(evidence, calibrated(cosine_) * EMBEDDING_SCALE)
     hours = abs(mine.when - member.when) / 3600
@@ -347,6 +350,7 @@ def _score(query: _Query, member: ArticleSignature, method: ClusterMethod) -> fl
 # Embedding cosines of same-event reports sit higher than calibrated term cosines: this puts
 # them on the threshold's scale.
 EMBEDDING_SCALE = 0.5
+MIN_EMBEDDING_MARKS = 2
 
 
 def similarity(
