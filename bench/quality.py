@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from bench import boilerplate, clustering, factcheck
@@ -232,7 +233,8 @@ def build_table(report: dict[str, Any]) -> Table:
     for row in factcheck.format_rows(report.get("factcheck") or {}):
         table.add_row(*row)
     for row in clustering.format_rows(report.get("clustering") or {}):
-        table.add_row(*row)
+        # Notes quote install commands ("newsdigest[embeddings]"), not markup.
+        table.add_row(*map(escape, row))
     return table
 
 
