@@ -15,6 +15,7 @@ from urllib.parse import urlsplit, urlunsplit
 from digests.compose import primary_url, sources_of
 from digests.records import Briefing, Digest, DigestItem, Source, Story
 from digests.render import escape_md
+from digests.text import ELLIPSIS, one_line, truncate
 
 TITLE_LIMIT = 256
 DESCRIPTION_LIMIT = 4096
@@ -28,7 +29,6 @@ EMBEDS_PER_MESSAGE = 10
 CONTENT_LIMIT = 2000
 URL_LIMIT = 2048
 
-ELLIPSIS = "…"
 ZERO_WIDTH_SPACE = "\u200b"
 
 _SOURCE_NAME_LIMIT = 100
@@ -337,7 +337,7 @@ def link_target(url: str | None) -> str | None:
 
 def _inline(text: str) -> str:
     """Neutralised text on one line."""
-    return " ".join(neutralise_mentions(text).split())
+    return one_line(neutralise_mentions(text))
 
 
 def _inline_md(text: str) -> str:
@@ -347,16 +347,7 @@ def _inline_md(text: str) -> str:
 
 def _truncate(text: str, limit: int) -> str:
     """``text`` cut to ``limit`` characters with an ellipsis, never splitting an escape."""
-    if len(text) <= limit:
-        return text
-    if limit < 1:
-        return ""
-    cut = text[: limit - 1]
-    trailing = len(cut) - len(cut.rstrip("\\"))
-    if trailing % 2:
-        # A lone trailing backslash would escape the ellipsis instead of its own character.
-        cut = cut[:-1]
-    return cut.rstrip() + ELLIPSIS
+    return truncate(text, limit, word_cut=None, trim=None, escapes=True)
 
 
 def _unique(values: Iterable[str]) -> list[str]:

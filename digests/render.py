@@ -9,6 +9,7 @@ from typing import Any
 
 from digests.compose import group_by_topic, primary_url, sources_of
 from digests.records import Digest, DigestItem
+from digests.text import one_line
 
 EMPTY_MESSAGE = "No new stories."
 
@@ -25,7 +26,7 @@ def _stamp(when: datetime) -> str:
 def _wrap(text: str, indent: str, first: str | None = None) -> list[str]:
     # A bullet marks only an item's first line; its continuation lines are indented under it.
     return textwrap.wrap(
-        " ".join(text.split()),
+        one_line(text),
         width=_WIDTH,
         initial_indent=indent if first is None else first,
         subsequent_indent=indent,
@@ -75,7 +76,7 @@ def _escape_marker(match: re.Match[str]) -> str:
 
 def md_escape(text: str) -> str:
     """``text`` on one line, Markdown escaped: for inline use in the Markdown digest."""
-    return escape_md(" ".join(text.split()))
+    return escape_md(one_line(text))
 
 
 def _md_item(item: DigestItem) -> list[str]:

@@ -33,12 +33,16 @@ from digests.summarize.limits import (
     SUMMARY_MAX_WORDS,
     WHY_MAX_WORDS,
 )
-from digests.summarize.sentences import (
+from digests.summarize.sentences import split_run_ons, split_sentences
+from digests.text import (
+    CUT_TRIM,
+    MONTHS,
     STOPWORDS,
+    WEEKDAYS,
     content_terms,
     normalize_space,
-    split_run_ons,
-    split_sentences,
+    truncate,
+    truncate_words,
     word_count,
 )
 
@@ -104,9 +108,9 @@ _NUMBER_WORD_RE = re.compile(
     re.IGNORECASE,
 )
 _DATE_WORD_RE = re.compile(
-    r"\b(?:January|February|March|April|May|June|July|August|September|October|November|"
-    r"December|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|yesterday|today|"
-    r"tomorrow)\b"
+    r"\b(?:"
+    + "|".join([*(name.title() for name in (*MONTHS, *WEEKDAYS)), "yesterday", "today", "tomorrow"])
+    + r")\b"
 )
 _INNER_NAME_RE = re.compile(r"(?<=\s)[A-Z][\w'’-]*")
 _CAPITALISED_RE = re.compile(r"\b[A-Z][a-z][\w’'-]*")
@@ -184,15 +188,7 @@ def _similarity(a: _Sentence, b: _Sentence) -> float:
 def clean_headline(title: str) -> str:
     """A title without markup, site suffix or runs of spaces, cut to the headline limit."""
     text = normalize_space(_SITE_SUFFIX_RE.sub("", _TAG_RE.sub("", title)).replace("\n", " "))
-    return truncate_chars(text, HEADLINE_MAX_CHARS)
-
-
-def truncate_chars(text: str, limit: int) -> str:
-    """Cut text to ``limit`` characters at a word boundary, marking the cut with an ellipsis."""
-    if len(text) <= limit:
-        return text
-    head = text[: limit - 1].rsplit(" ", 1)[0].rstrip(" ,;:–—-")
-    return head + "…"
+    return truncate(text, HEADLINE_MAX_CHARS)
 
 
 def _is_junk(text: str) -> bool:
@@ -327,7 +323,7 @@ class ExtractiveSummarizer:
         headline = clean_headline(item.title) if item.title.strip() else ""
         if not headline:
             first = strip_parentheticals(reports[0][0].text).rstrip(". ")
-            headline = truncate_chars(first, HEADLINE_MAX_CHARS)
+            headline = truncate(first, HEADLINE_MAX_CHARS)
 
         summary = _pick_summary(reports[0])
         summary_text = " ".join(s.text for s in summary)
@@ -541,7 +537,5 @@ def _pick_summary(sentences: Sequence[_Sentence]) -> list[_Sentence]:
         return chosen
     # No opening sentence fits: the first one, visibly cut, rather than no summary at all.
     first = sentences[0]
-    text = " ".join(first.text.split()[:SUMMARY_MAX_WORDS])
-    if text != first.text:
-        text = text.rstrip(" ,;:–—-.") + "…"
+    text = truncate_words(first.text, SUMMARY_MAX_WORDS, trim=CUT_TRIM + ".")
     return [_Sentence(0, first.index, text, word_count(text), first.vector, first.norm)]

@@ -16,7 +16,8 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
 from functools import lru_cache
 from typing import Any
 
-from digests.summarize.sentences import STOPWORDS, fold, split_sentences, stem
+from digests.summarize.sentences import split_sentences
+from digests.text import MONTH_ABBREVIATIONS, MONTHS, STOPWORDS, WEEKDAYS, fold, stem
 
 _UNITS = {
     "zero": 0, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
@@ -43,16 +44,8 @@ _SCALES = {
 _WORD_SCALES = {"hundred": 100, "thousand": 1_000, "million": 1_000_000,
                 "billion": 1_000_000_000, "trillion": 1_000_000_000_000}  # fmt: skip
 
-_MONTHS = {
-    "january": 1, "february": 2, "march": 3, "april": 4, "may": 5, "june": 6, "july": 7,
-    "august": 8, "september": 9, "october": 10, "november": 11, "december": 12,
-    "jan": 1, "feb": 2, "mar": 3, "apr": 4, "jun": 6, "jul": 7, "aug": 8, "sep": 9,
-    "sept": 9, "oct": 10, "nov": 11, "dec": 12,
-}  # fmt: skip
-_WEEKDAYS = {
-    "monday": 0, "tuesday": 1, "wednesday": 2, "thursday": 3, "friday": 4, "saturday": 5,
-    "sunday": 6,
-}  # fmt: skip
+_MONTHS = MONTHS | MONTH_ABBREVIATIONS
+_WEEKDAYS = WEEKDAYS
 _RELATIVE_DAYS = frozenset({"yesterday", "today", "tomorrow", "tonight"})
 
 # Titles and roles a writer may add or leave out before a name without changing who is meant;
