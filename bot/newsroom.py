@@ -32,8 +32,8 @@ from digests.clock import Clock
 from digests.config import Settings
 from digests.errors import NotFoundError, StorageError
 from digests.leader import Leader
-from digests.pipeline import Pipeline, RefreshReport
-from digests.records import Digest
+from digests.pipeline import Pipeline
+from digests.records import Digest, RefreshReport
 from digests.schedules import describe, missed_run, trigger_for
 from digests.schedules import next_run as schedule_next_run
 from digests.store import DigestRecord, OutboxMessage, Schedule, Store

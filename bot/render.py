@@ -13,8 +13,8 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from digests.compose import primary_url, sources_of
+from digests.output import escape_md
 from digests.records import Briefing, Digest, DigestItem, Source, Story
-from digests.render import escape_md
 from digests.text import ELLIPSIS, one_line, truncate
 
 TITLE_LIMIT = 256

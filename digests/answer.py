@@ -12,35 +12,15 @@ import logging
 import math
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from digests.errors import SummaryError
-from digests.records import Source, Story
+from digests.records import Answer, Passage, Source, Story
 from digests.text import content_terms
 
 log = logging.getLogger(__name__)
 
 MAX_QUESTION_CHARS = 300
-
-
-@dataclass(frozen=True, slots=True)
-class Passage:
-    """A paragraph of one article, with where it came from."""
-
-    story_id: str
-    source: Source
-    text: str
-
-
-@dataclass(frozen=True, slots=True)
-class Answer:
-    """An answer and the sources it was drawn from."""
-
-    text: str
-    sources: tuple[Source, ...]
-    passages: tuple[Passage, ...]
-    model: str | None = None
 
 
 def passages_of(stories: Sequence[Story], *, max_chars: int = 700) -> list[Passage]:

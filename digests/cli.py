@@ -17,9 +17,10 @@ from typing import TextIO
 from digests import __version__
 from digests.config import FeedConfig, Settings, find_config
 from digests.errors import ConfigError, DigestError
+from digests.output import digest_to_json, render_markdown, render_text
 from digests.page_command import add_extract_parser, run_extract
-from digests.pipeline import PageHook, ProgressHook, RefreshReport, skip_summary
-from digests.render import digest_to_json, render_markdown, render_text
+from digests.pipeline import PageHook, ProgressHook, skip_summary
+from digests.records import RefreshReport
 from digests.wiring import open_pipeline
 
 log = logging.getLogger("newsdigest")

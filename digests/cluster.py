@@ -17,7 +17,7 @@ from functools import lru_cache
 from itertools import repeat
 from typing import TypeAlias
 
-from digests.records import Article, Story, StoryOutline
+from digests.records import Article, Story, StoryAssignment, StoryOutline
 from digests.text import STOPWORDS as SHARED_STOPWORDS
 from digests.text import stem, truncate_words
 from digests.urls import canonical_url
@@ -91,15 +91,6 @@ STOPWORDS = (SHARED_STOPWORDS - COMMON_NEWS_WORDS - _KEPT_AS_TERMS) | _MORE_STOP
 
 _TOKEN = re.compile(r"(?P<num>\d+(?:[.,:\-/]\d+)*%?)|(?P<word>[^\W\d_]+(?:['\u2019][^\W\d_]+)*)")
 _BREAK = re.compile(r"[.!?:;\n\"\u201c\u201d]")
-
-
-@dataclass(frozen=True, slots=True)
-class StoryAssignment:
-    """Where new articles went: an existing story joined or a new story started."""
-
-    story_id: str
-    article_ids: tuple[int, ...]
-    is_new: bool
 
 
 def _number_term(raw: str) -> tuple[str, bool]:

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections import Counter
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -31,9 +30,11 @@ from digests.records import (
     ArticleText,
     Digest,
     DigestItem,
+    FeedOutcome,
     FeedSource,
     FeedState,
     ParsedEntry,
+    RefreshReport,
     Report,
     Story,
     SummaryInput,
@@ -78,60 +79,6 @@ def failure_reason(message: str) -> str:
         if message.startswith(prefix):
             return prefix
     return message.split(":", 1)[0].strip()[:80] or "failed"
-
-
-def count_reasons(reasons: Iterable[str]) -> dict[str, int]:
-    """How often each reason occurs, most frequent first."""
-    return dict(sorted(Counter(reasons).items(), key=lambda kv: (-kv[1], kv[0])))
-
-
-@dataclass(frozen=True, slots=True)
-class FeedOutcome:
-    """What one feed's refresh did."""
-
-    url: str
-    status: str  # "ok" | "not_modified" | "failed"
-    new: int = 0
-    updated: int = 0
-    duplicates: int = 0
-    error: str | None = None
-    warning: str | None = None
-    # Entries with neither a title nor any text: nothing to show, left out.
-    skipped: int = 0
-    # The reason of each article page that could not be fetched (the feed's text was kept).
-    page_failures: tuple[str, ...] = ()
-    pages: int = 0
-
-
-@dataclass(frozen=True, slots=True)
-class RefreshReport:
-    """What a refresh did, feed by feed, and how many stories it formed."""
-
-    feeds: tuple[FeedOutcome, ...] = ()
-    new_stories: int = 0
-    grown_stories: int = 0
-    pruned: PruneReport | None = None
-
-    @property
-    def new_articles(self) -> int:
-        return sum(f.new for f in self.feeds)
-
-    @property
-    def skipped_entries(self) -> int:
-        return sum(f.skipped for f in self.feeds)
-
-    @property
-    def pages_fetched(self) -> int:
-        """Article pages asked for, fetched or not."""
-        return sum(f.pages for f in self.feeds)
-
-    def page_failure_counts(self) -> dict[str, int]:
-        """Article pages that could not be fetched, by reason, most frequent first."""
-        return count_reasons(r for f in self.feeds for r in f.page_failures)
-
-    @property
-    def failed(self) -> tuple[FeedOutcome, ...]:
-        return tuple(f for f in self.feeds if f.status == "failed")
 
 
 def skip_summary(report: RefreshReport | None, headline_only: Mapping[str, int]) -> list[str]:

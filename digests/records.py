@@ -5,9 +5,13 @@ Every datetime in these records is timezone-aware UTC (or ``None``).
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from digests.store import PruneReport
 
 # "headline" marks a briefing no summarizer made: the story is shown by its headline alone.
 SummarizerName = Literal["extractive", "openai", "headline"]
@@ -73,6 +77,15 @@ class ParsedFeed:
     entries: tuple[ParsedEntry, ...]
     warning: str | None = None
     version: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FoundFeed:
+    """A feed checked by fetching and reading it; ``page`` is the site page that named it."""
+
+    url: str
+    feed: ParsedFeed
+    page: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,6 +178,15 @@ class StoryOutline:
 
     id: str
     members: tuple[tuple[int, str], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class StoryAssignment:
+    """Where new articles went: an existing story joined or a new story started."""
+
+    story_id: str
+    article_ids: tuple[int, ...]
+    is_new: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -275,3 +297,72 @@ class FeedState:
     @property
     def enabled(self) -> bool:
         return self.disabled_reason is None
+
+
+@dataclass(frozen=True, slots=True)
+class FeedOutcome:
+    """What one feed's refresh did."""
+
+    url: str
+    status: str  # "ok" | "not_modified" | "failed"
+    new: int = 0
+    updated: int = 0
+    duplicates: int = 0
+    error: str | None = None
+    warning: str | None = None
+    # Entries with neither a title nor any text: nothing to show, left out.
+    skipped: int = 0
+    # The reason of each article page that could not be fetched (the feed's text was kept).
+    page_failures: tuple[str, ...] = ()
+    pages: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class RefreshReport:
+    """What a refresh did, feed by feed, and how many stories it formed."""
+
+    feeds: tuple[FeedOutcome, ...] = ()
+    new_stories: int = 0
+    grown_stories: int = 0
+    pruned: PruneReport | None = None
+
+    @property
+    def new_articles(self) -> int:
+        return sum(f.new for f in self.feeds)
+
+    @property
+    def skipped_entries(self) -> int:
+        return sum(f.skipped for f in self.feeds)
+
+    @property
+    def pages_fetched(self) -> int:
+        """Article pages asked for, fetched or not."""
+        return sum(f.pages for f in self.feeds)
+
+    def page_failure_counts(self) -> dict[str, int]:
+        """Article pages that could not be fetched, by reason, most frequent first."""
+        counts = Counter(r for f in self.feeds for r in f.page_failures)
+        return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+
+    @property
+    def failed(self) -> tuple[FeedOutcome, ...]:
+        return tuple(f for f in self.feeds if f.status == "failed")
+
+
+@dataclass(frozen=True, slots=True)
+class Passage:
+    """A paragraph of one article, with where it came from."""
+
+    story_id: str
+    source: Source
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """An answer to a reader's question and the sources it was drawn from."""
+
+    text: str
+    sources: tuple[Source, ...]
+    passages: tuple[Passage, ...]
+    model: str | None = None

@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.cogs.status import StatusReport, render_status
-from digests.pipeline import FeedOutcome, RefreshReport, skip_summary
-from digests.records import FeedState, Validators
+from digests.pipeline import skip_summary
+from digests.records import FeedOutcome, FeedState, RefreshReport, Validators
 from tests.bot.harness import (
     GUILD,
     TEXT,
