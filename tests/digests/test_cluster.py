@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from digests.cluster import StoryAssignment, assign_stories, similarity, story_id_for
+from digests.cluster import assign_stories, similarity, story_id_for
 from digests.config import DigestConfig
-from digests.records import Article, Story
+from digests.records import Article, Story, StoryAssignment
 from tests.digests._cluster_pairs import DIFFERENT_EVENT, SAME_EVENT, Report
 from tests.digests._story_builders import T0, make_article
 
