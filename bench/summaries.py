@@ -38,7 +38,8 @@ from digests.records import Briefing, SummaryInput
 from digests.summarize.compress import keeps_subject_and_verb
 from digests.summarize.extractive import ADDS_LABEL, ExtractiveSummarizer, ScoringWeights
 from digests.summarize.limits import FACT_MAX_WORDS, SUMMARY_MAX_WORDS
-from digests.summarize.sentences import normalize_space, split_run_ons, split_sentences
+from digests.summarize.sentences import split_run_ons, split_sentences
+from digests.text import normalize_space
 
 SUMMARIES_SUBDIR = Path("summaries")
 DATASETS = {

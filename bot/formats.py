@@ -29,8 +29,8 @@ from bot.render import (
 )
 from digests.compose import primary_topic, primary_url, sources_of
 from digests.errors import InputError
+from digests.output import escape_md
 from digests.records import Article, Briefing, Digest, DigestItem, Story
-from digests.render import escape_md
 
 PLACEHOLDERS = ("headline", "summary", "facts", "sources", "url", "topics", "published")
 BUILT_IN_FORMATS = ("default", "compact", "headlines")

@@ -19,8 +19,9 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from digests.compose import group_by_topic, primary_topic, primary_url, sources_of, story_time
+from digests.output import escape_md
 from digests.records import Briefing, Digest, DigestItem, Source, Story
-from digests.render import escape_md
+from digests.text import ELLIPSIS, one_line, truncate
 
 TITLE_LIMIT = 256
 DESCRIPTION_LIMIT = 4096
@@ -34,7 +35,6 @@ EMBEDS_PER_MESSAGE = 10
 CONTENT_LIMIT = 2000
 URL_LIMIT = 2048
 
-ELLIPSIS = "…"
 ZERO_WIDTH_SPACE = "\u200b"
 
 _SOURCE_NAME_LIMIT = 100
@@ -121,7 +121,7 @@ def story_embed(item: DigestItem) -> dict[str, Any]:
     sources = sources_of(story)
     author = ""
     if sources:
-        author = _truncate(_inline(sources[0].name) or "source", AUTHOR_LIMIT)
+        author = shorten(_inline(sources[0].name) or "source", AUTHOR_LIMIT)
         embed["author"] = {"name": author}
     meta = _story_meta(story, sources[1:])
     room = min(DESCRIPTION_LIMIT, EMBED_TOTAL_LIMIT - len(title) - len(author))
@@ -150,7 +150,7 @@ def story_detail_embed(story: Story, briefing: Briefing) -> dict[str, Any]:
 
 def topic_colour(topic: str) -> int:
     """The embed colour of a topic: the same for the same name (any case), on every run."""
-    key = " ".join(topic.casefold().split()).encode()
+    key = one_line(topic.casefold()).encode()
     return TOPIC_COLOURS[zlib.crc32(key) % len(TOPIC_COLOURS)]
 
 
@@ -194,7 +194,7 @@ def _no_mentions() -> dict[str, Any]:
 def digest_header(digest: Digest, *, title: str) -> str:
     """A digest's first message, its contents: how many stories over which time, and how
     many under each topic."""
-    heading = _truncate(_inline_md(title) or "News digest", _HEADER_TITLE_LIMIT)
+    heading = shorten(_inline_md(title) or "News digest", _HEADER_TITLE_LIMIT)
     day = digest.generated_at.astimezone(UTC).date().isoformat()
     count = len(digest.items)
     if not count:
@@ -205,7 +205,7 @@ def digest_header(digest: Digest, *, title: str) -> str:
     groups = group_by_topic(digest)
     used = len(first)
     for shown, (topic, members) in enumerate(groups):
-        name = _truncate(_inline_md(topic) or "Other", _HEADER_TOPIC_LIMIT)
+        name = shorten(_inline_md(topic) or "Other", _HEADER_TOPIC_LIMIT)
         line = f"- **{name}** · {len(members)}"
         rest = len(groups) - shown - 1
         # Room is kept for the note that counts the topics left out.
@@ -231,7 +231,7 @@ def _window(digest: Digest) -> str:
 
 def _story_title(story: Story, briefing: Briefing) -> str:
     # Discord shows embed titles literally: neutralised, never escaped.
-    return _truncate(
+    return shorten(
         _inline(briefing.headline) or _inline(story.primary.title) or "Untitled story",
         TITLE_LIMIT,
     )
@@ -272,7 +272,7 @@ def _briefing_embed(
     primary = story.primary
     title = _story_title(story, briefing)
     made_by = "headline only" if briefing.headline_only else briefing.summarizer
-    footer = _truncate(_inline(f"story {story.id} · {made_by}"), FOOTER_LIMIT)
+    footer = shorten(_inline(f"story {story.id} · {made_by}"), FOOTER_LIMIT)
     embed: dict[str, Any] = {
         "type": "rich",
         "title": title,
@@ -340,7 +340,7 @@ def _fit_blocks(blocks: Sequence[tuple[str, str, str]], limit: int) -> str:
             text += lead + markup + body
             continue
         if room >= _MIN_PARTIAL_BLOCK:
-            text += lead + markup + _truncate(body, room)
+            text += lead + markup + shorten(body, room)
         break
     return text
 
@@ -350,7 +350,7 @@ def _topics_field(topics: Sequence[str]) -> list[dict[str, Any]]:
     if not names:
         return []
     return [
-        {"name": "Topics", "value": _truncate(", ".join(names), FIELD_VALUE_LIMIT), "inline": False}
+        {"name": "Topics", "value": shorten(", ".join(names), FIELD_VALUE_LIMIT), "inline": False}
     ]
 
 
@@ -359,9 +359,9 @@ def _source_entries(sources: Sequence[Source], *, links: bool) -> list[str]:
     entries = []
     for source in sources:
         # Link text shows literally; a bare name is rendered as Markdown, so it is escaped.
-        name = _truncate(_inline_md(source.name) or "source", _SOURCE_NAME_LIMIT)
+        name = shorten(_inline_md(source.name) or "source", _SOURCE_NAME_LIMIT)
         url = _safe_url(source.url) if links else None
-        text = _truncate(_link_text(source.name) or "source", _SOURCE_NAME_LIMIT)
+        text = shorten(_link_text(source.name) or "source", _SOURCE_NAME_LIMIT)
         link = f"[{text}]({url})" if url else name
         entries.append(link if len(link) <= FIELD_VALUE_LIMIT else name)
     return entries
@@ -454,7 +454,7 @@ def link_label(text: str) -> str:
 
 def shorten(text: str, limit: int) -> str:
     """``text`` within ``limit`` characters, cut with an ellipsis and never inside an escape."""
-    return _truncate(text, limit)
+    return truncate(text, limit, word_cut=None, trim=None, escapes=True)
 
 
 def plain_line(text: str) -> str:
@@ -469,7 +469,7 @@ def link_target(url: str | None) -> str | None:
 
 def _inline(text: str) -> str:
     """Neutralised text on one line."""
-    return " ".join(neutralise_mentions(text).split())
+    return one_line(neutralise_mentions(text))
 
 
 def _link_text(text: str) -> str:
@@ -480,20 +480,6 @@ def _link_text(text: str) -> str:
 def _inline_md(text: str) -> str:
     """Neutralised, escaped text on one line."""
     return escape_md(_inline(text))
-
-
-def _truncate(text: str, limit: int) -> str:
-    """``text`` cut to ``limit`` characters with an ellipsis, never splitting an escape."""
-    if len(text) <= limit:
-        return text
-    if limit < 1:
-        return ""
-    cut = text[: limit - 1]
-    trailing = len(cut) - len(cut.rstrip("\\"))
-    if trailing % 2:
-        # A lone trailing backslash would escape the ellipsis instead of its own character.
-        cut = cut[:-1]
-    return cut.rstrip() + ELLIPSIS
 
 
 def _unique(values: Iterable[str]) -> list[str]:

@@ -10,95 +10,17 @@ from __future__ import annotations
 import json
 import logging
 import math
-import re
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from digests.errors import SummaryError
-from digests.records import Source, Story
+from digests.records import Answer, Passage, Source, Story
+from digests.text import content_terms
 
 log = logging.getLogger(__name__)
 
-_WORD = re.compile(r"[\w']+", re.UNICODE)
-_STOP = frozenset(
-    [
-        "a",
-        "an",
-        "and",
-        "are",
-        "as",
-        "at",
-        "be",
-        "by",
-        "for",
-        "from",
-        "has",
-        "have",
-        "how",
-        "in",
-        "is",
-        "it",
-        "its",
-        "of",
-        "on",
-        "or",
-        "that",
-        "the",
-        "this",
-        "to",
-        "was",
-        "were",
-        "what",
-        "when",
-        "where",
-        "which",
-        "who",
-        "why",
-        "will",
-        "with",
-        "did",
-        "does",
-        "do",
-        "about",
-        "after",
-        "said",
-    ]
-)
 MAX_QUESTION_CHARS = 300
-
-
-@dataclass(frozen=True, slots=True)
-class Passage:
-    """A paragraph of one article, with where it came from."""
-
-    story_id: str
-    source: Source
-    text: str
-
-
-@dataclass(frozen=True, slots=True)
-class Answer:
-    """An answer and the sources it was drawn from."""
-
-    text: str
-    sources: tuple[Source, ...]
-    passages: tuple[Passage, ...]
-    model: str | None = None
-
-
-def _terms(text: str) -> list[str]:
-    words = (m.group(0).lower() for m in _WORD.finditer(text))
-    return [_stem(w) for w in words if w not in _STOP]
-
-
-def _stem(word: str) -> str:
-    """A crude plural/verb-ending fold so "costs" meets "cost" and "voted" meets "vote"."""
-    for suffix in ("ing", "ed", "es", "s"):
-        if len(word) > len(suffix) + 3 and word.endswith(suffix):
-            return word[: -len(suffix)]
-    return word
 
 
 def passages_of(stories: Sequence[Story], *, max_chars: int = 700) -> list[Passage]:
@@ -116,10 +38,10 @@ def passages_of(stories: Sequence[Story], *, max_chars: int = 700) -> list[Passa
 
 def retrieve(question: str, passages: Sequence[Passage], *, k: int = 4) -> list[Passage]:
     """The ``k`` passages that best match the question (BM25), best first."""
-    query = set(_terms(question))
+    query = set(content_terms(question))
     if not query or not passages:
         return []
-    docs = [Counter(_terms(p.text)) for p in passages]
+    docs = [Counter(content_terms(p.text)) for p in passages]
     avg_len = sum(sum(d.values()) for d in docs) / len(docs) or 1.0
     df = Counter(t for d in docs for t in query if t in d)
     n = len(docs)

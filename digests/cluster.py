@@ -20,7 +20,9 @@ from typing import Literal, NamedTuple, Protocol, TypeAlias
 
 from digests.event_features import EventFeatures, event_features, headline_figures_conflict
 from digests.event_features import shared_marks as _shared_marks
-from digests.records import Article, Story, StoryOutline
+from digests.records import Article, Story, StoryAssignment, StoryOutline
+from digests.text import STOPWORDS as SHARED_STOPWORDS
+from digests.text import stem, truncate_words
 from digests.urls import canonical_url
 
 # How many words of the body take part: the lead carries the event, later text wanders.
@@ -74,23 +76,15 @@ def _word_set(words: str) -> frozenset[str]:
     return frozenset(words.split())
 
 
-STOPWORDS = _word_set(
+# What only clustering's tokens carry beyond the shared stopwords: contractions (its word
+# tokens keep their apostrophes), honorifics and a few hedges.
+_MORE_STOPWORDS = _word_set(
     """
-    a about above after again against all almost also although am among an and another any
-    are aren't around as at be became because become been before being below between both
-    but by can cannot could couldn't did didn't do does doesn't doing don't down during each
-    either else even ever every few for from further had hadn't has hasn't have haven't
-    having he he'd he'll he's her here hers herself him himself his how however i i'd i'll
-    i'm i've if in into is isn't it it's its itself just least less let let's like may me
-    might more most much must mustn't my myself neither no nor not now of off often on once
-    only or other others otherwise our ours ourselves out over own per perhaps quite rather
-    same shall she she'd she'll she's should shouldn't since so some such than that that's
-    the their theirs them themselves then there there's these they they'd they'll they're
-    they've this those though through thus to too toward towards under until up upon us
-    very via was wasn't we we'd we'll we're we've were weren't what what's whatever when
-    where whether which while who who's whom whose why will with within without won't would
-    wouldn't yet you you'd you'll you're you've your yours yourself yourselves
-    mr mrs ms dr st
+    almost aren't became become couldn't didn't doesn't don't else hadn't hasn't haven't he'd
+    he'll he's i'd i'll i'm i've isn't it's let let's mustn't others otherwise perhaps quite
+    she'd she'll she's shouldn't that's there's they'd they'll they're they've toward towards
+    wasn't we'd we'll we're we've weren't what's who's won't wouldn't you'd you'll you're
+    you've mr mrs ms dr st
     """
 )
 
@@ -107,56 +101,18 @@ COMMON_NEWS_WORDS = _word_set(
     country countries city state states government public local national international
     monday tuesday wednesday thursday friday saturday sunday january february march april
     june july august september october november december update updated breaking live
-    video photo photos watch read more click story
+    video photo photos watch read click story
     """
 )
 
+# Shared stopwords that stay terms here, as they were when the threshold was set.
+_KEPT_AS_TERMS = _word_set("done gets never put see seen whenever whereas")
+# The shared stopwords, less the words every report uses (they count a little instead) and
+# those kept as terms, plus what only clustering's tokens carry.
+STOPWORDS = (SHARED_STOPWORDS - COMMON_NEWS_WORDS - _KEPT_AS_TERMS) | _MORE_STOPWORDS
+
 _TOKEN = re.compile(r"(?P<num>\d+(?:[.,:\-/]\d+)*%?)|(?P<word>[^\W\d_]+(?:['\u2019][^\W\d_]+)*)")
 _BREAK = re.compile(r"[.!?:;\n\"\u201c\u201d]")
-
-
-_SUFFIXES = (
-    ("ies", "y", 5),
-    ("sses", "ss", 5),
-    ("ing", "", 7),
-    ("ed", "", 5),
-    ("es", "", 5),
-    ("s", "", 4),
-)
-
-
-@dataclass(frozen=True, slots=True)
-class StoryAssignment:
-    """Where new articles went: an existing story joined or a new story started."""
-
-    story_id: str
-    article_ids: tuple[int, ...]
-    is_new: bool
-
-
-@lru_cache(maxsize=65536)
-def stem(word: str) -> str:
-    """A light suffix-stripping stem so inflections meet ("raises", "raised", "raising")."""
-    if len(word) <= 3:
-        return word
-    stemmed = word
-    for suffix, replacement, min_len in _SUFFIXES:
-        if word.endswith(suffix) and len(word) >= min_len:
-            if suffix == "s" and word.endswith(("ss", "us", "is")):
-                break
-            if suffix == "es" and not word.endswith(("ches", "shes", "xes", "sses", "zes")):
-                continue
-            stemmed = word[: len(word) - len(suffix)] + replacement
-            if suffix in ("ing", "ed") and _doubled(stemmed):
-                stemmed = stemmed[:-1]
-            break
-    if len(stemmed) >= 4 and stemmed.endswith("e"):
-        stemmed = stemmed[:-1]
-    return stemmed
-
-
-def _doubled(stem_: str) -> bool:
-    return len(stem_) > 2 and stem_[-1] == stem_[-2] and stem_[-1] not in "aeioulsz"
 
 
 def _number_term(raw: str) -> tuple[str, bool]:
@@ -180,17 +136,15 @@ def _word_term(raw: str) -> tuple[str, float] | None:
     return stem(lower), COMMON_WORD_BOOST if lower in COMMON_NEWS_WORDS else 1.0
 
 
-def _lead(text: str, limit: int) -> str:
-    words = text.split(maxsplit=limit)
-    return " ".join(words[:limit])
-
-
 def term_weights(title: str, text: str) -> dict[str, float]:
     """The unit-length weighted term vector of an article: headline plus lead, names boosted."""
     counts: defaultdict[str, float] = defaultdict(float)
     boosts: dict[str, float] = {}
     names: set[str] = set()
-    for source, factor in ((title, TITLE_BOOST), (_lead(text, LEAD_WORDS), 1.0)):
+    for source, factor in (
+        (title, TITLE_BOOST),
+        (truncate_words(text, LEAD_WORDS, marker="", trim=""), 1.0),
+    ):
         is_title = source is title
         previous_end = 0
         for match in _TOKEN.finditer(source):
@@ -290,7 +244,8 @@ class _Query(NamedTuple):
 
 def embedding_text(article: Article) -> str:
     """What the embedding model reads of an article: its headline and the start of its lead."""
-    return f"{article.title}. {_lead(article.text, 60)}"
+    lead = truncate_words(article.text, 60, marker="", trim="")
+    return f"{article.title}. {lead}"
 
 
 def article_signature(

@@ -9,14 +9,13 @@ A new user often gives a site's address where a feed's is expected. Rather than 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from html.parser import HTMLParser
 from urllib.parse import urljoin, urlsplit
 
 from digests.errors import FeedError, ParseError
 from digests.fetch import Fetcher
 from digests.parse import parse_feed
-from digests.records import FetchResult, ParsedFeed
+from digests.records import FetchResult, FoundFeed, ParsedFeed
 
 FEED_TYPES = frozenset(
     {
@@ -86,15 +85,6 @@ def html_page_message(body: bytes, url: str) -> str:
     if not links:
         return "this is an HTML page, not a feed (and it links to no feed)"
     return f"this is an HTML page, not a feed; the page links to its feed at {links[0]}"
-
-
-@dataclass(frozen=True, slots=True)
-class FoundFeed:
-    """A feed checked by fetching and reading it; ``page`` is the site page that named it."""
-
-    url: str
-    feed: ParsedFeed
-    page: str | None = None
 
 
 async def find_feed(fetcher: Fetcher, url: str) -> FoundFeed:

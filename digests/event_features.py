@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from digests.summarize.sentences import fold
+from digests.text import fold
 
 # How many words of the body are read: the lead names the event's people, places and figures.
 LEAD_WORDS = 200

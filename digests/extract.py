@@ -19,6 +19,7 @@ import trafilatura
 from digests.clock import ensure_utc
 from digests.junk import SENTENCE_END_RE, JunkLine, is_prose, split_junk
 from digests.records import ArticleText
+from digests.text import one_line
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +43,7 @@ _TRAFILATURA_OPTIONS: dict[str, Any] = {
 
 
 def _paragraphs(raw: str) -> list[str]:
-    return [line for line in (" ".join(part.split()) for part in raw.split("\n")) if line]
+    return [line for line in (one_line(part) for part in raw.split("\n")) if line]
 
 
 def _parse_published(value: str | None) -> datetime | None:

@@ -16,6 +16,7 @@ from lxml import etree
 
 from digests.boilerplate import is_boilerplate_element, strip_boilerplate
 from digests.junk import remove_junk
+from digests.text import one_line
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +36,7 @@ _TEASER_ENDING_RE = re.compile(
 
 def is_teaser(text: str, *, teaser_chars: int) -> bool:
     """Whether a feed entry's text is only a teaser, so the full page is worth fetching."""
-    plain = " ".join(text.split())
+    plain = one_line(text)
     if len(plain) < teaser_chars:
         return True
     return _TEASER_ENDING_RE.search(plain[-200:]) is not None
@@ -155,7 +156,7 @@ def _laid_out(raw: str) -> str:
     paragraphs: list[str] = []
     lines: list[str] = []
     for part in raw.split("\n"):
-        line = " ".join(part.split())
+        line = one_line(part)
         if line:
             lines.append(line)
         elif lines:

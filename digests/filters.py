@@ -19,6 +19,7 @@ import re2
 
 from digests.errors import InputError
 from digests.records import DigestItem
+from digests.text import one_line
 
 Action = Literal["include", "exclude"]
 Kind = Literal["word", "regex"]
@@ -67,7 +68,7 @@ def make_rule(
     if kind not in ("word", "regex"):
         raise InputError(f"A filter matches a word or a regex, not {kind!r}.")
     if kind == "word":
-        pattern = " ".join(pattern.split())
+        pattern = one_line(pattern)
     if not pattern:
         raise InputError("A filter needs a pattern.")
     if len(pattern) > PATTERN_LIMIT:
@@ -121,7 +122,7 @@ def rule_matches(rule: FilterRule, item: DigestItem) -> bool:
     texts = _texts(item)
     if rule.kind == "word":
         words = _word_pattern(rule.pattern)
-        return any(words.search(" ".join(text.split())) for text in texts)
+        return any(words.search(one_line(text)) for text in texts)
     program = _compiled(rule.pattern)
     return any(program.search(_encodable(text)) is not None for text in texts)
 

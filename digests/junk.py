@@ -10,6 +10,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from digests.text import MONTH_ABBREVIATIONS, MONTHS, WEEKDAY_ABBREVIATIONS, WEEKDAYS
+
 _SHARE_WORDS = frozenset(
     str.split(
         """share shares shared sharing this article story page post on via by print tweet email
@@ -115,14 +117,8 @@ _CALENDAR_RE = re.compile(
     re.IGNORECASE,
 )
 
-_MONTHS = (
-    "jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec|january|february|march|april|june"
-    "|july|august|september|october|november|december"
-)
-_WEEKDAYS = (
-    "mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun|monday|tuesday|wednesday|thursday|friday"
-    "|saturday|sunday"
-)
+_MONTHS = "|".join([*MONTH_ABBREVIATIONS, *MONTHS])
+_WEEKDAYS = "|".join([*WEEKDAY_ABBREVIATIONS, *WEEKDAYS])
 _DATE_WORD_RE = re.compile(
     rf"^(?:{_MONTHS}|{_WEEKDAYS}|\d{{1,4}}(?:st|nd|rd|th)?|\d{{1,2}}[:.]\d{{2}}(?:[:.]\d{{2}})?"
     # A numeric date keeps one separator throughout, so a rating such as "3.8/5" is no date.

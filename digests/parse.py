@@ -20,6 +20,7 @@ import feedparser
 from digests.boilerplate import site_names, strip_site_suffix, unwrap_redirect
 from digests.errors import ParseError
 from digests.records import ParsedEntry, ParsedFeed
+from digests.text import truncate
 
 UNTITLED = "(untitled)"
 _JSON_FEED_VERSIONS = {
@@ -488,4 +489,4 @@ def _has_image_suffix(url: object) -> bool:
 
 
 def _clip(text: str, limit: int = 200) -> str:
-    return text if len(text) <= limit else text[: limit - 3] + "..."
+    return truncate(text, limit, marker="...", word_cut=None, trim="")

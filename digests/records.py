@@ -76,6 +76,15 @@ class ParsedFeed:
 
 
 @dataclass(frozen=True, slots=True)
+class FoundFeed:
+    """A feed checked by fetching and reading it; ``page`` is the site page that named it."""
+
+    url: str
+    feed: ParsedFeed
+    page: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class ArticleText:
     """Clean main text of an article plus the metadata found with it.
 
@@ -165,6 +174,15 @@ class StoryOutline:
 
     id: str
     members: tuple[tuple[int, str], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class StoryAssignment:
+    """Where new articles went: an existing story joined or a new story started."""
+
+    story_id: str
+    article_ids: tuple[int, ...]
+    is_new: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -275,3 +293,22 @@ class FeedState:
     @property
     def enabled(self) -> bool:
         return self.disabled_reason is None
+
+
+@dataclass(frozen=True, slots=True)
+class Passage:
+    """A paragraph of one article, with where it came from."""
+
+    story_id: str
+    source: Source
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """An answer to a reader's question and the sources it was drawn from."""
+
+    text: str
+    sources: tuple[Source, ...]
+    passages: tuple[Passage, ...]
+    model: str | None = None

@@ -4,15 +4,10 @@ left out and why. Records and pure functions only."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from digests.store import PruneReport
-
-
-def count_reasons(reasons: Iterable[str]) -> dict[str, int]:
-    """How often each reason occurs, most frequent first."""
-    return dict(sorted(Counter(reasons).items(), key=lambda kv: (-kv[1], kv[0])))
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,7 +52,8 @@ class RefreshReport:
 
     def page_failure_counts(self) -> dict[str, int]:
         """Article pages that could not be fetched, by reason, most frequent first."""
-        return count_reasons(r for f in self.feeds for r in f.page_failures)
+        counts = Counter(r for f in self.feeds for r in f.page_failures)
+        return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
 
     @property
     def failed(self) -> tuple[FeedOutcome, ...]:

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from functools import lru_cache
 
 from digests.config import TopicConfig
-from digests.summarize.sentences import fold
+from digests.text import fold
 
 # Longer than a configured topic name may be: a sentence, not a category.
 MAX_CATEGORY_CHARS = 50

@@ -12,6 +12,7 @@ import pytest
 
 from digests.cli import main
 from digests.config import SAMPLES_DIR
+from tests.digests.test_output import STORY_KEYS
 from tests.servers.feed_server import feed_server  # noqa: F401
 
 JUNK = ("Share this article", "Most read", "Sign up", "Print", "Accept cookies", "By Mara")
@@ -43,18 +44,7 @@ def test_json_output_follows_the_contract(capsys, sample_config, db):
     assert set(out) == {"generated_at", "stories"}
     assert out["stories"], "the samples give stories"
     for story in out["stories"]:
-        assert set(story) == {
-            "id",
-            "headline",
-            "summary",
-            "key_facts",
-            "why_it_matters",
-            "url",
-            "sources",
-            "published",
-            "topics",
-            "summarizer",
-        }
+        assert set(story) == STORY_KEYS
         assert isinstance(story["id"], str) and story["headline"] and story["summary"]
         assert 1 <= len(story["key_facts"]) <= 5
         assert story["why_it_matters"] is None or isinstance(story["why_it_matters"], str)

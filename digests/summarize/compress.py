@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import re
 
-from digests.summarize.sentences import SPEECH_VERBS, normalize_space, word_count
+from digests.summarize.sentences import SPEECH_VERBS
+from digests.text import normalize_space, word_count
 
 # "told" takes its object with it: ", he told reporters."
 _SPEECH_VERBS = "|".join(v if v != "told" else r"told\s+[a-z]+(?:\s+[a-z]+)?" for v in SPEECH_VERBS)

@@ -27,13 +27,7 @@ from digests.summarize.limits import (
     SUMMARY_MAX_SENTENCES,
     SUMMARY_MAX_WORDS,
 )
-from digests.summarize.sentences import (
-    content_terms,
-    normalize_space,
-    split_run_ons,
-    split_sentences,
-    word_count,
-)
+from digests.summarize.sentences import split_run_ons, split_sentences
 from digests.summarize.statements import (
     DEPENDENT_OPENER_RE,
     FACT_MIN_WORDS,
@@ -42,6 +36,14 @@ from digests.summarize.statements import (
     is_consequence,
     is_fact_sentence,
     is_summary_sentence,
+)
+from digests.text import (
+    CUT_TRIM,
+    content_terms,
+    normalize_space,
+    truncate,
+    truncate_words,
+    word_count,
 )
 
 # Two sentences this similar say the same thing twice (a caption restating the lead).
@@ -115,15 +117,7 @@ def _similarity(a: _Sentence, b: _Sentence) -> float:
 def clean_headline(title: str) -> str:
     """A title without markup, site suffix or runs of spaces, cut to the headline limit."""
     text = normalize_space(_SITE_SUFFIX_RE.sub("", _TAG_RE.sub("", title)).replace("\n", " "))
-    return truncate_chars(text, HEADLINE_MAX_CHARS)
-
-
-def truncate_chars(text: str, limit: int) -> str:
-    """Cut text to ``limit`` characters at a word boundary, marking the cut with an ellipsis."""
-    if len(text) <= limit:
-        return text
-    head = text[: limit - 1].rsplit(" ", 1)[0].rstrip(" ,;:–—-")
-    return head + "…"
+    return truncate(text, HEADLINE_MAX_CHARS)
 
 
 class ExtractiveSummarizer:
@@ -149,7 +143,7 @@ class ExtractiveSummarizer:
         headline = clean_headline(item.title) if item.title.strip() else ""
         if not headline:
             first = strip_parentheticals(reports[0][0].text).rstrip(". ")
-            headline = truncate_chars(first, HEADLINE_MAX_CHARS)
+            headline = truncate(first, HEADLINE_MAX_CHARS)
 
         summary = _pick_summary(reports[0])
         summary_text = " ".join(s.text for s in summary)
@@ -363,7 +357,5 @@ def _pick_summary(sentences: Sequence[_Sentence]) -> list[_Sentence]:
         return chosen
     # No opening sentence fits: the first one, visibly cut, rather than no summary at all.
     first = sentences[0]
-    text = " ".join(first.text.split()[:SUMMARY_MAX_WORDS])
-    if text != first.text:
-        text = text.rstrip(" ,;:–—-.") + "…"
+    text = truncate_words(first.text, SUMMARY_MAX_WORDS, trim=CUT_TRIM + ".")
     return [_Sentence(0, first.index, text, word_count(text), first.vector, first.norm)]

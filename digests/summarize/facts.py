@@ -39,18 +39,10 @@ from digests.summarize.numbers import (
     rounds_to,
     significant_digits,
 )
-from digests.summarize.sentences import STOPWORDS, fold, stem
+from digests.text import MONTH_ABBREVIATIONS, MONTHS, STOPWORDS, WEEKDAYS, fold, stem
 
-_MONTHS = {
-    "january": 1, "february": 2, "march": 3, "april": 4, "may": 5, "june": 6, "july": 7,
-    "august": 8, "september": 9, "october": 10, "november": 11, "december": 12,
-    "jan": 1, "feb": 2, "mar": 3, "apr": 4, "jun": 6, "jul": 7, "aug": 8, "sep": 9,
-    "sept": 9, "oct": 10, "nov": 11, "dec": 12,
-}  # fmt: skip
-_WEEKDAYS = {
-    "monday": 0, "tuesday": 1, "wednesday": 2, "thursday": 3, "friday": 4, "saturday": 5,
-    "sunday": 6,
-}  # fmt: skip
+_MONTHS = MONTHS | MONTH_ABBREVIATIONS
+_WEEKDAYS = WEEKDAYS
 _RELATIVE_DAYS = frozenset({"yesterday", "today", "tomorrow", "tonight"})
 _SENTENCE_OPENERS = ".!?:;\"“‘'`«(["
 

@@ -14,8 +14,10 @@ from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 from digests.summarize.limits import FACT_MAX_WORDS as MAX_FACT_WORDS
 from digests.summarize.limits import FACTS_MAX as MAX_FACTS
 from digests.summarize.limits import HEADLINE_MAX_CHARS as MAX_HEADLINE_CHARS
+from digests.summarize.limits import SUMMARY_MAX_SENTENCES as MAX_SUMMARY_SENTENCES
 from digests.summarize.limits import SUMMARY_MAX_WORDS as MAX_SUMMARY_WORDS
 from digests.summarize.limits import WHY_MAX_WORDS as MAX_WHY_WORDS
+from digests.text import one_line, truncate, word_count
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 _FENCE = re.compile(r"```[ \t]*(?:json)?[ \t]*\n?(.*?)```", re.DOTALL | re.IGNORECASE)
@@ -69,21 +71,13 @@ def _not_json_reason(text: str) -> str:
     return "answer is not a JSON object"
 
 
-def _words(text: str) -> int:
-    return len(text.split())
-
-
-def _clean(text: str) -> str:
-    return " ".join(text.split())
-
-
 def _clip_summary(summary: str) -> str:
     """Keep whole leading sentences up to the word limit; the first must fit on its own."""
     kept: list[str] = []
     total = 0
     for sentence in _SENTENCE_END.split(summary):
-        count = _words(sentence)
-        if total + count > MAX_SUMMARY_WORDS or len(kept) == 3:
+        count = word_count(sentence)
+        if total + count > MAX_SUMMARY_WORDS or len(kept) == MAX_SUMMARY_SENTENCES:
             break
         kept.append(sentence)
         total += count
@@ -92,16 +86,9 @@ def _clip_summary(summary: str) -> str:
     return " ".join(kept)
 
 
-def _clip_headline(headline: str) -> str:
-    if len(headline) <= MAX_HEADLINE_CHARS:
-        return headline
-    cut = headline[: MAX_HEADLINE_CHARS - 1].rsplit(" ", 1)[0]
-    return cut.rstrip(" ,;:-") + "…"
-
-
 def headline_of_title(title: str) -> str:
     """The article's own title as a briefing headline: spaces tidied, clipped to the limit."""
-    return _clip_headline(_clean(title))
+    return truncate(one_line(title), MAX_HEADLINE_CHARS)
 
 
 class ModelAnswer(BaseModel):
@@ -119,12 +106,12 @@ class ModelAnswer(BaseModel):
     @field_validator("headline")
     @classmethod
     def _headline(cls, value: str) -> str:
-        return _clip_headline(_clean(value))
+        return headline_of_title(value)
 
     @field_validator("summary")
     @classmethod
     def _summary(cls, value: str) -> str:
-        value = _clean(value)
+        value = one_line(value)
         if not value:
             raise ValueError("summary is empty")
         return _clip_summary(value)
@@ -132,10 +119,10 @@ class ModelAnswer(BaseModel):
     @field_validator("why_it_matters")
     @classmethod
     def _why(cls, value: str | None) -> str | None:
-        value = _clean(value or "")
+        value = one_line(value or "")
         if not value or value.lower() in {"null", "none", "n/a"}:
             return None
-        return value if _words(value) <= MAX_WHY_WORDS else None
+        return value if word_count(value) <= MAX_WHY_WORDS else None
 
     @classmethod
     def parse(cls, content: str) -> ModelAnswer:
@@ -147,8 +134,8 @@ class ModelAnswer(BaseModel):
         raw_facts = data.get("key_facts")
         if not isinstance(raw_facts, list) or not all(isinstance(f, str) for f in raw_facts):
             raise AnswerShapeError("key_facts is not a list of strings")
-        facts = [_clean(f) for f in raw_facts if _clean(f)]
-        short = [f for f in facts if _words(f) <= MAX_FACT_WORDS]
+        facts = [one_line(f) for f in raw_facts if one_line(f)]
+        short = [f for f in facts if word_count(f) <= MAX_FACT_WORDS]
         try:
             return cls.model_validate(
                 {

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from digests.summarize.sentences import STOPWORDS, stem
+from digests.text import STOPWORDS, stem
 
 # Titles and roles a writer may add or leave out before a name without changing who is meant;
 # a role opens a sentence capitalised ("Midfielder Sebastian Rode scored").

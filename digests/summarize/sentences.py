@@ -1,10 +1,10 @@
-"""Sentence splitting and small text helpers shared by the summarizers and the fact check."""
+"""Sentence splitting for the summarizers and the fact check: abbreviations, quotes, run-ons."""
 
 from __future__ import annotations
 
 import re
-import unicodedata
-from functools import lru_cache
+
+from digests.text import MONTH_ABBREVIATIONS, STOPWORDS, normalize_space, word_count
 
 # Words that end with a period without ending the sentence when a name or number follows.
 TITLE_ABBREVIATIONS = frozenset(
@@ -13,29 +13,12 @@ TITLE_ABBREVIATIONS = frozenset(
         "lt", "col", "capt", "cpt", "sgt", "maj", "cmdr", "adm", "pres", "supt", "insp", "det",
         "hon", "fr", "mt", "ft", "no", "nos", "vs", "v", "etc", "eg", "ie", "approx", "est",
         "inc", "ltd", "co", "corp", "bros", "dept", "univ", "assn", "ave", "blvd", "rd",
-        "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
-        "fig", "vol", "pp", "op", "al",
+        "fig", "vol", "pp", "op", "al", *MONTH_ABBREVIATIONS,
     }
 )  # fmt: skip
 
 # Company and list abbreviations that often do end a sentence ("... a unit of Acme Inc. The").
 _ENDING_ABBREVIATIONS = frozenset({"inc", "ltd", "co", "corp", "bros", "etc"})
-
-STOPWORDS = frozenset(
-    """
-    a about above after again against all also although am among an and another any are
-    around as at be because been before being below between both but by can cannot could
-    did do does doing done down during each either even ever every few for from further get
-    gets got had has have having he her here hers herself him himself his how however i if
-    in into is it its itself just least less like made make many may me might more most much
-    must my myself neither never no nor not now of off often on once one only or other our
-    ours ourselves out over own per put rather said same say says see seen shall she should
-    since so some such than that the their theirs them themselves then there these they this
-    those though through thus to too under until up upon us very via was we well were what
-    whatever when whenever where whereas whether which while who whom whose why will with
-    within without would yet you your yours yourself yourselves
-    """.split()  # noqa: SIM905 - a word block reads better than a 190-item list literal
-)
 
 _QUOTE_CHARS = "\"'“”‘’«»"
 _CLOSERS = "\"'”’»)]"
@@ -44,8 +27,6 @@ _CLOSERS = "\"'”’»)]"
 _BOUNDARY_RE = re.compile(r"([.!?…]+)([" + re.escape(_CLOSERS) + r"]*)(\s+)")
 _WORD_BEFORE_RE = re.compile(r"([A-Za-z][A-Za-z.'’&-]*)$")
 _NEXT_START_RE = re.compile(r"[" + re.escape(_QUOTE_CHARS) + r"(\[]*([£$€]|\w|)(\w*)")
-_TOKEN_RE = re.compile(r"[a-z0-9]+(?:[.,][0-9]+)*")
-_POSSESSIVE_RE = re.compile(r"['’]s\b", re.IGNORECASE)
 # After a quote that ends in "?" or "!", its attribution continues the same sentence:
 # '"Would you ask a man that?" Daniels said, refusing to answer.' is one sentence.
 SPEECH_VERBS = (
@@ -58,13 +39,7 @@ _ATTRIBUTION_AFTER_QUOTE_RE = re.compile(
     r"(?:[A-Z][\w'’.-]*\s+){1,4}(?:" + _SPEECH_VERB_ALTERNATIVES + r")\b"
     r"|(?:" + _SPEECH_VERB_ALTERNATIVES + r")\s"
 )
-_SPACE_RE = re.compile(r"[ \t\f\v\u00a0\u2009\u202f]+")
 _PARAGRAPH_RE = re.compile(r"\s*\n\s*")
-
-
-def normalize_space(text: str) -> str:
-    """Collapse runs of spaces (incl. no-break spaces) inside lines and trim the ends."""
-    return _SPACE_RE.sub(" ", text).strip()
 
 
 def _is_acronym(word: str) -> bool:
@@ -130,44 +105,6 @@ def split_sentences(text: str) -> list[str]:
         if block:
             sentences.extend(_split_block(block))
     return sentences
-
-
-def fold(text: str) -> str:
-    """Fold accents and typographic quotes so "José’s" and "Jose's" compare equal."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return stripped.replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
-
-
-def tokenize(text: str) -> list[str]:
-    """Lowercase word tokens with possessives removed; numbers keep inner "," and "."."""
-    return _TOKEN_RE.findall(_POSSESSIVE_RE.sub("", text.lower()))
-
-
-@lru_cache(maxsize=65536)
-def stem(word: str) -> str:
-    """A light suffix stripper so "rises", "rising" and "rise" meet; not a linguistic stemmer."""
-    if len(word) <= 3 or not word.isalpha():
-        return word
-    for suffix, keep in (("ies", "y"), ("ied", "y"), ("sses", "ss"), ("ing", ""), ("ed", "")):
-        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-            word = word[: len(word) - len(suffix)] + keep
-            break
-    else:
-        if word.endswith("s") and not word.endswith("ss") and len(word) > 4:
-            word = word[:-1]
-    # A final "e" comes and goes with suffixes ("rise", "rising"); dropping it lets them meet.
-    return word[:-1] if word.endswith("e") and len(word) > 3 else word
-
-
-def content_terms(text: str) -> list[str]:
-    """Stemmed tokens of a text without stopwords: what similarity measures compare."""
-    return [stem(t) for t in tokenize(text) if t not in STOPWORDS and len(t) > 1]
-
-
-def word_count(text: str) -> int:
-    """Number of whitespace-separated words, the unit of every length limit."""
-    return len(text.split())
 
 
 # Words that open a sentence and are rarely capitalised inside one; a run-on such as

@@ -10,7 +10,8 @@ import re
 
 from digests.summarize.compress import keeps_subject_and_verb
 from digests.summarize.limits import FACT_MAX_WORDS, WHY_MAX_WORDS
-from digests.summarize.sentences import STOPWORDS, split_sentences, word_count
+from digests.summarize.sentences import split_sentences
+from digests.text import MONTHS, STOPWORDS, WEEKDAYS, word_count
 
 FACT_MIN_WORDS = 6
 
@@ -62,9 +63,9 @@ _NUMBER_WORD_RE = re.compile(
     re.IGNORECASE,
 )
 _DATE_WORD_RE = re.compile(
-    r"\b(?:January|February|March|April|May|June|July|August|September|October|November|"
-    r"December|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|yesterday|today|"
-    r"tomorrow)\b"
+    r"\b(?:"
+    + "|".join([*(name.title() for name in (*MONTHS, *WEEKDAYS)), "yesterday", "today", "tomorrow"])
+    + r")\b"
 )
 _INNER_NAME_RE = re.compile(r"(?<=\s)[A-Z][\w'’-]*")
 _CAPITALISED_RE = re.compile(r"\b[A-Z][a-z][\w’'-]*")

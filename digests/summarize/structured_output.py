@@ -9,21 +9,32 @@ from typing import Any
 from openai.types.chat import ChatCompletionFunctionToolParam
 from openai.types.shared_params import ResponseFormatJSONSchema
 
+from digests.summarize.limits import FACT_MAX_WORDS as MAX_FACT_WORDS
+from digests.summarize.limits import FACTS_MAX as MAX_FACTS
+from digests.summarize.limits import HEADLINE_MAX_CHARS as MAX_HEADLINE_CHARS
+from digests.summarize.limits import SUMMARY_MAX_SENTENCES as MAX_SUMMARY_SENTENCES
+from digests.summarize.limits import SUMMARY_MAX_WORDS as MAX_SUMMARY_WORDS
+
 BRIEFING_SCHEMA: dict[str, Any] = {
     "type": "object",
     "properties": {
         "headline": {
             "type": "string",
-            "description": "A plain, factual headline of at most 120 characters.",
+            "description": f"A plain, factual headline of at most {MAX_HEADLINE_CHARS} characters.",
         },
         "summary": {
             "type": "string",
-            "description": "1-3 sentences, at most 60 words, only what the article states.",
+            "description": (
+                f"1-{MAX_SUMMARY_SENTENCES} sentences, at most {MAX_SUMMARY_WORDS} words, "
+                "only what the article states."
+            ),
         },
         "key_facts": {
             "type": "array",
             "items": {"type": "string"},
-            "description": "2-5 facts, each at most 30 words, taken from the article.",
+            "description": (
+                f"2-{MAX_FACTS} facts, each at most {MAX_FACT_WORDS} words, taken from the article."
+            ),
         },
         "why_it_matters": {
             "type": ["string", "null"],

@@ -12,14 +12,13 @@ import pytest
 from digests.cluster import (
     TIME_GRACE_HOURS,
     TIME_HALF_LIFE_HOURS,
-    StoryAssignment,
     assign_stories,
     similarity,
     story_id_for,
     time_factor,
 )
 from digests.config import DigestConfig
-from digests.records import Article, Story
+from digests.records import Article, Story, StoryAssignment
 from tests.digests._cluster_pairs import (
     CROSS_LANGUAGE_DIFFERENT,
     CROSS_LANGUAGE_SAME,

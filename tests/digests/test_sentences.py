@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from digests.summarize.sentences import content_terms, split_run_ons, split_sentences, tokenize
+from digests.summarize.sentences import split_run_ons, split_sentences
+from digests.text import content_terms, tokenize
 
 
 @pytest.mark.parametrize(

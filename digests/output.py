@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import re
 import textwrap
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 from digests.compose import group_by_topic, primary_url, sources_of
 from digests.records import Digest, DigestItem
+from digests.text import one_line
 
 EMPTY_MESSAGE = "No new stories."
 
@@ -25,7 +27,7 @@ def _stamp(when: datetime) -> str:
 def _wrap(text: str, indent: str, first: str | None = None) -> list[str]:
     # A bullet marks only an item's first line; its continuation lines are indented under it.
     return textwrap.wrap(
-        " ".join(text.split()),
+        one_line(text),
         width=_WIDTH,
         initial_indent=indent if first is None else first,
         subsequent_indent=indent,
@@ -48,16 +50,26 @@ def _text_item(item: DigestItem) -> list[str]:
     return lines
 
 
-def render_text(digest: Digest) -> str:
-    """The digest as plain terminal text, grouped by topic."""
-    lines = [f"News digest - {_stamp(digest.generated_at)}", ""]
+def _render(
+    digest: Digest,
+    title: str,
+    heading: Callable[[str], str],
+    item_lines: Callable[[DigestItem], list[str]],
+) -> str:
+    """The digest under ``title``: a heading per topic, each item's lines, a blank between."""
+    lines = [f"{title} - {_stamp(digest.generated_at)}", ""]
     if digest.is_empty:
         lines.append(EMPTY_MESSAGE)
     for topic, members in group_by_topic(digest):
-        lines += [f"== {topic} ==", ""]
+        lines += [heading(topic), ""]
         for item in members:
-            lines += [*_text_item(item), ""]
+            lines += [*item_lines(item), ""]
     return "\n".join(lines).rstrip() + "\n"
+
+
+def render_text(digest: Digest) -> str:
+    """The digest as plain terminal text, grouped by topic."""
+    return _render(digest, "News digest", lambda topic: f"== {topic} ==", _text_item)
 
 
 def escape_md(text: str) -> str:
@@ -75,7 +87,7 @@ def _escape_marker(match: re.Match[str]) -> str:
 
 def md_escape(text: str) -> str:
     """``text`` on one line, Markdown escaped: for inline use in the Markdown digest."""
-    return escape_md(" ".join(text.split()))
+    return escape_md(one_line(text))
 
 
 def _md_item(item: DigestItem) -> list[str]:
@@ -100,14 +112,7 @@ def _md_item(item: DigestItem) -> list[str]:
 
 def render_markdown(digest: Digest) -> str:
     """The digest as Markdown: a section per topic, a subsection per story."""
-    lines = [f"# News digest - {_stamp(digest.generated_at)}", ""]
-    if digest.is_empty:
-        lines.append(EMPTY_MESSAGE)
-    for topic, members in group_by_topic(digest):
-        lines += [f"## {md_escape(topic)}", ""]
-        for item in members:
-            lines += [*_md_item(item), ""]
-    return "\n".join(lines).rstrip() + "\n"
+    return _render(digest, "# News digest", lambda topic: f"## {md_escape(topic)}", _md_item)
 
 
 def item_to_json(item: DigestItem) -> dict[str, Any]:

@@ -7,8 +7,8 @@ from datetime import datetime
 
 import pytest
 
+from digests.output import EMPTY_MESSAGE, digest_to_json, render_markdown, render_text
 from digests.records import Briefing, Digest, DigestItem, Story, headline_briefing
-from digests.render import EMPTY_MESSAGE, digest_to_json, render_markdown, render_text
 from tests.digests._story_builders import T0, make_article, make_briefing, make_item
 
 STORY_KEYS = {
