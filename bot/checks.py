@@ -8,7 +8,7 @@ import discord
 from discord import app_commands
 
 from bot.render import neutralise_mentions
-from digests.errors import DigestError, InputError, NotFoundError, ScheduleError
+from digests import DigestError, InputError, NotFoundError, ScheduleError
 
 log = logging.getLogger(__name__)
 

@@ -12,9 +12,16 @@ from datetime import UTC
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from digests.compose import primary_url, sources_of
-from digests.records import Briefing, Digest, DigestItem, Source, Story
-from digests.render import escape_md
+from digests import (
+    Briefing,
+    Digest,
+    DigestItem,
+    Source,
+    Story,
+    escape_md,
+    primary_url,
+    sources_of,
+)
 
 TITLE_LIMIT = 256
 DESCRIPTION_LIMIT = 4096

@@ -16,7 +16,7 @@ from apscheduler.triggers.combining import OrTrigger
 from apscheduler.triggers.cron import CronTrigger
 
 from digests.errors import ScheduleError
-from digests.store.base import Schedule
+from digests.store import Schedule
 
 _TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 MAX_TIMES = 12
@@ -66,7 +66,7 @@ def parse_cron(expr: str, timezone: ZoneInfo) -> CronTrigger:
 
 def build_schedule(
     *,
-    guild_id: int,
+    community_id: int,
     channel_id: int,
     timezone: str,
     cron: str | None = None,
@@ -79,13 +79,13 @@ def build_schedule(
     if cron:
         parse_cron(cron, zone)
         return Schedule(
-            guild_id=guild_id,
+            guild_id=community_id,
             channel_id=channel_id,
             timezone=timezone.strip(),
             cron=" ".join(cron.split()),
         )
     return Schedule(
-        guild_id=guild_id,
+        guild_id=community_id,
         channel_id=channel_id,
         timezone=timezone.strip(),
         times=parse_times(times or ""),
@@ -130,9 +130,3 @@ def missed_run(schedule: Schedule, now: datetime) -> datetime | None:
         latest = fire
         fire = trigger.get_next_fire_time(fire, fire + timedelta(seconds=1))
     return latest
-
-
-def describe(schedule: Schedule) -> str:
-    """How the schedule reads to an admin: the cron or times, and the timezone as given."""
-    when = f"cron `{schedule.cron}`" if schedule.cron else "daily at " + ", ".join(schedule.times)
-    return f"{when} ({schedule.timezone})"

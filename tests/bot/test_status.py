@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.cogs.status import StatusReport, render_status
+from bot.exts.status._report import StatusReport, render_status
 from digests.pipeline import FeedOutcome, RefreshReport, skip_summary
 from digests.records import FeedState, Validators
 from tests.bot.harness import (
