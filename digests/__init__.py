@@ -20,6 +20,7 @@ from digests.errors import (
     ScheduleError,
     StorageError,
     SummaryError,
+    UnknownTopicError,
 )
 from digests.extract import extract_article
 from digests.leader import Leader
@@ -60,6 +61,7 @@ __all__ = [
     "Story",
     "SummaryError",
     "SystemClock",
+    "UnknownTopicError",
     "__version__",
     "escape_md",
     "extract_article",

@@ -22,7 +22,7 @@ from digests.answer import MAX_QUESTION_CHARS, Answer, Answerer
 from digests.clock import Clock, SystemClock
 from digests.config import Settings
 from digests.discover import find_feed
-from digests.errors import FeedError, InputError
+from digests.errors import FeedError, InputError, UnknownTopicError
 from digests.leader import Leader
 from digests.pipeline import Pipeline, RefreshReport, skip_summary, summary_input
 from digests.records import Briefing, Digest, FeedSource, FeedState, Story
@@ -251,11 +251,11 @@ class Newsdesk:
 
     async def topic_named(self, community_id: int, name: str) -> str:
         """The community's topic called ``name`` (case-insensitively), as it is spelt;
-        InputError when there is none."""
+        UnknownTopicError when there is none."""
         names = {t.lower(): t for t in await self.topics(community_id)}
         found = names.get(name.strip().lower())
         if found is None:
-            raise InputError(f"Unknown topic {name[:50]!r}; /topics lists them.")
+            raise UnknownTopicError(name)
         return found
 
     async def subscribe(self, community_id: int, user_id: int, topic: str) -> tuple[str, bool]:

@@ -45,3 +45,11 @@ class ScheduleError(DigestError):
 
 class InputError(DigestError):
     """A user's input (a command option) is invalid; the message is shown to them as is."""
+
+
+class UnknownTopicError(InputError):
+    """A topic name the community does not have; ``topic`` is the name as given."""
+
+    def __init__(self, topic: str) -> None:
+        super().__init__(f"Unknown topic {topic[:50]!r}")
+        self.topic = topic
