@@ -52,7 +52,8 @@ def _job_id(channel_id: int) -> str:
 
 def _definition(schedule: Schedule) -> tuple[object, ...]:
     # What decides when a schedule fires; last_run_at and updated_at change without that.
-    return (schedule.guild_id, schedule.timezone, schedule.cron, schedule.times, schedule.paused)
+    s = schedule
+    return (s.community_id, s.timezone, s.cron, s.times, s.paused)
 
 
 def schedule_changes(
@@ -181,7 +182,7 @@ class Newsroom:
         await self.poll_feeds()
         for schedule in schedules:
             log.info("catching up a missed digest for channel %s", schedule.channel_id)
-            await self.run_schedule(schedule.guild_id, schedule.channel_id)
+            await self.run_schedule(schedule.community_id, schedule.channel_id)
 
     def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
         task = asyncio.get_running_loop().create_task(coro)
@@ -207,7 +208,7 @@ class Newsroom:
         job = self.scheduler.add_job(
             self.run_schedule,
             self.desk.schedule_trigger(schedule),
-            args=(schedule.guild_id, schedule.channel_id),
+            args=(schedule.community_id, schedule.channel_id),
             id=_job_id(schedule.channel_id),
             replace_existing=True,
             # Runs missed while the process was busy or asleep coalesce into one digest.

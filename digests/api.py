@@ -140,16 +140,16 @@ class Newsdesk:
         articles come with the next refresh."""
         preview = await self.preview_feed(url)
         source = FeedSource(url=preview.url, name=preview.title, topics=tuple(topics))
-        await asyncio.to_thread(self._store.add_guild_feed, community_id, source)
+        await asyncio.to_thread(self._store.add_community_feed, community_id, source)
         return preview
 
     async def remove_community_feed(self, community_id: int, url: str) -> None:
         """NotFoundError when the community did not add this feed itself."""
-        await asyncio.to_thread(self._store.remove_guild_feed, community_id, url.strip())
+        await asyncio.to_thread(self._store.remove_community_feed, community_id, url.strip())
 
     async def community_feed_urls(self, community_id: int) -> list[str]:
         """The feeds the community added itself (the config's defaults are not listed)."""
-        return await asyncio.to_thread(self._store.guild_feed_urls, community_id)
+        return await asyncio.to_thread(self._store.community_feed_urls, community_id)
 
     async def feeds(self, community_id: int) -> list[FeedState]:
         """Every feed the community reads, defaults first, with its fetch health."""
@@ -157,7 +157,7 @@ class Newsdesk:
 
     def _feed_urls(self, community_id: int) -> list[str]:
         urls = [s.url for s in self._settings.feed_sources()]
-        for url in self._store.guild_feed_urls(community_id):
+        for url in self._store.community_feed_urls(community_id):
             if url not in urls:
                 urls.append(url)
         return urls
@@ -365,7 +365,7 @@ class Newsdesk:
         when = now or self.now()
         return await asyncio.to_thread(
             lambda: self._store.enqueue_digest(
-                guild_id=community_id,
+                community_id=community_id,
                 target_kind=target_kind,
                 target_id=target_id,
                 story_ids=story_ids,

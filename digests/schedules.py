@@ -79,13 +79,13 @@ def build_schedule(
     if cron:
         parse_cron(cron, zone)
         return Schedule(
-            guild_id=community_id,
+            community_id=community_id,
             channel_id=channel_id,
             timezone=timezone.strip(),
             cron=" ".join(cron.split()),
         )
     return Schedule(
-        guild_id=community_id,
+        community_id=community_id,
         channel_id=channel_id,
         timezone=timezone.strip(),
         times=parse_times(times or ""),

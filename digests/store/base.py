@@ -105,7 +105,7 @@ class StoryRank:
 class Schedule:
     """When a channel gets digests: a cron expression or daily times, in an IANA timezone."""
 
-    guild_id: int
+    community_id: int
     channel_id: int
     timezone: str
     cron: str | None = None
@@ -139,7 +139,7 @@ class DigestRecord:
     """A digest queued or delivered to a channel or a user's DMs."""
 
     id: int
-    guild_id: int
+    community_id: int
     target_kind: TargetKind
     target_id: int
     story_ids: tuple[str, ...]
@@ -290,7 +290,7 @@ class Store(Protocol):
         """Stories created at or after ``since``, newest first, with their articles.
 
         With ``feed_urls``, only stories with at least one article from those feeds (and
-        only those articles) are returned: this is how one guild sees only its own feeds.
+        only those articles) are returned: this is how one community sees only its own feeds.
         With ``with_text=False`` every article's ``text`` is ``""``: enough to rank a large
         window without loading it (then ``get_stories`` loads the few kept).
         """
@@ -325,32 +325,32 @@ class Store(Protocol):
 
     def tokens_used(self, day: date) -> int: ...
 
-    # --- guild scope (Discord) ---------------------------------------------------------
-    def add_guild_feed(self, guild_id: int, source: FeedSource) -> FeedState:
-        """Attach a feed to a guild (creating the feed row when new)."""
+    # --- community scope -------------------------------------------------------------
+    def add_community_feed(self, community_id: int, source: FeedSource) -> FeedState:
+        """Attach a feed to a community (creating the feed row when new)."""
 
-    def remove_guild_feed(self, guild_id: int, url: str) -> None:
-        """Detach a feed from a guild; NotFoundError when the guild does not have it. The
-        feed row is deleted when no guild uses it any more and it is not a config feed."""
+    def remove_community_feed(self, community_id: int, url: str) -> None:
+        """Detach a feed from a community; NotFoundError when the community does not have it. The
+        feed row is deleted when no community uses it any more and it is not a config feed."""
 
-    def guild_feed_urls(self, guild_id: int) -> list[str]:
-        """URLs of the feeds a guild added itself (config feeds are not listed here)."""
+    def community_feed_urls(self, community_id: int) -> list[str]:
+        """URLs of the feeds a community added itself (config feeds are not listed here)."""
 
     # --- schedules -------------------------------------------------------------------
     def set_schedule(self, schedule: Schedule, *, now: datetime) -> Schedule:
         """Create or replace the schedule of ``schedule.channel_id``."""
 
-    def get_schedule(self, guild_id: int, channel_id: int) -> Schedule | None: ...
+    def get_schedule(self, community_id: int, channel_id: int) -> Schedule | None: ...
 
-    def list_schedules(self, guild_id: int | None = None) -> list[Schedule]: ...
+    def list_schedules(self, community_id: int | None = None) -> list[Schedule]: ...
 
-    def set_schedule_paused(self, guild_id: int, channel_id: int, paused: bool) -> Schedule:
-        """NotFoundError when the channel has no schedule in this guild."""
+    def set_schedule_paused(self, community_id: int, channel_id: int, paused: bool) -> Schedule:
+        """NotFoundError when the channel has no schedule in this community."""
 
-    def remove_schedule(self, guild_id: int, channel_id: int) -> None:
-        """NotFoundError when the channel has no schedule in this guild."""
+    def remove_schedule(self, community_id: int, channel_id: int) -> None:
+        """NotFoundError when the channel has no schedule in this community."""
 
-    def mark_schedule_run(self, guild_id: int, channel_id: int, when: datetime) -> None: ...
+    def mark_schedule_run(self, community_id: int, channel_id: int, when: datetime) -> None: ...
 
     # --- outbox ----------------------------------------------------------------------
     def posted_story_ids(self, target_kind: TargetKind, target_id: int) -> set[str]:
@@ -359,7 +359,7 @@ class Store(Protocol):
     def enqueue_digest(
         self,
         *,
-        guild_id: int,
+        community_id: int,
         target_kind: TargetKind,
         target_id: int,
         story_ids: Sequence[str],
@@ -389,12 +389,12 @@ class Store(Protocol):
         """The newest digest sent (all messages delivered) to this target, with messages."""
 
     # --- subscriptions ---------------------------------------------------------------
-    def subscribe(self, guild_id: int, user_id: int, topic: str) -> bool:
+    def subscribe(self, community_id: int, user_id: int, topic: str) -> bool:
         """Returns False when already subscribed."""
 
-    def unsubscribe(self, guild_id: int, user_id: int, topic: str) -> bool:
+    def unsubscribe(self, community_id: int, user_id: int, topic: str) -> bool:
         """Returns False when not subscribed."""
 
-    def subscriptions(self, guild_id: int, user_id: int) -> list[str]: ...
+    def subscriptions(self, community_id: int, user_id: int) -> list[str]: ...
 
-    def subscribers(self, guild_id: int, topic: str) -> list[int]: ...
+    def subscribers(self, community_id: int, topic: str) -> list[int]: ...

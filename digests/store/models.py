@@ -66,7 +66,7 @@ class Base(DeclarativeBase):
 
 
 class FeedRow(Base):
-    """A feed with its fetch health; ``from_config`` feeds survive their last guild leaving."""
+    """A feed with its fetch health; ``from_config`` feeds survive their last community leaving."""
 
     __tablename__ = "feeds"
 
@@ -148,24 +148,24 @@ class TokenUsageRow(Base):
     tokens: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
-class GuildFeedRow(Base):
-    """A feed a guild added itself."""
+class CommunityFeedRow(Base):
+    """A feed a community added itself (the table keeps its first name)."""
 
     __tablename__ = "guild_feeds"
 
-    guild_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    community_id: Mapped[int] = mapped_column("guild_id", BigInteger, primary_key=True)
     feed_id: Mapped[int] = mapped_column(
         ForeignKey("feeds.id", ondelete="CASCADE"), primary_key=True, index=True
     )
 
 
 class ScheduleRow(Base):
-    """When a channel gets digests; Discord channel ids are unique across guilds."""
+    """When a channel gets digests; channel ids are unique across communities."""
 
     __tablename__ = "schedules"
 
     channel_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
-    guild_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    community_id: Mapped[int] = mapped_column("guild_id", BigInteger, index=True)
     timezone: Mapped[str] = mapped_column(String(64))
     cron: Mapped[str | None] = mapped_column(String)
     times: Mapped[list[str]] = mapped_column(JSON, default=list)
@@ -181,7 +181,7 @@ class DigestRow(Base):
     __table_args__ = (Index(None, "target_kind", "target_id", "status"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    guild_id: Mapped[int] = mapped_column(BigInteger)
+    community_id: Mapped[int] = mapped_column("guild_id", BigInteger)
     target_kind: Mapped[str] = mapped_column(String(16))
     target_id: Mapped[int] = mapped_column(BigInteger)
     story_ids: Mapped[list[str]] = mapped_column(JSON, default=list)
@@ -219,11 +219,13 @@ class PostedStoryRow(Base):
 
 
 class SubscriptionRow(Base):
-    """A user's subscription to a topic within a guild."""
+    """A user's subscription to a topic within a community."""
 
     __tablename__ = "subscriptions"
     __table_args__ = (Index(None, "guild_id", "topic"),)
 
-    guild_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    community_id: Mapped[int] = mapped_column(
+        "guild_id", BigInteger, primary_key=True, autoincrement=False
+    )
     user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     topic: Mapped[str] = mapped_column(String(100), primary_key=True)

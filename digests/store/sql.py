@@ -73,10 +73,10 @@ from digests.store.base import (
 from digests.store.models import (
     ArticleRow,
     BriefingRow,
+    CommunityFeedRow,
     DigestMessageRow,
     DigestRow,
     FeedRow,
-    GuildFeedRow,
     PostedStoryRow,
     ScheduleRow,
     StoryRow,
@@ -263,7 +263,7 @@ def _briefing(row: BriefingRow) -> Briefing:
 
 def _schedule(row: ScheduleRow) -> Schedule:
     return Schedule(
-        guild_id=row.guild_id,
+        community_id=row.community_id,
         channel_id=row.channel_id,
         timezone=row.timezone,
         cron=row.cron,
@@ -294,7 +294,7 @@ def _digest(row: DigestRow, messages: Iterable[DigestMessageRow]) -> DigestRecor
     status = cast(DigestStatus, row.status)
     return DigestRecord(
         id=row.id,
-        guild_id=row.guild_id,
+        community_id=row.community_id,
         target_kind=_target_kind(row.target_kind),
         target_id=row.target_id,
         story_ids=tuple(row.story_ids),
@@ -1344,10 +1344,10 @@ class SqlStore:
 
         return self._run(f"reading tokens for {day.isoformat()}", work, write=False)
 
-    # --- guild scope ----------------------------------------------------------------------
+    # --- community scope ----------------------------------------------------------------------
 
-    def add_guild_feed(self, guild_id: int, source: FeedSource) -> FeedState:
-        """Attach a feed to a guild (creating the feed row when new; an existing feed keeps
+    def add_community_feed(self, community_id: int, source: FeedSource) -> FeedState:
+        """Attach a feed to a community (creating the feed row when new; an existing feed keeps
         its name and topics)."""
 
         def work(session: Session) -> FeedState:
@@ -1362,51 +1362,51 @@ class SqlStore:
                 )
                 session.add(row)
                 session.flush()
-            if session.get(GuildFeedRow, (guild_id, row.id)) is None:
-                session.add(GuildFeedRow(guild_id=guild_id, feed_id=row.id))
+            if session.get(CommunityFeedRow, (community_id, row.id)) is None:
+                session.add(CommunityFeedRow(community_id=community_id, feed_id=row.id))
             session.flush()
             return _feed_state(row)
 
-        return self._run(f"adding feed {source.url!r} to guild {guild_id}", work)
+        return self._run(f"adding feed {source.url!r} to community {community_id}", work)
 
-    def remove_guild_feed(self, guild_id: int, url: str) -> None:
-        """Detach a feed from a guild; NotFoundError when the guild does not have it. The
-        feed row is deleted when no guild uses it any more and it is not a config feed."""
+    def remove_community_feed(self, community_id: int, url: str) -> None:
+        """Detach a feed from a community; NotFoundError when the community does not have it. The
+        feed row is deleted when no community uses it any more and it is not a config feed."""
 
         def work(session: Session) -> None:
             feed = session.scalars(select(FeedRow).where(FeedRow.url == url)).one_or_none()
-            link = None if feed is None else session.get(GuildFeedRow, (guild_id, feed.id))
+            link = None if feed is None else session.get(CommunityFeedRow, (community_id, feed.id))
             if feed is None or link is None:
-                raise NotFoundError(f"guild {guild_id} has no feed {url!r}")
+                raise NotFoundError(f"community {community_id} has no feed {url!r}")
             session.delete(link)
             session.flush()
-            in_use = session.scalar(select(exists().where(GuildFeedRow.feed_id == feed.id)))
+            in_use = session.scalar(select(exists().where(CommunityFeedRow.feed_id == feed.id)))
             if not in_use and not feed.from_config:
                 session.execute(delete(FeedRow).where(FeedRow.id == feed.id))
 
-        self._run(f"removing feed {url!r} from guild {guild_id}", work)
+        self._run(f"removing feed {url!r} from community {community_id}", work)
 
-    def guild_feed_urls(self, guild_id: int) -> list[str]:
-        """URLs of the feeds a guild added itself (config feeds are not listed here)."""
+    def community_feed_urls(self, community_id: int) -> list[str]:
+        """URLs of the feeds a community added itself (config feeds are not listed here)."""
 
         def work(session: Session) -> list[str]:
             stmt = (
                 select(FeedRow.url)
-                .join(GuildFeedRow, GuildFeedRow.feed_id == FeedRow.id)
-                .where(GuildFeedRow.guild_id == guild_id)
+                .join(CommunityFeedRow, CommunityFeedRow.feed_id == FeedRow.id)
+                .where(CommunityFeedRow.community_id == community_id)
                 .order_by(FeedRow.url)
             )
             return list(session.scalars(stmt))
 
-        return self._run(f"listing the feeds of guild {guild_id}", work, write=False)
+        return self._run(f"listing the feeds of community {community_id}", work, write=False)
 
     # --- schedules ------------------------------------------------------------------------
 
     @staticmethod
-    def _schedule_row(session: Session, guild_id: int, channel_id: int) -> ScheduleRow:
+    def _schedule_row(session: Session, community_id: int, channel_id: int) -> ScheduleRow:
         row = session.get(ScheduleRow, channel_id)
-        if row is None or row.guild_id != guild_id:
-            raise NotFoundError(f"no schedule for channel {channel_id} in guild {guild_id}")
+        if row is None or row.community_id != community_id:
+            raise NotFoundError(f"no schedule for channel {channel_id} in community {community_id}")
         return row
 
     def set_schedule(self, schedule: Schedule, *, now: datetime) -> Schedule:
@@ -1420,7 +1420,7 @@ class SqlStore:
             if row is None:
                 row = ScheduleRow(channel_id=schedule.channel_id)
                 session.add(row)
-            row.guild_id = schedule.guild_id
+            row.community_id = schedule.community_id
             row.timezone = schedule.timezone
             row.cron = schedule.cron
             row.times = list(schedule.times)
@@ -1433,49 +1433,49 @@ class SqlStore:
 
         return self._run(f"setting the schedule of channel {schedule.channel_id}", work)
 
-    def get_schedule(self, guild_id: int, channel_id: int) -> Schedule | None:
+    def get_schedule(self, community_id: int, channel_id: int) -> Schedule | None:
         def work(session: Session) -> Schedule | None:
             row = session.get(ScheduleRow, channel_id)
-            return None if row is None or row.guild_id != guild_id else _schedule(row)
+            return None if row is None or row.community_id != community_id else _schedule(row)
 
         return self._run(f"reading the schedule of channel {channel_id}", work, write=False)
 
-    def list_schedules(self, guild_id: int | None = None) -> list[Schedule]:
-        """Schedules of one guild (or all), by guild then channel."""
+    def list_schedules(self, community_id: int | None = None) -> list[Schedule]:
+        """Schedules of one community (or all), by community then channel."""
 
         def work(session: Session) -> list[Schedule]:
-            stmt = select(ScheduleRow).order_by(ScheduleRow.guild_id, ScheduleRow.channel_id)
-            if guild_id is not None:
-                stmt = stmt.where(ScheduleRow.guild_id == guild_id)
+            stmt = select(ScheduleRow).order_by(ScheduleRow.community_id, ScheduleRow.channel_id)
+            if community_id is not None:
+                stmt = stmt.where(ScheduleRow.community_id == community_id)
             return [_schedule(r) for r in session.scalars(stmt)]
 
         return self._run("listing schedules", work, write=False)
 
-    def set_schedule_paused(self, guild_id: int, channel_id: int, paused: bool) -> Schedule:
-        """NotFoundError when the channel has no schedule in this guild."""
+    def set_schedule_paused(self, community_id: int, channel_id: int, paused: bool) -> Schedule:
+        """NotFoundError when the channel has no schedule in this community."""
 
         def work(session: Session) -> Schedule:
-            row = self._schedule_row(session, guild_id, channel_id)
+            row = self._schedule_row(session, community_id, channel_id)
             row.paused = paused
             session.flush()
             return _schedule(row)
 
         return self._run(f"pausing the schedule of channel {channel_id}", work)
 
-    def remove_schedule(self, guild_id: int, channel_id: int) -> None:
-        """NotFoundError when the channel has no schedule in this guild."""
+    def remove_schedule(self, community_id: int, channel_id: int) -> None:
+        """NotFoundError when the channel has no schedule in this community."""
 
         def work(session: Session) -> None:
-            session.delete(self._schedule_row(session, guild_id, channel_id))
+            session.delete(self._schedule_row(session, community_id, channel_id))
 
         self._run(f"removing the schedule of channel {channel_id}", work)
 
-    def mark_schedule_run(self, guild_id: int, channel_id: int, when: datetime) -> None:
+    def mark_schedule_run(self, community_id: int, channel_id: int, when: datetime) -> None:
         """Remember when the channel's digest last ran; NotFoundError without a schedule."""
         when = _aware(when, "when")
 
         def work(session: Session) -> None:
-            self._schedule_row(session, guild_id, channel_id).last_run_at = when
+            self._schedule_row(session, community_id, channel_id).last_run_at = when
 
         self._run(f"marking the schedule of channel {channel_id} as run", work)
 
@@ -1496,7 +1496,7 @@ class SqlStore:
     def enqueue_digest(
         self,
         *,
-        guild_id: int,
+        community_id: int,
         target_kind: TargetKind,
         target_id: int,
         story_ids: Sequence[str],
@@ -1524,7 +1524,7 @@ class SqlStore:
                     f"stories {sorted(claimed)} were already queued for {kind} {target_id}"
                 )
             digest = DigestRow(
-                guild_id=guild_id,
+                community_id=community_id,
                 target_kind=kind,
                 target_id=target_id,
                 story_ids=unique_ids,
@@ -1664,22 +1664,22 @@ class SqlStore:
 
     # --- subscriptions --------------------------------------------------------------------
 
-    def subscribe(self, guild_id: int, user_id: int, topic: str) -> bool:
+    def subscribe(self, community_id: int, user_id: int, topic: str) -> bool:
         """Returns False when already subscribed."""
 
         def work(session: Session) -> bool:
-            if session.get(SubscriptionRow, (guild_id, user_id, topic)) is not None:
+            if session.get(SubscriptionRow, (community_id, user_id, topic)) is not None:
                 return False
-            session.add(SubscriptionRow(guild_id=guild_id, user_id=user_id, topic=topic))
+            session.add(SubscriptionRow(community_id=community_id, user_id=user_id, topic=topic))
             return True
 
         return self._run(f"subscribing user {user_id} to {topic!r}", work)
 
-    def unsubscribe(self, guild_id: int, user_id: int, topic: str) -> bool:
+    def unsubscribe(self, community_id: int, user_id: int, topic: str) -> bool:
         """Returns False when not subscribed."""
 
         def work(session: Session) -> bool:
-            row = session.get(SubscriptionRow, (guild_id, user_id, topic))
+            row = session.get(SubscriptionRow, (community_id, user_id, topic))
             if row is None:
                 return False
             session.delete(row)
@@ -1687,26 +1687,28 @@ class SqlStore:
 
         return self._run(f"unsubscribing user {user_id} from {topic!r}", work)
 
-    def subscriptions(self, guild_id: int, user_id: int) -> list[str]:
-        """A user's topics in a guild, sorted."""
+    def subscriptions(self, community_id: int, user_id: int) -> list[str]:
+        """A user's topics in a community, sorted."""
 
         def work(session: Session) -> list[str]:
             stmt = (
                 select(SubscriptionRow.topic)
-                .where(SubscriptionRow.guild_id == guild_id, SubscriptionRow.user_id == user_id)
+                .where(
+                    SubscriptionRow.community_id == community_id, SubscriptionRow.user_id == user_id
+                )
                 .order_by(SubscriptionRow.topic)
             )
             return list(session.scalars(stmt))
 
         return self._run(f"listing the subscriptions of user {user_id}", work, write=False)
 
-    def subscribers(self, guild_id: int, topic: str) -> list[int]:
-        """Users of a guild subscribed to a topic, by id."""
+    def subscribers(self, community_id: int, topic: str) -> list[int]:
+        """Users of a community subscribed to a topic, by id."""
 
         def work(session: Session) -> list[int]:
             stmt = (
                 select(SubscriptionRow.user_id)
-                .where(SubscriptionRow.guild_id == guild_id, SubscriptionRow.topic == topic)
+                .where(SubscriptionRow.community_id == community_id, SubscriptionRow.topic == topic)
                 .order_by(SubscriptionRow.user_id)
             )
             return list(session.scalars(stmt))

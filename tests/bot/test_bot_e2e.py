@@ -297,7 +297,7 @@ async def test_a_guild_sees_only_its_own_feeds_and_schedules(world, tmp_path, fe
             )
         )
         assert "no such feed" in removed
-        assert url in await asyncio.to_thread(bot.store.guild_feed_urls, GUILD)
+        assert url in await asyncio.to_thread(bot.store.community_feed_urls, GUILD)
 
 
 SITE_FEED = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>Site Feed</title>
@@ -322,7 +322,7 @@ async def test_feed_add_with_a_site_url_subscribes_to_the_feed_the_site_links_to
                 world, "feed", {"url": feed_server.url("/")}, "add", admin=True, replies=2
             )
         )
-        urls = await asyncio.to_thread(bot.store.guild_feed_urls, GUILD)
+        urls = await asyncio.to_thread(bot.store.community_feed_urls, GUILD)
     feed_url = feed_server.url("/news/rss.xml")
     assert "Site Feed" in added and feed_url in added
     assert urls == [feed_url]
@@ -340,7 +340,7 @@ async def test_feed_add_with_a_page_linking_to_no_feed_says_it_is_a_page(
         replies = await command(
             world, "feed", {"url": feed_server.url("/")}, "add", admin=True, replies=2
         )
-        urls = await asyncio.to_thread(bot.store.guild_feed_urls, GUILD)
+        urls = await asyncio.to_thread(bot.store.community_feed_urls, GUILD)
     assert "this is an HTML page, not a feed" in reply_text(replies)
     assert urls == []
 

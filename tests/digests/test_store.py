@@ -79,7 +79,7 @@ def briefing(headline: str = "Headline") -> Briefing:
 
 def enqueue(store: SqlStore, story_ids: list[str], *, target_id: int = 10, **kwargs: Any) -> Any:
     defaults: dict[str, Any] = {
-        "guild_id": 1,
+        "community_id": 1,
         "target_kind": "channel",
         "target_id": target_id,
         "story_ids": story_ids,
@@ -177,10 +177,10 @@ def test_ensure_feeds_creates_new_feeds_and_updates_known_ones(store: SqlStore) 
     assert (b.url, b.name, b.topics, b.enabled) == (FEED_B, None, ("tech",), True)
 
 
-def test_ensure_feeds_makes_a_guild_feed_a_config_feed(store: SqlStore) -> None:
-    store.add_guild_feed(1, FeedSource(FEED_A))
+def test_ensure_feeds_makes_a_community_feed_a_config_feed(store: SqlStore) -> None:
+    store.add_community_feed(1, FeedSource(FEED_A))
     store.ensure_feeds([FeedSource(FEED_A)])
-    store.remove_guild_feed(1, FEED_A)
+    store.remove_community_feed(1, FEED_A)
     assert store.get_feed(FEED_A) is not None
 
 
@@ -860,74 +860,77 @@ def test_tokens_added_from_many_threads_all_count(store: SqlStore) -> None:
     assert store.tokens_used(day) == 40
 
 
-# --- guild feeds ---------------------------------------------------------------------------
+# --- community feeds ---------------------------------------------------------------------------
 
 
-def test_add_guild_feed_creates_the_feed(store: SqlStore) -> None:
-    state = store.add_guild_feed(1, FeedSource(FEED_A, "A", ("tech",)))
+def test_add_community_feed_creates_the_feed(store: SqlStore) -> None:
+    state = store.add_community_feed(1, FeedSource(FEED_A, "A", ("tech",)))
     assert (state.url, state.name, state.topics) == (FEED_A, "A", ("tech",))
-    assert store.guild_feed_urls(1) == [FEED_A]
+    assert store.community_feed_urls(1) == [FEED_A]
 
 
-def test_add_guild_feed_twice_is_harmless(store: SqlStore) -> None:
-    store.add_guild_feed(1, FeedSource(FEED_A))
-    store.add_guild_feed(1, FeedSource(FEED_A))
-    assert store.guild_feed_urls(1) == [FEED_A]
+def test_add_community_feed_twice_is_harmless(store: SqlStore) -> None:
+    store.add_community_feed(1, FeedSource(FEED_A))
+    store.add_community_feed(1, FeedSource(FEED_A))
+    assert store.community_feed_urls(1) == [FEED_A]
 
 
-def test_guild_feeds_are_isolated_between_guilds(store: SqlStore) -> None:
-    store.add_guild_feed(1, FeedSource(FEED_B))
-    store.add_guild_feed(1, FeedSource(FEED_A))
-    store.add_guild_feed(2, FeedSource(FEED_B))
-    assert (store.guild_feed_urls(1), store.guild_feed_urls(2)) == ([FEED_A, FEED_B], [FEED_B])
-    assert store.guild_feed_urls(3) == []
+def test_community_feeds_are_isolated_between_communities(store: SqlStore) -> None:
+    store.add_community_feed(1, FeedSource(FEED_B))
+    store.add_community_feed(1, FeedSource(FEED_A))
+    store.add_community_feed(2, FeedSource(FEED_B))
+    assert (store.community_feed_urls(1), store.community_feed_urls(2)) == (
+        [FEED_A, FEED_B],
+        [FEED_B],
+    )
+    assert store.community_feed_urls(3) == []
 
 
-def test_config_feeds_are_not_guild_feeds(store: SqlStore) -> None:
+def test_config_feeds_are_not_community_feeds(store: SqlStore) -> None:
     store.ensure_feed(FeedSource(FEED_A))
-    assert store.guild_feed_urls(1) == []
+    assert store.community_feed_urls(1) == []
 
 
-def test_remove_last_guild_use_deletes_the_feed(store: SqlStore) -> None:
-    store.add_guild_feed(1, FeedSource(FEED_A))
-    store.remove_guild_feed(1, FEED_A)
-    assert store.guild_feed_urls(1) == [] and store.get_feed(FEED_A) is None
+def test_remove_last_community_use_deletes_the_feed(store: SqlStore) -> None:
+    store.add_community_feed(1, FeedSource(FEED_A))
+    store.remove_community_feed(1, FEED_A)
+    assert store.community_feed_urls(1) == [] and store.get_feed(FEED_A) is None
 
 
-def test_remove_guild_feed_keeps_a_feed_another_guild_uses(store: SqlStore) -> None:
-    store.add_guild_feed(1, FeedSource(FEED_A))
-    store.add_guild_feed(2, FeedSource(FEED_A))
-    store.remove_guild_feed(1, FEED_A)
-    assert store.guild_feed_urls(2) == [FEED_A] and store.get_feed(FEED_A) is not None
+def test_remove_community_feed_keeps_a_feed_another_community_uses(store: SqlStore) -> None:
+    store.add_community_feed(1, FeedSource(FEED_A))
+    store.add_community_feed(2, FeedSource(FEED_A))
+    store.remove_community_feed(1, FEED_A)
+    assert store.community_feed_urls(2) == [FEED_A] and store.get_feed(FEED_A) is not None
 
 
 @pytest.mark.parametrize(
-    "config_first", [True, False], ids=["config-then-guild", "guild-then-config"]
+    "config_first", [True, False], ids=["config-then-community", "community-then-config"]
 )
-def test_remove_guild_feed_keeps_a_config_feed(store: SqlStore, config_first: bool) -> None:
+def test_remove_community_feed_keeps_a_config_feed(store: SqlStore, config_first: bool) -> None:
     if config_first:
         store.ensure_feed(FeedSource(FEED_A))
-    store.add_guild_feed(1, FeedSource(FEED_A))
+    store.add_community_feed(1, FeedSource(FEED_A))
     if not config_first:
         store.ensure_feed(FeedSource(FEED_A))
-    store.remove_guild_feed(1, FEED_A)
+    store.remove_community_feed(1, FEED_A)
     assert store.get_feed(FEED_A) is not None
 
 
-@pytest.mark.parametrize("attached_to", [None, 2], ids=["unknown-feed", "other-guild"])
-def test_remove_guild_feed_the_guild_lacks_raises_not_found(
+@pytest.mark.parametrize("attached_to", [None, 2], ids=["unknown-feed", "other-community"])
+def test_remove_community_feed_the_community_lacks_raises_not_found(
     store: SqlStore, attached_to: int | None
 ) -> None:
     if attached_to is not None:
-        store.add_guild_feed(attached_to, FeedSource(FEED_A))
+        store.add_community_feed(attached_to, FeedSource(FEED_A))
     with pytest.raises(NotFoundError):
-        store.remove_guild_feed(1, FEED_A)
+        store.remove_community_feed(1, FEED_A)
 
 
-def test_removing_a_feed_detaches_it_from_guilds(store: SqlStore) -> None:
-    store.add_guild_feed(1, FeedSource(FEED_A))
+def test_removing_a_feed_detaches_it_from_communities(store: SqlStore) -> None:
+    store.add_community_feed(1, FeedSource(FEED_A))
     store.remove_feed(FEED_A)
-    assert store.guild_feed_urls(1) == []
+    assert store.community_feed_urls(1) == []
 
 
 # --- schedules -----------------------------------------------------------------------------
@@ -948,15 +951,15 @@ def test_set_schedule_replaces_it_and_keeps_the_last_run(store: SqlStore) -> Non
     assert (saved.updated_at, saved.last_run_at) == (later, T0)
 
 
-def test_get_schedule_of_another_guild_is_none(store: SqlStore) -> None:
+def test_get_schedule_of_another_community_is_none(store: SqlStore) -> None:
     store.set_schedule(Schedule(1, 100, "UTC"), now=T0)
     assert store.get_schedule(2, 100) is None and store.get_schedule(1, 101) is None
 
 
-def test_list_schedules_all_or_per_guild(store: SqlStore) -> None:
-    for guild, channel in ((2, 200), (1, 101), (1, 100)):
-        store.set_schedule(Schedule(guild, channel, "UTC"), now=T0)
-    assert [(s.guild_id, s.channel_id) for s in store.list_schedules()] == [
+def test_list_schedules_all_or_per_community(store: SqlStore) -> None:
+    for community, channel in ((2, 200), (1, 101), (1, 100)):
+        store.set_schedule(Schedule(community, channel, "UTC"), now=T0)
+    assert [(s.community_id, s.channel_id) for s in store.list_schedules()] == [
         (1, 100),
         (1, 101),
         (2, 200),
@@ -992,7 +995,7 @@ def test_mark_schedule_run(store: SqlStore) -> None:
         pytest.param(lambda s: s.remove_schedule(1, 999), id="unknown-channel"),
     ],
 )
-def test_schedule_outside_the_guild_raises_not_found(
+def test_schedule_outside_the_community_raises_not_found(
     store: SqlStore, call: Callable[[SqlStore], Any]
 ) -> None:
     store.set_schedule(Schedule(1, 100, "UTC"), now=T0)
@@ -1130,9 +1133,9 @@ def test_unsubscribe(store: SqlStore) -> None:
     assert store.subscriptions(1, 7) == []
 
 
-def test_subscribers_are_scoped_to_guild_and_topic(store: SqlStore) -> None:
-    for guild, user, topic in ((1, 9, "tech"), (1, 7, "tech"), (1, 8, "world"), (2, 6, "tech")):
-        store.subscribe(guild, user, topic)
+def test_subscribers_are_scoped_to_community_and_topic(store: SqlStore) -> None:
+    for community, user, topic in ((1, 9, "tech"), (1, 7, "tech"), (1, 8, "world"), (2, 6, "tech")):
+        store.subscribe(community, user, topic)
     assert store.subscribers(1, "tech") == [7, 9]
     assert store.subscriptions(1, 9) == ["tech"]
 

@@ -173,7 +173,7 @@ async def test_another_guilds_feed_cannot_be_removed_or_listed(world, two_guilds
     listed = await command(world, "feed", {}, "list", admin=True, **THEIRS)
 
     assert "no such feed" in reply_text(removed)
-    assert ours in await asyncio.to_thread(bot.store.guild_feed_urls, GUILD)
+    assert ours in await asyncio.to_thread(bot.store.community_feed_urls, GUILD)
     assert ours not in reply_text(listed) and theirs in reply_text(listed)
 
 
