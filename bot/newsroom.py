@@ -52,8 +52,13 @@ def _job_id(channel_id: int) -> str:
 
 def _definition(schedule: Schedule) -> tuple[object, ...]:
     # What decides when a schedule fires; last_run_at and updated_at change without that.
-    s = schedule
-    return (s.community_id, s.timezone, s.cron, s.times, s.paused)
+    return (
+        schedule.community_id,
+        schedule.timezone,
+        schedule.cron,
+        schedule.times,
+        schedule.paused,
+    )
 
 
 def schedule_changes(

@@ -146,8 +146,12 @@ def resolve_feed_location(url: str, base_dir: Path) -> str:
     return str(path)
 
 
-def default_settings(model: type[S]) -> S:
+def default_settings() -> Settings:
     """The embedded default: SQLite file, offline summarizer, the sample feeds that ship."""
+    return _default_settings(Settings)
+
+
+def _default_settings(model: type[S]) -> S:
     return _load(SAMPLES_DIR / "default.toml", model, ())
 
 
@@ -298,5 +302,5 @@ def find_config(
     elif local.is_file():
         settings = _load(local, model, ignore_tables)
     else:
-        settings = default_settings(model)
+        settings = _default_settings(model)
     return with_environment(settings, env)
