@@ -91,6 +91,21 @@ def _extraction_rows(results: dict[str, Any]) -> list[tuple[str, ...]]:
     return rows
 
 
+def _signed(value: float) -> str:
+    return f"{value:+.1f}".replace("-", "−")
+
+
+def _margin_row(name: str, system: str, margins: dict[str, Any]) -> tuple[str, ...]:
+    # The paired per-article margin: its mean, its 95 % bootstrap interval, and the sign
+    # test's counts of articles won and lost.
+    cells = [
+        f"R-{key[-1]} {_signed(m['mean'])} [{_signed(m['low'])}, {_signed(m['high'])}]"
+        for key, m in margins.items()
+    ]
+    wins = " ".join(f"R-{key[-1]} {m['wins']}:{m['losses']}" for key, m in margins.items())
+    return ("summary", name, system, *cells, "", f"won:lost {wins}")
+
+
 def _summary_rows(results: dict[str, Any]) -> list[tuple[str, ...]]:
     rows: list[tuple[str, ...]] = []
     for name, result in results["datasets"].items():
@@ -122,6 +137,9 @@ def _summary_rows(results: dict[str, Any]) -> list[tuple[str, ...]]:
                     f"Lead-3 {lead['rouge1']:.1f}/{lead['rouge2']:.1f}",
                 )
             )
+        rows.append(_margin_row(name, "Δ vs Lead-3", result["vs_lead3"]))
+        if cross:
+            rows.append(_margin_row(name, "Δ vs Lead-3, CV", cross["vs_lead3"]))
         grammar = result["grammar"]
         rows.append(
             (

@@ -43,8 +43,9 @@ from bench.report import (
 )
 from digests.clock import FixedClock
 from digests.config import Settings, parse_config
-from digests.pipeline import Pipeline, RefreshReport
+from digests.pipeline import Pipeline
 from digests.records import FeedSource, SummaryInput
+from digests.refresh_report import RefreshReport
 from digests.render import digest_to_json, render_markdown, render_text
 from digests.summarize.extractive import ExtractiveSummarizer
 from digests.wiring import open_pipeline

@@ -4,8 +4,10 @@ Scores the briefing as a reader sees it (summary plus key facts) with ROUGE-1/2/
 Lead-3 and beside the article's opening cut to the briefing's own length; reports how many
 key facts are grounded in the source, how many the check dropped, and the briefing lengths;
 how many emitted sentences are the article's own (or safely shortened ones that keep subject
-and verb); how many key facts a briefing has; and a cross-validated ROUGE figure: weights
-chosen on four fifths of both sets together, scored on the fifth left out.
+and verb); how many key facts a briefing has; a cross-validated ROUGE figure: weights
+chosen on four fifths of both sets together, scored on the fifth left out; and the paired
+per-article margin over Lead-3 (with and without cross-validation), with a bootstrap 95 %
+interval and the counts of articles won and lost, so a difference can be told from noise.
 
     python -m bench.summaries --data ../shared/data
 """
@@ -29,6 +31,7 @@ from bench.metrics import (
     lead_words,
     length_stats,
     mean_rouge,
+    paired_margin,
     rouge_f1,
 )
 from digests.records import Briefing, SummaryInput
@@ -49,6 +52,7 @@ WEIGHT_GRID = tuple(
     for position, words in itertools.product((0.25, 0.5, 1.0, 2.0), (60, 70, 80, 90))
 )
 FOLDS = 5
+ROUGE_KEYS = ("rouge1", "rouge2", "rougeLsum")
 _ADDS_SEPARATOR = ADDS_LABEL.split("{name}")[1]
 
 
@@ -150,12 +154,15 @@ def evaluate_dataset(
         lead_words(str(row["article"]), len(text.split()))
         for row, text in zip(rows, candidates, strict=True)
     ]
+    ours = [rouge_f1(c, r) for c, r in zip(candidates, references, strict=True)]
+    lead = [
+        rouge_f1(lead_sentences(str(row["article"]), 3), reference)
+        for row, reference in zip(rows, references, strict=True)
+    ]
     rouge = {
-        "briefing": mean_rouge(zip(candidates, references, strict=True)),
+        "briefing": _means(ours),
         "summary_only": mean_rouge(zip((b.summary for b in briefings), references, strict=True)),
-        "lead3": mean_rouge(
-            zip((lead_sentences(str(r["article"]), 3) for r in rows), references, strict=True)
-        ),
+        "lead3": _means(lead),
         "lead_same_length": mean_rouge(zip(same_length, references, strict=True)),
     }
     total = GroundingCounts(facts=0, grounded=0, dropped=0)
@@ -177,6 +184,7 @@ def evaluate_dataset(
     return {
         "articles": len(rows),
         "rouge": rouge,
+        "vs_lead3": margins_over(ours, lead),
         "grounding": {**asdict(total), "share": total.share},
         "length": asdict(lengths),
         "grammar": {**asdict(grammar), "share": grammar.share},
@@ -199,6 +207,20 @@ def _article_scores(
 
 def _mean(rows: Sequence[dict[str, float]], key: str) -> float:
     return statistics.mean(row[key] for row in rows)
+
+
+def _means(rows: Sequence[dict[str, float]]) -> dict[str, float]:
+    return {key: _mean(rows, key) for key in ROUGE_KEYS}
+
+
+def margins_over(
+    ours: Sequence[dict[str, float]], base: Sequence[dict[str, float]]
+) -> dict[str, dict[str, float | int]]:
+    """Paired ROUGE-1 and -2 margins of per-article scores over a baseline's, with 95 % CIs."""
+    return {
+        key: asdict(paired_margin([o[key] for o in ours], [b[key] for b in base]))
+        for key in ("rouge1", "rouge2")
+    }
 
 
 def cross_validate(
@@ -238,8 +260,9 @@ def cross_validate(
     for name, rows in sets.items():
         held_out = [scores[chosen[i % folds]][name][i] for i in range(len(rows))]
         results[name] = {
-            "briefing": {key: _mean(held_out, key) for key in ("rouge1", "rouge2", "rougeLsum")},
-            "lead3": {key: _mean(lead[name], key) for key in ("rouge1", "rouge2", "rougeLsum")},
+            "briefing": _means(held_out),
+            "lead3": _means(lead[name]),
+            "vs_lead3": margins_over(held_out, lead[name]),
         }
     return {"folds": folds, "chosen": [asdict(w) for w in chosen], "datasets": results}
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from bot.render import relative_time
 
-def relative_time(when: datetime | None) -> str:
-    """A Discord timestamp that each reader sees as "in 2 hours", or "never"."""
-    return f"<t:{int(when.timestamp())}:R>" if when is not None else "never"
+
+def relative_or_never(when: datetime | None) -> str:
+    """A Discord timestamp each reader sees as "in 2 hours", or "never" for no time."""
+    return relative_time(when) if when is not None else "never"

@@ -2,13 +2,19 @@
 
 Payloads are plain dicts (stored in an outbox before sending), never ``discord.Embed`` objects.
 Discord measures every limit in code points, which is what ``len`` counts.
+
+Discord renders Markdown in message content, embed descriptions and field values, so feed text
+there is escaped; it shows embed titles, author names and masked-link text literally, so text
+there is only neutralised (an escape would show its backslash).
 """
 
 from __future__ import annotations
 
+import colorsys
 import re
+import zlib
 from collections.abc import Iterable, Sequence
-from datetime import UTC
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -19,8 +25,11 @@ from digests import (
     Source,
     Story,
     escape_md,
+    group_by_topic,
+    primary_topic,
     primary_url,
     sources_of,
+    story_time,
 )
 
 TITLE_LIMIT = 256
@@ -40,7 +49,15 @@ ZERO_WIDTH_SPACE = "\u200b"
 
 _SOURCE_NAME_LIMIT = 100
 _HEADER_TITLE_LIMIT = 256
-_HEADER_TOPICS_LIMIT = 1500
+_HEADER_TOPIC_LIMIT = 100
+# The closing line of a digest story (published time, other sources) is at most a field's size.
+_STORY_META_LIMIT = FIELD_VALUE_LIMIT
+# One colour per topic, chosen by a stable hash of its name from 24 hues 15° apart, at a
+# saturation and lightness readable on both the dark and the light theme.
+TOPIC_COLOURS = tuple(
+    int.from_bytes(bytes(round(c * 255) for c in colorsys.hls_to_rgb(step / 24, 0.55, 0.7)))
+    for step in range(24)
+)
 # Room kept for the summary when the /story view lists many sources; the rest goes to sources.
 _DETAIL_DESCRIPTION_RESERVE = 1500
 # A block cut shorter than this reads as noise, so it is dropped instead.
@@ -68,6 +85,9 @@ _INVISIBLE = dict.fromkeys(
 # cannot hide a mention because every "@" is broken up anyway.
 
 _BLANK_RUNS = re.compile(r"\n{3,}")
+# What would end a masked link's text early (a bracket, a backslash escaping the closing one)
+# or open a code span across it becomes a look-alike there.
+_LINK_TEXT_UNSAFE = str.maketrans({"[": "(", "]": ")", "\\": "\u29f5", "`": "\u02cb"})
 # Characters that would end a Markdown link target early or that a client might read as markup.
 _URL_UNSAFE = str.maketrans(
     {"@": "%40", "(": "%28", ")": "%29", " ": "%20", "<": "%3C", ">": "%3E", "\\": "%5C"}
@@ -92,8 +112,40 @@ def embed_length(embed: dict[str, Any]) -> int:
 
 
 def story_embed(item: DigestItem) -> dict[str, Any]:
-    """The digest embed of one story: headline, briefing, sources in one field, topics."""
-    return _briefing_embed(item.story, item.briefing, max_source_fields=1, description_reserve=0)
+    """The digest embed of one story: its source, linked headline, briefing, time, in colour.
+
+    It carries no fields and no footer: the topic is its colour (and the header's contents),
+    the source is the author line, and the published time and any other sources close the
+    description in one line.
+    """
+    story, briefing = item.story, item.briefing
+    title = _story_title(story, briefing)
+    embed: dict[str, Any] = {
+        "type": "rich",
+        "title": title,
+        "color": topic_colour(item.topic or primary_topic(story)),
+    }
+    url = _safe_url(primary_url(story))
+    if url:
+        embed["url"] = url
+    sources = sources_of(story)
+    author = ""
+    if sources:
+        author = _truncate(_inline(sources[0].name) or "source", AUTHOR_LIMIT)
+        embed["author"] = {"name": author}
+    meta = _story_meta(story, sources[1:])
+    room = min(DESCRIPTION_LIMIT, EMBED_TOTAL_LIMIT - len(title) - len(author))
+    if meta:
+        room -= len(meta) + 2
+    description = "\n\n".join(
+        part for part in (_fit_blocks(_description_blocks(briefing), room), meta) if part
+    )
+    if description:
+        embed["description"] = description
+    image = _safe_url(story.primary.image_url)
+    if image:
+        embed["thumbnail"] = {"url": image}
+    return embed
 
 
 def story_detail_embed(story: Story, briefing: Briefing) -> dict[str, Any]:
@@ -106,10 +158,22 @@ def story_detail_embed(story: Story, briefing: Briefing) -> dict[str, Any]:
     )
 
 
+def topic_colour(topic: str) -> int:
+    """The embed colour of a topic: the same for the same name (any case), on every run."""
+    key = " ".join(topic.casefold().split()).encode()
+    return TOPIC_COLOURS[zlib.crc32(key) % len(TOPIC_COLOURS)]
+
+
+def relative_time(when: datetime) -> str:
+    """A Discord timestamp that each reader sees as "3 hours ago" in their own clock."""
+    # Naive datetimes are taken to be UTC, as everywhere in the core.
+    return f"<t:{int(when.replace(tzinfo=when.tzinfo or UTC).timestamp())}:R>"
+
+
 def digest_messages(digest: Digest, *, title: str) -> list[dict[str, Any]]:
     """Message payloads for a digest: a header, then story embeds packed in order."""
     messages: list[dict[str, Any]] = [
-        {"content": _header(digest, title), "allowed_mentions": _no_mentions()}
+        {"content": digest_header(digest, title=title), "allowed_mentions": _no_mentions()}
     ]
     for batch in pack_embeds(story_embed(item) for item in digest.items):
         messages.append({"embeds": batch, "allowed_mentions": _no_mentions()})
@@ -137,20 +201,78 @@ def _no_mentions() -> dict[str, Any]:
     return {"parse": []}
 
 
-def _header(digest: Digest, title: str) -> str:
+def digest_header(digest: Digest, *, title: str) -> str:
+    """A digest's first message, its contents: how many stories over which time, and how
+    many under each topic."""
     heading = _truncate(_inline_md(title) or "News digest", _HEADER_TITLE_LIMIT)
     day = digest.generated_at.astimezone(UTC).date().isoformat()
     count = len(digest.items)
     if not count:
         return f"**{heading}** — no new stories ({day})"
     noun = "story" if count == 1 else "stories"
-    topics = _unique(t for item in digest.items for t in item.story.topics)
-    named = [name for name in (_inline_md(t) for t in topics) if name]
-    about = ""
-    if named:
-        label = "topic" if len(named) == 1 else "topics"
-        about = f" on {label} " + _truncate(", ".join(named), _HEADER_TOPICS_LIMIT)
-    return _truncate(f"**{heading}** — {count} {noun}{about} ({day})", CONTENT_LIMIT)
+    first = f"**{heading}** — {count} {noun} · {_window(digest) or day}"
+    lines: list[str] = []
+    groups = group_by_topic(digest)
+    used = len(first)
+    for shown, (topic, members) in enumerate(groups):
+        name = _truncate(_inline_md(topic) or "Other", _HEADER_TOPIC_LIMIT)
+        line = f"- **{name}** · {len(members)}"
+        rest = len(groups) - shown - 1
+        # Room is kept for the note that counts the topics left out.
+        note = len(f"\n- {ELLIPSIS} and {rest} more topics") if rest else 0
+        if used + 1 + len(line) + note > CONTENT_LIMIT:
+            lines.append(f"- {ELLIPSIS} and {len(groups) - shown} more topics")
+            break
+        lines.append(line)
+        used += 1 + len(line)
+    return "\n".join([first, *lines])
+
+
+def _window(digest: Digest) -> str:
+    """The span of the digest's story times as Discord timestamps, or "" when none is dated."""
+    times = [t for t in (story_time(item.story) for item in digest.items) if t is not None]
+    if not times:
+        return ""
+    start, end = (int(t.timestamp()) for t in (min(times), max(times)))
+    if start == end:
+        return f"<t:{start}:f>"
+    return f"<t:{start}:f> – <t:{end}:f>"
+
+
+def _story_title(story: Story, briefing: Briefing) -> str:
+    # Discord shows embed titles literally: neutralised, never escaped.
+    return _truncate(
+        _inline(briefing.headline) or _inline(story.primary.title) or "Untitled story",
+        TITLE_LIMIT,
+    )
+
+
+def _story_meta(story: Story, others: Sequence[Source]) -> str:
+    """The closing line of a digest story: when it was published, who else reported it."""
+    published = story.published
+    when = relative_time(published) if published is not None else ""
+    if not others:
+        return when
+    lead = f"{when} · Also reported by " if when else "Also reported by "
+    entries = _source_entries(others, links=True)
+    listed = _joined_within(entries, _STORY_META_LIMIT - len(lead))
+    if not listed:
+        listed = _joined_within(_source_entries(others, links=False), _STORY_META_LIMIT - len(lead))
+    return lead + listed if listed else when
+
+
+def _joined_within(entries: Sequence[str], limit: int) -> str:
+    """The leading entries joined by commas within ``limit``, with a note counting the rest."""
+    text = ""
+    for shown, entry in enumerate(entries):
+        rest = len(entries) - shown - 1
+        joined = f"{text}, {entry}" if text else entry
+        note = f" {ELLIPSIS} and {rest} more" if rest else ""
+        if len(joined) + len(note) > limit:
+            hidden = f" {ELLIPSIS} and {len(entries) - shown} more"
+            return text + hidden if text and len(text) + len(hidden) <= limit else text
+        text = joined
+    return text
 
 
 def _briefing_embed(
@@ -158,13 +280,14 @@ def _briefing_embed(
 ) -> dict[str, Any]:
     """Assemble a story embed, giving sources their room first and the summary the rest."""
     primary = story.primary
-    title = _truncate(
-        _inline_md(briefing.headline) or _inline_md(primary.title) or "Untitled story",
-        TITLE_LIMIT,
-    )
+    title = _story_title(story, briefing)
     made_by = "headline only" if briefing.headline_only else briefing.summarizer
     footer = _truncate(_inline(f"story {story.id} · {made_by}"), FOOTER_LIMIT)
-    embed: dict[str, Any] = {"type": "rich", "title": title}
+    embed: dict[str, Any] = {
+        "type": "rich",
+        "title": title,
+        "color": topic_colour(primary_topic(story)),
+    }
     url = _safe_url(primary_url(story))
     if url:
         embed["url"] = url
@@ -245,9 +368,11 @@ def _source_entries(sources: Sequence[Source], *, links: bool) -> list[str]:
     """One line per source: a Markdown link, or the bare name when no safe link fits."""
     entries = []
     for source in sources:
+        # Link text shows literally; a bare name is rendered as Markdown, so it is escaped.
         name = _truncate(_inline_md(source.name) or "source", _SOURCE_NAME_LIMIT)
         url = _safe_url(source.url) if links else None
-        link = f"[{name}]({url})" if url else name
+        text = _truncate(_link_text(source.name) or "source", _SOURCE_NAME_LIMIT)
+        link = f"[{text}]({url})" if url else name
         entries.append(link if len(link) <= FIELD_VALUE_LIMIT else name)
     return entries
 
@@ -332,6 +457,16 @@ def _safe_url(url: str | None) -> str | None:
     return safe if len(safe) <= URL_LIMIT else None
 
 
+def link_label(text: str) -> str:
+    """Feed text for the text of ``[text](url)``: shown literally, unable to end the link."""
+    return _link_text(text)
+
+
+def shorten(text: str, limit: int) -> str:
+    """``text`` within ``limit`` characters, cut with an ellipsis and never inside an escape."""
+    return _truncate(text, limit)
+
+
 def plain_line(text: str) -> str:
     """Feed or user text for a one-line reply: no pings, no hidden characters, no markup."""
     return _inline_md(text)
@@ -345,6 +480,11 @@ def link_target(url: str | None) -> str | None:
 def _inline(text: str) -> str:
     """Neutralised text on one line."""
     return " ".join(neutralise_mentions(text).split())
+
+
+def _link_text(text: str) -> str:
+    """Neutralised text for a masked link: literal, with no bracket to end the link early."""
+    return _inline(text).translate(_LINK_TEXT_UNSAFE)
 
 
 def _inline_md(text: str) -> str:

@@ -9,7 +9,7 @@ helpers for rendering stories. Every other module of the package is internal to 
 from digests.answer import Answer
 from digests.api import FeedPreview, Newsdesk, PersonalDigest, StatusFigures
 from digests.clock import Clock, SystemClock
-from digests.compose import primary_url, sources_of
+from digests.compose import group_by_topic, primary_topic, primary_url, sources_of, story_time
 from digests.config import Settings, find_config, parse_config
 from digests.errors import (
     ConfigError,
@@ -24,8 +24,8 @@ from digests.errors import (
 )
 from digests.extract import extract_article
 from digests.leader import Leader
-from digests.pipeline import RefreshReport
-from digests.records import Briefing, Digest, DigestItem, FeedState, Source, Story
+from digests.records import Article, Briefing, Digest, DigestItem, FeedState, Source, Story
+from digests.refresh_report import RefreshReport
 from digests.render import escape_md
 from digests.store import DigestRecord, OutboxMessage, Schedule
 from digests.summarize.facts import unsupported_anchors
@@ -35,6 +35,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Answer",
+    "Article",
     "Briefing",
     "Clock",
     "ConfigError",
@@ -66,9 +67,12 @@ __all__ = [
     "escape_md",
     "extract_article",
     "find_config",
+    "group_by_topic",
     "open_newsdesk",
     "parse_config",
+    "primary_topic",
     "primary_url",
     "sources_of",
+    "story_time",
     "unsupported_anchors",
 ]

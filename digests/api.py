@@ -20,16 +20,17 @@ from typing import TYPE_CHECKING
 from digests import metrics
 from digests.answer import MAX_QUESTION_CHARS, Answer, Answerer
 from digests.clock import Clock, SystemClock
+from digests.compose_step import summary_input
 from digests.config import Settings
 from digests.discover import find_feed
 from digests.errors import FeedError, InputError, UnknownTopicError
 from digests.leader import Leader
-from digests.pipeline import Pipeline, RefreshReport, skip_summary, summary_input
+from digests.pipeline import Pipeline
 from digests.records import Briefing, Digest, FeedSource, FeedState, Story
+from digests.refresh_report import RefreshReport, skip_summary
 from digests.schedules import build_schedule, missed_run, next_run, trigger_for
 from digests.scope import scope_story
-from digests.store import DigestRecord, OutboxMessage, Schedule, Store
-from digests.store.base import TargetKind
+from digests.store import DigestRecord, OutboxMessage, Schedule, Store, TargetKind
 
 if TYPE_CHECKING:
     from apscheduler.triggers.base import BaseTrigger

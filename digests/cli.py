@@ -18,7 +18,8 @@ from digests import __version__
 from digests.config import FeedConfig, Settings, find_config
 from digests.errors import ConfigError, DigestError
 from digests.page_command import add_extract_parser, run_extract
-from digests.pipeline import PageHook, ProgressHook, RefreshReport, skip_summary
+from digests.refresh_report import RefreshReport, skip_summary
+from digests.refresh_step import PageHook, ProgressHook
 from digests.render import digest_to_json, render_markdown, render_text
 from digests.wiring import open_pipeline
 

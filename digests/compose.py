@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 from digests.clock import ensure_utc
 from digests.records import Article, Digest, DigestItem, Source, Story
-from digests.store.base import StoryRank
+from digests.store import StoryRank
 from digests.topics import category_topic, choose_groups
 
 OTHER_TOPIC = "Other"

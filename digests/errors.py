@@ -14,12 +14,21 @@ class ConfigError(DigestError):
 class FeedError(DigestError):
     """A feed could not be fetched or read; recorded on the feed, never fatal to a run."""
 
+    def __init__(self, message: str, *, reason: str | None = None) -> None:
+        super().__init__(message)
+        # What failures are counted by: the message without its detail ("timed out", not
+        # "timed out after 10s"), given where the error is raised; a message with no detail
+        # is its own reason.
+        self.reason = reason or message[:80] or "failed"
+
 
 class FetchError(FeedError):
     """An HTTP or file fetch failed (network, status, size cap, refused address)."""
 
-    def __init__(self, message: str, *, retry_after: float | None = None) -> None:
-        super().__init__(message)
+    def __init__(
+        self, message: str, *, reason: str | None = None, retry_after: float | None = None
+    ) -> None:
+        super().__init__(message, reason=reason)
         self.retry_after = retry_after
 
 
@@ -53,3 +62,9 @@ class UnknownTopicError(InputError):
     def __init__(self, topic: str) -> None:
         super().__init__(f"Unknown topic {topic[:50]!r}")
         self.topic = topic
+
+
+def short_message(exc: BaseException) -> str:
+    """An exception's message in at most 200 characters (its type name when it has none)."""
+    text = str(exc).strip() or type(exc).__name__
+    return text if len(text) <= 200 else text[:197] + "..."

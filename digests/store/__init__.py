@@ -1,27 +1,54 @@
-"""Storage: one contract (``Store``), SQLAlchemy backend for SQLite and PostgreSQL."""
+"""Storage: one contract (``Store``, the union of per-domain roles), its records, and the
+SQLAlchemy backend for SQLite and PostgreSQL."""
 
 from digests.store.base import (
+    ArticleStore,
+    BriefingStore,
+    CommunityStore,
+    FeedStore,
+    OutboxStore,
+    ScheduleStore,
+    Store,
+    StoryStore,
+    SubscriptionStore,
+    TokenStore,
+)
+from digests.store.records import (
     DigestRecord,
+    DigestStatus,
     FetchSuccess,
     NewStory,
     OutboxMessage,
     PruneReport,
     Schedule,
-    Store,
     StoryRank,
+    TargetKind,
     UpsertResult,
+    UpsertStatus,
 )
 
 __all__ = [
+    "ArticleStore",
+    "BriefingStore",
+    "CommunityStore",
     "DigestRecord",
+    "DigestStatus",
+    "FeedStore",
     "FetchSuccess",
     "NewStory",
     "OutboxMessage",
+    "OutboxStore",
     "PruneReport",
     "Schedule",
+    "ScheduleStore",
     "Store",
     "StoryRank",
+    "StoryStore",
+    "SubscriptionStore",
+    "TargetKind",
+    "TokenStore",
     "UpsertResult",
+    "UpsertStatus",
     "open_store",
 ]
 

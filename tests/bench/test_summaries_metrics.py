@@ -15,6 +15,7 @@ from bench.metrics import (
     lead_words,
     length_stats,
     mean_rouge,
+    paired_margin,
     rouge_f1,
     rouge_lines,
 )
@@ -152,9 +153,12 @@ def test_evaluate_summaries_reports_every_figure(tmp_path: Path) -> None:
     assert result["grammar"]["share"] == 1.0
     assert result["key_facts"]["mean"] >= 1
     assert report["cross_validated"]["datasets"]["bbc_news_summary100"]["briefing"]["rouge1"] > 0
-    # extraction skipped, 4 ROUGE rows, the cross-validated row, grammar, facts, grounding,
-    # length.
-    assert build_table({"extraction": None, "summaries": report}).row_count == 10
+    margin = result["vs_lead3"]["rouge2"]
+    assert margin["low"] <= margin["mean"] <= margin["high"]
+    assert margin["wins"] + margin["losses"] <= len(ARTICLES)
+    # extraction skipped, 4 ROUGE rows, the cross-validated row, the paired margins with and
+    # without cross-validation, grammar, facts, grounding, length.
+    assert build_table({"extraction": None, "summaries": report}).row_count == 12
 
 
 GRID = (ScoringWeights(position=0.5, briefing_words=40), ScoringWeights(position=0.5))
@@ -195,9 +199,26 @@ def test_cross_validation_scores_each_article_with_weights_chosen_without_it() -
     result = cross_validate({"set": rows}, GRID, folds=5)
     assert len(result["chosen"]) == 5
     assert all(choice in [dataclasses.asdict(w) for w in GRID] for choice in result["chosen"])
-    assert set(result["datasets"]["set"]) == {"briefing", "lead3"}
+    assert set(result["datasets"]["set"]) == {"briefing", "lead3", "vs_lead3"}
 
 
 def test_evaluate_summaries_without_data_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError):
         evaluate_summaries(tmp_path)
+
+
+def test_paired_margin_of_a_constant_lead_is_that_lead() -> None:
+    margin = paired_margin([3.0, 4.0, 5.0], [1.0, 2.0, 3.0])
+    assert (margin.mean, margin.low, margin.high) == (2.0, 2.0, 2.0)
+    assert (margin.wins, margin.losses) == (3, 0)
+
+
+def test_paired_margin_interval_spans_a_mixed_difference() -> None:
+    margin = paired_margin([1.0, 0.0, 2.0, 0.0], [0.0, 1.0, 0.0, 2.0])
+    assert margin.low < 0.0 < margin.high
+    assert (margin.wins, margin.losses) == (2, 2)
+
+
+def test_paired_margin_needs_the_same_articles() -> None:
+    with pytest.raises(ValueError):
+        paired_margin([1.0], [1.0, 2.0])

@@ -322,7 +322,7 @@ class _NoFeeds:
     """A pipeline whose refresh finds nothing due."""
 
     async def refresh(self, *, only_due: bool = False):
-        from digests.pipeline import RefreshReport
+        from digests.refresh_report import RefreshReport
 
         return RefreshReport()
 

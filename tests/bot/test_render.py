@@ -12,13 +12,16 @@ from typing import Any
 import pytest
 
 from bot.render import (
+    TOPIC_COLOURS,
     digest_messages,
     embed_length,
     escape_md,
     neutralise_mentions,
     pack_embeds,
+    relative_time,
     story_detail_embed,
     story_embed,
+    topic_colour,
 )
 from digests.records import Article, Briefing, Digest, DigestItem, Story, headline_briefing
 
@@ -28,6 +31,8 @@ with warnings.catch_warnings():
     import discord
 
 WHEN = datetime(2024, 5, 1, 12, 30, tzinfo=UTC)
+WHEN_R = f"<t:{int(WHEN.timestamp())}:R>"
+WHEN_F = f"<t:{int(WHEN.timestamp())}:f>"
 ZWSP = "\u200b"
 HIDDEN = [
     "\u200e",
@@ -159,7 +164,8 @@ def assert_within_limits(embed: dict[str, Any]) -> None:
     for field in embed.get("fields", []):
         assert 0 < len(field["name"]) <= 256
         assert 0 < len(field["value"]) <= 1024
-    assert len(embed["footer"]["text"]) <= 2048
+    assert len(embed.get("footer", {}).get("text", "")) <= 2048
+    assert len(embed.get("author", {}).get("name", "")) <= 256
     assert embed_length(embed) <= 6000
 
 
@@ -309,19 +315,86 @@ def test_story_embed_links_the_primary_article() -> None:
     assert story_embed(item())["url"] == "https://news.example/a/1"
 
 
-def test_story_embed_description_has_summary_facts_and_why() -> None:
+def test_story_embed_description_has_summary_facts_why_and_time() -> None:
     description = story_embed(item())["description"]
     assert description == (
         "The council approved the budget on Tuesday.\n\n"
         "• It passed 7-2.\n• Spending rises 3%.\n\n"
-        "**Why it matters:** Taxes will not rise."
+        "**Why it matters:** Taxes will not rise.\n\n"
+        f"{WHEN_R}"
     )
 
 
 def test_story_embed_omits_missing_briefing_parts() -> None:
     assert story_embed(item(facts=(), why=None))["description"] == (
-        "The council approved the budget on Tuesday."
+        f"The council approved the budget on Tuesday.\n\n{WHEN_R}"
     )
+
+
+def test_story_embed_shows_the_published_time_relatively() -> None:
+    assert relative_time(WHEN) == "<t:1714566600:R>"
+    assert relative_time(WHEN.replace(tzinfo=None)) == "<t:1714566600:R>"
+    assert story_embed(item())["description"].endswith("\n\n<t:1714566600:R>")
+
+
+def test_story_embed_puts_the_single_source_in_the_author_line() -> None:
+    embed = story_embed(item())
+    assert embed["author"] == {"name": "Example News"}
+    assert "fields" not in embed and "footer" not in embed and "timestamp" not in embed
+
+
+def test_story_embed_author_is_literal_and_cannot_ping() -> None:
+    s = story(article(name="Slack (NASDAQ:WORK) @everyone"))
+    author = story_embed(DigestItem(s, briefing()))["author"]["name"]
+    assert author == f"Slack (NASDAQ:WORK) @{ZWSP}everyone"
+
+
+def test_story_embed_is_coloured_by_its_topic() -> None:
+    politics = story_embed(item())["color"]
+    assert politics == topic_colour("Politics") == topic_colour("  politics ")
+    grouped = DigestItem(story(topics=("Politics",)), briefing(), topic="Sport")
+    assert story_embed(grouped)["color"] == topic_colour("Sport")
+
+
+def test_topic_colours_are_stable_and_spread() -> None:
+    names = [f"Topic {n}" for n in range(200)]
+    colours = [topic_colour(n) for n in names]
+    assert set(colours) == set(TOPIC_COLOURS)
+    # A stable hash, not Python's salted one: the same colour on every run and machine.
+    assert (topic_colour("Politics"), topic_colour("Sport")) == (0x3C8CDD, 0xDD8C3C)
+
+
+def test_story_embed_lists_other_sources_in_one_line_without_the_headline_link() -> None:
+    s = story(
+        article(1, name="Alpha", url="https://a.example/1"),
+        article(2, name="Beta", url="https://b.example/2"),
+        article(3, name="Gamma [live]", url="https://c.example/3"),
+    )
+    embed = story_embed(DigestItem(s, briefing(facts=(), why=None)))
+    assert embed["author"] == {"name": "Alpha"}
+    assert embed["url"] == "https://a.example/1"
+    assert embed["description"].endswith(
+        f"\n\n{WHEN_R} · Also reported by "
+        "[Beta](https://b.example/2), [Gamma (live)](https://c.example/3)"
+    )
+    assert "https://a.example/1" not in embed["description"]
+
+
+def test_story_embed_counts_other_sources_that_do_not_fit() -> None:
+    description = story_embed(DigestItem(many_sources(200), briefing()))["description"]
+    meta = description.rsplit("\n\n", 1)[1]
+    shown = meta.count("](")
+    assert len(meta) <= 1024
+    assert meta.endswith(f"… and {199 - shown} more")
+    assert 0 < shown < 199
+
+
+def test_story_embed_keeps_the_time_when_no_other_source_fits() -> None:
+    s = story(
+        *(article(n, name=f"Outlet {n}", url="https://e.example/" + "q" * 1010) for n in range(3))
+    )
+    description = story_embed(DigestItem(s, briefing()))["description"]
+    assert description.endswith(f"{WHEN_R} · Also reported by Outlet 1, Outlet 2")
 
 
 def test_a_headline_only_briefing_is_a_linked_title_with_its_sources() -> None:
@@ -329,9 +402,11 @@ def test_a_headline_only_briefing_is_a_linked_title_with_its_sources() -> None:
     embed = story_embed(only)
     assert embed["title"] == "Budget passes"
     assert embed["url"] == "https://news.example/a/1"
-    assert "description" not in embed
-    assert embed["fields"][0]["name"].startswith("Source")
-    assert embed["footer"]["text"] == "story s1 · headline only"
+    assert embed["description"] == WHEN_R
+    assert embed["author"] == {"name": "Example News"}
+    assert story_detail_embed(only.story, only.briefing)["footer"]["text"] == (
+        "story s1 · headline only"
+    )
     assert_within_limits(embed)
     (message,) = digest_messages(Digest(generated_at=WHEN, items=(only,)), title="News")[1:]
     assert message["embeds"] == [embed]
@@ -344,7 +419,7 @@ def test_story_embed_lists_one_source_per_feed() -> None:
         article(2, feed=shared, name="Alpha", url="https://a.example/2"),
         article(3, name=None, url="https://www.beta.example/3"),
     )
-    fields = story_embed(DigestItem(s, briefing()))["fields"]
+    fields = story_detail_embed(s, briefing())["fields"]
     assert fields[0] == {
         "name": "Sources",
         "value": "[Alpha](https://a.example/1)\n[beta.example](https://www.beta.example/3)",
@@ -352,28 +427,29 @@ def test_story_embed_lists_one_source_per_feed() -> None:
     }
 
 
-def test_story_embed_lists_topics() -> None:
+def test_story_detail_embed_lists_topics() -> None:
     s = story(topics=("Politics", "Local_news"))
-    assert story_embed(DigestItem(s, briefing()))["fields"][-1] == {
+    assert story_detail_embed(s, briefing())["fields"][-1] == {
         "name": "Topics",
         "value": "Politics, Local\\_news",
         "inline": False,
     }
 
 
-def test_story_embed_has_no_topics_field_without_topics() -> None:
+def test_story_detail_embed_has_no_topics_field_without_topics() -> None:
     s = story(topics=())
-    names = [f["name"] for f in story_embed(DigestItem(s, briefing()))["fields"]]
+    names = [f["name"] for f in story_detail_embed(s, briefing())["fields"]]
     assert names == ["Sources"]
 
 
-def test_story_embed_timestamp_is_published_iso() -> None:
-    assert story_embed(item())["timestamp"] == "2024-05-01T12:30:00+00:00"
+def test_story_detail_embed_timestamp_is_published_iso() -> None:
+    assert story_detail_embed(story(), briefing())["timestamp"] == "2024-05-01T12:30:00+00:00"
 
 
-def test_story_embed_has_no_timestamp_when_undated() -> None:
+def test_story_embeds_have_no_time_when_undated() -> None:
     s = story(article(published=None))
-    assert "timestamp" not in story_embed(DigestItem(s, briefing()))
+    assert "timestamp" not in story_detail_embed(s, briefing())
+    assert "<t:" not in story_embed(DigestItem(s, briefing()))["description"]
 
 
 @pytest.mark.parametrize(
@@ -392,8 +468,8 @@ def test_story_embed_thumbnail_only_with_an_image(
     assert story_embed(DigestItem(s, briefing())).get("thumbnail") == thumbnail
 
 
-def test_story_embed_footer_names_story_and_summarizer() -> None:
-    assert story_embed(item())["footer"] == {"text": "story s1 · extractive"}
+def test_story_detail_embed_footer_names_story_and_summarizer() -> None:
+    assert story_detail_embed(story(), briefing())["footer"] == {"text": "story s1 · extractive"}
 
 
 def test_story_embed_truncates_long_title_with_ellipsis() -> None:
@@ -402,15 +478,16 @@ def test_story_embed_truncates_long_title_with_ellipsis() -> None:
     assert title.endswith("…")
 
 
-def test_story_embed_escapes_broken_markdown_in_title() -> None:
-    title = story_embed(item(headline="**Breaking_ news [here](http://x"))["title"]
-    assert title == r"\*\*Breaking\_ news \[here\]\(http://x"
+@pytest.mark.parametrize("render", [story_embed, lambda i: story_detail_embed(i.story, i.briefing)])
+def test_story_embed_titles_show_text_literally(render: Any) -> None:
+    # Discord shows embed titles as typed: an escape would show its backslash.
+    assert render(item(headline="Slack (NASDAQ:WORK) up_2 *a*"))["title"] == (
+        "Slack (NASDAQ:WORK) up_2 *a*"
+    )
 
 
-def test_story_embed_truncation_never_leaves_a_dangling_backslash() -> None:
-    title = story_embed(item(headline="a" + "*" * 600))["title"]
-    body = title.removesuffix("…")
-    assert (len(body) - len(body.rstrip("\\"))) % 2 == 0
+def test_story_embed_title_cannot_ping() -> None:
+    assert story_embed(item(headline="@everyone <@&5>"))["title"] == f"@{ZWSP}everyone <@{ZWSP}&5>"
 
 
 def test_story_embed_falls_back_to_article_title_without_headline() -> None:
@@ -429,27 +506,45 @@ def test_story_embed_falls_back_to_article_title_without_headline() -> None:
 )
 def test_story_embed_source_links_cannot_break_markdown(url: str, expected: str) -> None:
     s = story(article(name="Src", url=url))
-    assert story_embed(DigestItem(s, briefing()))["fields"][0]["value"] == f"[Src]({expected})"
+    assert story_detail_embed(s, briefing())["fields"][0]["value"] == f"[Src]({expected})"
+    other = story(article(1, name="First"), article(2, name="Src", url=url))
+    assert story_embed(DigestItem(other, briefing()))["description"].endswith(
+        f"Also reported by [Src]({expected})"
+    )
 
 
 @pytest.mark.parametrize("url", ["javascript:alert(1)", "ftp://x.example/f", "not a url", None])
 def test_story_embed_names_source_without_link_when_url_is_unsafe(url: str | None) -> None:
-    s = story(article(name="Src", url=url))
-    embed = story_embed(DigestItem(s, briefing()))
-    assert embed["fields"][0]["value"] == "Src"
-    assert "url" not in embed
+    s = story(article(name="Src_1", url=url))
+    assert story_detail_embed(s, briefing())["fields"][0]["value"] == r"Src\_1"
+    assert "url" not in story_embed(DigestItem(s, briefing()))
+    other = story(article(1, name="First"), article(2, name="Src_1", url=url))
+    assert story_embed(DigestItem(other, briefing()))["description"].endswith(
+        r"Also reported by Src\_1"
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [("Live [updates]", "Live (updates)"), ("ends\\", "ends\u29f5"), ("`code", "\u02cbcode")],
+)
+def test_source_link_text_cannot_end_the_link_early(name: str, text: str) -> None:
+    s = story(article(name=name, url="https://a.example/"))
+    assert (
+        story_detail_embed(s, briefing())["fields"][0]["value"] == f"[{text}](https://a.example/)"
+    )
+
+
+def test_source_link_text_is_literal_but_bare_names_are_escaped() -> None:
+    s = story(article(1, name="A_b", url="https://a.example/"), article(2, name="C_d", url=None))
+    assert story_detail_embed(s, briefing())["fields"][0]["value"] == (
+        "[A_b](https://a.example/)\nC\\_d"
+    )
 
 
 @pytest.mark.parametrize("index", range(len(ADVERSARIAL)))
 def test_story_embed_stays_within_limits_for_adversarial_input(index: int) -> None:
     assert_within_limits(story_embed(ADVERSARIAL[index]))
-
-
-def test_story_embed_counts_sources_that_do_not_fit() -> None:
-    value = story_embed(DigestItem(many_sources(200), briefing()))["fields"][0]["value"]
-    shown = value.count("](")
-    assert value.endswith(f"… and {200 - shown} more")
-    assert 0 < shown < 200
 
 
 def test_story_embed_keeps_the_summary_when_sources_are_many() -> None:
@@ -505,17 +600,48 @@ def test_story_detail_embed_stays_within_limits_with_200_sources() -> None:
 # -- digest_messages --------------------------------------------------------------------------
 
 
-def test_digest_messages_start_with_the_header() -> None:
+def test_digest_messages_start_with_a_contents_header() -> None:
     header = digest_messages(digest_of(2), title="Morning")[0]
     assert header == {
-        "content": "**Morning** — 2 stories on topics T0, T1 (2024-05-01)",
+        "content": f"**Morning** — 2 stories · {WHEN_F}\n- **T0** · 1\n- **T1** · 1",
         "allowed_mentions": {"parse": []},
     }
 
 
 def test_digest_messages_header_for_one_story_on_one_topic() -> None:
     header = digest_messages(digest_of(1), title="Morning")[0]
-    assert header["content"] == "**Morning** — 1 story on topic T0 (2024-05-01)"
+    assert header["content"] == f"**Morning** — 1 story · {WHEN_F}\n- **T0** · 1"
+
+
+def test_digest_messages_header_counts_stories_per_topic_over_the_time_window() -> None:
+    later = WHEN + timedelta(hours=5)
+    items = tuple(
+        DigestItem(story(article(n, published=when), story_id=str(n), topics=(topic,)), briefing())
+        for n, (topic, when) in enumerate(
+            [("Politics", WHEN), ("Sport", later), ("Politics", WHEN + timedelta(hours=1))]
+        )
+    )
+    content = digest_messages(Digest(generated_at=later, items=items), title="Evening")[0][
+        "content"
+    ]
+    start, end = int(WHEN.timestamp()), int(later.timestamp())
+    assert content == (
+        f"**Evening** — 3 stories · <t:{start}:f> – <t:{end}:f>\n"
+        "- **Politics** · 2\n- **Sport** · 1"
+    )
+
+
+def test_digest_messages_header_dates_an_undated_story_by_when_it_was_seen() -> None:
+    seen = story(article(published=None))
+    items = (DigestItem(seen, briefing()),)
+    content = digest_messages(Digest(generated_at=WHEN, items=items), title="News")[0]["content"]
+    assert content.splitlines()[0] == f"**News** — 1 story · {WHEN_F}"
+
+
+def test_digest_messages_header_escapes_topic_names() -> None:
+    items = (DigestItem(story(topics=("Local_news",)), briefing()),)
+    content = digest_messages(Digest(generated_at=WHEN, items=items), title="News")[0]["content"]
+    assert content.splitlines()[1] == r"- **Local\_news** · 1"
 
 
 def test_digest_messages_header_only_for_an_empty_digest() -> None:
@@ -540,12 +666,16 @@ def test_digest_messages_header_fits_a_message_with_many_topics() -> None:
     )
     header = digest_messages(Digest(generated_at=WHEN, items=items), title=LONG_WORD)[0]
     assert len(header["content"]) <= 2000
+    lines = header["content"].splitlines()
+    listed = len(lines) - 2
+    assert 0 < listed < 50
+    assert lines[-1] == f"- … and {50 - listed} more topics"
 
 
 def test_digest_messages_keep_story_order_across_messages() -> None:
     messages = digest_messages(digest_of(300), title="All")
-    footers = [e["footer"]["text"] for m in messages[1:] for e in m["embeds"]]
-    assert footers == [f"story id{n:03d} · extractive" for n in range(300)]
+    titles = [e["title"] for m in messages[1:] for e in m["embeds"]]
+    assert titles == [f"Story {n}" for n in range(300)]
 
 
 @pytest.mark.parametrize("count", [1, 10, 11, 300])
@@ -605,15 +735,15 @@ def test_pack_embeds_starts_a_new_message_when_characters_run_out() -> None:
     assert [len(b) for b in pack_embeds([big, big, big])] == [1, 1, 1]
 
 
-def test_story_embed_names_sources_when_links_are_too_long_to_list() -> None:
+def test_story_detail_embed_names_sources_when_links_are_too_long_to_list() -> None:
     s = story(
         *(article(n, name=f"Outlet {n}", url="https://e.example/" + "q" * 1010) for n in range(3))
     )
-    value = story_embed(DigestItem(s, briefing()))["fields"][0]["value"]
+    value = story_detail_embed(s, briefing())["fields"][0]["value"]
     assert value == "Outlet 0\nOutlet 1\nOutlet 2"
 
 
-def test_story_embed_lists_some_sources_when_every_link_nearly_fills_a_field() -> None:
-    value = story_embed(ADVERSARIAL[0])["fields"][0]["value"]
-    assert value.count("x…\n") >= 1
-    assert value.endswith("more")
+def test_story_embed_names_some_sources_when_every_link_is_too_long() -> None:
+    meta = story_embed(ADVERSARIAL[0])["description"].rsplit("\n\n", 1)[1]
+    assert meta.count("x…, ") >= 1 and "](" not in meta
+    assert meta.endswith("more")

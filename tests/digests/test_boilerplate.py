@@ -18,7 +18,7 @@ from digests.boilerplate import (
     strip_site_suffix,
     unwrap_redirect,
 )
-from digests.extract import text_from_html
+from digests.feed_text import text_from_html
 from digests.parse import parse_feed
 
 from .test_parse import NOT_FEEDS, data_files, read_and_parse

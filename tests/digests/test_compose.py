@@ -17,7 +17,7 @@ from digests.compose import (
     sources_of,
 )
 from digests.records import Digest, DigestItem, Source, Story
-from digests.store.base import StoryRank
+from digests.store import StoryRank
 from tests.digests._story_builders import T0, make_article, make_item
 
 FEED_A = "https://a.example.com/rss"

@@ -11,15 +11,9 @@ from types import SimpleNamespace
 import pytest
 
 from digests import extract
-from digests.extract import (
-    JunkLine,
-    extract_article,
-    is_teaser,
-    read_page,
-    remove_junk,
-    split_junk,
-    text_from_html,
-)
+from digests.extract import extract_article, read_page
+from digests.feed_text import is_teaser, text_from_html
+from digests.junk import JunkLine, remove_junk, split_junk
 
 EXTRACTION_DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "extraction"
 AEB_DIR = EXTRACTION_DATA / "aeb"

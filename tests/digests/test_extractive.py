@@ -8,21 +8,16 @@ from pathlib import Path
 
 import pytest
 
+from digests.compose_step import summary_input
 from digests.errors import SummaryError
-from digests.pipeline import summary_input
 from digests.records import Report, Source, Story, SummaryInput
 from digests.summarize.base import Summarizer
 from digests.summarize.compress import compress, keeps_subject_and_verb
-from digests.summarize.extractive import (
-    ExtractiveSummarizer,
-    ScoringWeights,
-    clean_headline,
-    is_consequence,
-    is_fact_sentence,
-)
+from digests.summarize.extractive import ExtractiveSummarizer, ScoringWeights, clean_headline
 from digests.summarize.facts import is_grounded
 from digests.summarize.sentences import split_sentences
 from digests.summarize.service import briefing_key
+from digests.summarize.statements import is_consequence, is_fact_sentence
 from tests.digests._story_builders import T0, make_article
 
 # The shared data sits beside the checkout (or beside the folder of worktrees).

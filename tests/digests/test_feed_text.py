@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from digests.extract import text_from_html
+from digests.feed_text import text_from_html
 
 # feeds/real/feedjira/GiantRobotsSmashingIntoOtherGiantRobots.xml wraps its paragraphs at 80
 # columns, and a link runs across the wrap.

@@ -18,14 +18,9 @@ import pytest
 
 from digests.clock import FixedClock
 from digests.config import FetchConfig
-from digests.errors import FetchError
-from digests.fetch import (
-    Fetcher,
-    next_fetch_after_failure,
-    next_fetch_after_success,
-    parse_max_age,
-    parse_retry_after,
-)
+from digests.errors import FeedError, FetchError
+from digests.fetch import Fetcher, FetchKind
+from digests.http_response import parse_max_age, parse_retry_after
 from digests.records import Validators
 from tests.servers.feed_server import DEFAULT_FEED, FeedServer, feed_server  # noqa: F401
 
@@ -202,6 +197,73 @@ async def test_connection_refused_is_a_network_error(fetcher: Fetcher) -> None:
 
     with pytest.raises(FetchError, match="^network error"):
         await fetcher.fetch(f"http://127.0.0.1:{port}/feed.xml")
+
+
+async def _no_addresses(host: str, port: int) -> list[str]:
+    return []
+
+
+def _provoke(server: FeedServer, case: str) -> tuple[Fetcher, str, FetchKind]:
+    """A fetcher, a URL and a kind whose fetch fails the way ``case`` names."""
+    url = server.url("/x")
+    if case == "status":
+        server.route("/x").status(404)
+    elif case == "timeout":
+        server.route("/x").slow(30)
+        return Fetcher(config(timeout_seconds=0.5)), url, "page"
+    elif case == "size":
+        server.route("/x").huge(5_000)
+        return Fetcher(config(max_body_bytes=1_000)), url, "page"
+    elif case == "encoding":
+        server.route("/x").serve(b"x", headers={"Content-Encoding": "br"})
+    elif case == "redirects":
+        url = redirect_chain(server, 6)
+    elif case == "network":
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            url = f"http://127.0.0.1:{sock.getsockname()[1]}/x"
+    elif case == "resolve":
+        return Fetcher(config(), resolver=_no_addresses), "http://news.example/x", "page"
+    elif case == "refused":
+        url = "/etc/passwd"
+    elif case == "invalid URL":
+        url = "http://[not-ipv6/x"
+    return Fetcher(config()), url, "page"
+
+
+@pytest.mark.parametrize(
+    "case, message, reason",
+    [
+        ("status", "HTTP 404 Not Found", "HTTP 404 Not Found"),
+        ("timeout", "timed out after 0.5s", "timed out"),
+        ("size", "response body over 1000 bytes", "response body over"),
+        ("encoding", "unsupported content-encoding br", "unsupported content-encoding br"),
+        ("redirects", "too many redirects (over 5)", "too many redirects"),
+        ("network", "network error: ", "network error"),
+        ("resolve", "cannot resolve news.example", "cannot resolve"),
+        ("refused", "refused: article pages must be http(s) URLs", "refused"),
+        ("invalid URL", "invalid URL: ", "invalid URL"),
+    ],
+)
+async def test_failure_reason_drops_the_detail(
+    feed_server: FeedServer, case: str, message: str, reason: str
+) -> None:
+    fetcher, url, kind = _provoke(feed_server, case)
+
+    async with fetcher:
+        with pytest.raises(FetchError) as caught:
+            await fetcher.fetch(url, kind=kind)
+
+    assert str(caught.value).startswith(message)
+    assert caught.value.reason == reason
+
+
+@pytest.mark.parametrize(
+    "message, reason",
+    [("HTTP 404 Not Found", "HTTP 404 Not Found"), ("x" * 100, "x" * 80), ("", "failed")],
+)
+def test_a_failure_without_a_given_reason_is_its_own_reason(message: str, reason: str) -> None:
+    assert FeedError(message).reason == reason
 
 
 # --- redirects -----------------------------------------------------------------------------
@@ -461,45 +523,7 @@ async def test_local_files_refused_when_not_allowed(tmp_path: Path) -> None:
                 await fetcher.fetch(location)
 
 
-# --- scheduling helpers --------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    "failures, retry_after, expected",
-    [
-        (1, None, 60),
-        (2, None, 120),
-        (3, None, 240),
-        (5, None, 960),
-        (7, None, 3600),  # 3840 capped
-        (1000, None, 3600),  # no overflow on long streaks
-        (0, None, 60),
-        (1, 300, 300),  # Retry-After later than the backoff wins
-        (3, 10, 240),  # an earlier Retry-After does not shorten the backoff
-        (7, 7200, 7200),  # Retry-After wins even over the cap
-    ],
-)
-def test_next_fetch_after_failure(failures: int, retry_after: float | None, expected: int) -> None:
-    when = next_fetch_after_failure(
-        NOW, failures=failures, base=60, cap=3600, retry_after=retry_after
-    )
-
-    assert when == NOW + timedelta(seconds=expected)
-
-
-@pytest.mark.parametrize(
-    "max_age, expected_minutes",
-    [(None, 15), (60, 15), (3600, 60), (0, 15)],
-)
-def test_next_fetch_after_success(max_age: float | None, expected_minutes: int) -> None:
-    when = next_fetch_after_success(NOW, interval=timedelta(minutes=15), max_age=max_age)
-
-    assert when == NOW + timedelta(minutes=expected_minutes)
-
-
-def test_scheduling_refuses_naive_datetimes() -> None:
-    with pytest.raises(ValueError):
-        next_fetch_after_success(datetime(2025, 1, 1), interval=timedelta(minutes=1), max_age=None)
+# --- header parsing ----------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(

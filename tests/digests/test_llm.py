@@ -18,7 +18,8 @@ from digests.errors import SummaryError
 from digests.records import Briefing, Source, SummaryInput
 from digests.store import Store, open_store
 from digests.summarize.extractive import ExtractiveSummarizer
-from digests.summarize.llm import BEGIN_MARKER, END_MARKER, OpenAISummarizer
+from digests.summarize.llm import OpenAISummarizer
+from digests.summarize.prompt import BEGIN_MARKER, END_MARKER
 from digests.summarize.service import BUDGET_REACHED, BriefingService
 from tests.servers.openai_server import OpenAIServer
 from tests.servers.openai_server import openai_server as openai_server  # fixture

@@ -21,13 +21,9 @@ from digests.config import SAMPLES_DIR, parse_config
 from digests.errors import SummaryError
 from digests.records import SummaryInput
 from digests.store import open_store
-from digests.summarize.llm import (
-    BRIEFING_SCHEMA,
-    BRIEFING_TOOL_NAME,
-    OpenAISummarizer,
-    OutputMode,
-    find_json_object,
-)
+from digests.summarize.llm import OpenAISummarizer
+from digests.summarize.model_answer import find_json_object
+from digests.summarize.structured_output import BRIEFING_SCHEMA, BRIEFING_TOOL_NAME, OutputMode
 from digests.wiring import open_pipeline
 from tests.digests.test_llm import make_summarizer as make_summarizer  # fixture
 from tests.servers.openai_server import OpenAIServer

@@ -9,7 +9,6 @@ import pytest
 from digests.clock import FixedClock
 from digests.config import parse_config
 from digests.errors import StorageError, SummaryError
-from digests.pipeline import failure_reason
 from digests.records import (
     HEADLINE_ONLY_FAILED,
     HEADLINE_ONLY_NO_TEXT,
@@ -227,23 +226,6 @@ async def test_article_page_failures_are_counted_by_reason_and_reported(
         "HTTP 500 Internal Server Error",
     ]
     assert sum(1 for _, o in seen if o is None) == 3
-
-
-@pytest.mark.parametrize(
-    ("message", "reason"),
-    [
-        ("HTTP 404 Not Found", "HTTP 404 Not Found"),
-        ("timed out after 10s", "timed out"),
-        ("response body over 2097152 bytes", "response body over"),
-        ("network error: [Errno 111] Connection refused", "network error"),
-        ("cannot resolve news.example: [Errno -2] Name or service not known", "cannot resolve"),
-        ("refused: article pages must be http(s) URLs", "refused"),
-        ("unsupported content-encoding br", "unsupported content-encoding br"),
-        ("", "failed"),
-    ],
-)
-def test_failure_reason_drops_the_detail(message: str, reason: str) -> None:
-    assert failure_reason(message) == reason
 
 
 async def test_a_refresh_prunes_what_is_older_than_retention_days(

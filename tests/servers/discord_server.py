@@ -11,6 +11,13 @@ Payloads follow Discord's real shapes (API v10). The gateway speaks HELLO, IDENT
 RESUMED) and zlib-stream transport compression when the URL asks for it. The REST side keeps
 every message, DM, forum post, registered command and interaction reply for the test to read,
 and can inject 429s and 5xx faults.
+
+For community delivery it also serves channel webhooks (create, list, get, delete; execute with
+`?wait=true`, `username`/`avatar_url` overrides, `thread_id`, forum posts by `thread_name`;
+Manage Webhooks is granted per channel with `manage_webhooks=True`), threads started from a
+message, forum posts with at most 5 known `applied_tags`, announcement channels whose messages
+can be crossposted 10 times an hour per channel (`advance_clock` moves that hour on), and
+records which users and roles a message really pings under its `allowed_mentions`.
 """
 
 from __future__ import annotations
@@ -43,14 +50,19 @@ JSON_TYPE = "application/json"
 GUILD_TEXT = 0
 DM = 1
 GUILD_CATEGORY = 4
+GUILD_ANNOUNCEMENT = 5
+ANNOUNCEMENT_THREAD = 10
 PUBLIC_THREAD = 11
 PRIVATE_THREAD = 12
 GUILD_FORUM = 15
+FLAG_CROSSPOSTED = 1 << 0
+FLAG_HAS_THREAD = 1 << 5
 FLAG_EPHEMERAL = 1 << 6
 FLAG_LOADING = 1 << 7
 SEND_MESSAGES = 1 << 11
 SEND_MESSAGES_IN_THREADS = 1 << 38
 CREATE_PUBLIC_THREADS = 1 << 35
+MANAGE_WEBHOOKS = 1 << 29
 INTENT_GUILDS = 1 << 0
 INTENT_GUILD_MESSAGES = 1 << 9
 INTENT_DIRECT_MESSAGES = 1 << 12
@@ -58,14 +70,30 @@ INTENT_DIRECT_MESSAGES = 1 << 12
 EVERYONE_PERMISSIONS = 2_248_473_465_835_073
 BOT_PERMISSIONS = 2_147_870_720
 ATTACHMENT_SIZE_LIMIT = 10 * 1024 * 1024
+# Discord lets an announcement channel publish 10 messages an hour.
+CROSSPOSTS_PER_HOUR = 10
+APPLIED_TAGS_LIMIT = 5
+WEBHOOK_TYPE_INCOMING = 1
 
 RouteKind = Literal[
-    "messages", "threads", "channels", "dms", "commands", "interactions", "webhooks", "any"
+    "messages",
+    "threads",
+    "channels",
+    "dms",
+    "commands",
+    "interactions",
+    "webhooks",
+    "channel_webhooks",
+    "crossposts",
+    "any",
 ]
 
 _COMMAND_NAME = re.compile(r"^[-_'\w]{1,32}$")
 _EMBED_LIMITS = {"title": 256, "description": 4096}
 _MAX_EMBED_TOTAL = 6000
+_USER_MENTION = re.compile(r"<@!?(\d+)>")
+_ROLE_MENTION = re.compile(r"<@&(\d+)>")
+_EVERYONE_MENTION = re.compile(r"@(everyone|here)")
 
 
 # --- records the test reads ---------------------------------------------------------------
@@ -73,7 +101,7 @@ _MAX_EMBED_TOTAL = 6000
 
 @dataclass(frozen=True)
 class ChannelSpec:
-    """A guild channel to serve: text (type 0), forum (type 15) or category (type 4)."""
+    """A guild channel to serve: text (0), announcement (5), forum (15) or category (4)."""
 
     id: int
     name: str
@@ -83,6 +111,8 @@ class ChannelSpec:
     parent_id: int | None = None
     tags: tuple[str, ...] = ()
     position: int = 0
+    # The bot's role lacks Manage Webhooks; a channel can grant it through an overwrite.
+    manage_webhooks: bool = False
 
     @classmethod
     def text(
@@ -92,11 +122,37 @@ class ChannelSpec:
         return cls(id=id, name=name, type=GUILD_TEXT, can_send=can_send, topic=topic)
 
     @classmethod
+    def announcement(
+        cls, id: int, name: str, *, can_send: bool = True, manage_webhooks: bool = False
+    ) -> ChannelSpec:
+        """An announcement channel whose messages can be published (crossposted)."""
+        return cls(
+            id=id,
+            name=name,
+            type=GUILD_ANNOUNCEMENT,
+            can_send=can_send,
+            manage_webhooks=manage_webhooks,
+        )
+
+    @classmethod
     def forum(
-        cls, id: int, name: str, *, tags: Sequence[str] = (), can_send: bool = True
+        cls,
+        id: int,
+        name: str,
+        *,
+        tags: Sequence[str] = (),
+        can_send: bool = True,
+        manage_webhooks: bool = False,
     ) -> ChannelSpec:
         """A forum channel whose posts become threads, with optional tag names."""
-        return cls(id=id, name=name, type=GUILD_FORUM, can_send=can_send, tags=tuple(tags))
+        return cls(
+            id=id,
+            name=name,
+            type=GUILD_FORUM,
+            can_send=can_send,
+            tags=tuple(tags),
+            manage_webhooks=manage_webhooks,
+        )
 
 
 @dataclass(frozen=True)
@@ -118,6 +174,38 @@ class SentMessage:
     def ephemeral(self) -> bool:
         """Whether only the invoking user sees this message."""
         return bool(self.flags & FLAG_EPHEMERAL)
+
+    @property
+    def mentioned_user_ids(self) -> list[int]:
+        """Users the message actually pings, after `allowed_mentions`."""
+        return [int(u["id"]) for u in self.message["mentions"]]
+
+    @property
+    def mentioned_role_ids(self) -> list[int]:
+        """Roles the message actually pings, after `allowed_mentions`."""
+        return [int(r) for r in self.message["mention_roles"]]
+
+    @property
+    def mentions_everyone(self) -> bool:
+        """Whether the message pings @everyone or @here."""
+        return bool(self.message["mention_everyone"])
+
+    @property
+    def author_name(self) -> str:
+        """The name shown on the message: a webhook's `username` override when given."""
+        return str(self.message["author"]["username"])
+
+    @property
+    def avatar_url(self) -> str | None:
+        """The `avatar_url` override a webhook execution asked for, if any."""
+        value = self.payload.get("avatar_url")
+        return None if value is None else str(value)
+
+    @property
+    def webhook_id(self) -> int | None:
+        """The webhook that posted the message, or None for the bot itself."""
+        value = self.message.get("webhook_id")
+        return None if value is None else int(value)
 
 
 @dataclass(frozen=True)
@@ -190,6 +278,17 @@ class _Guild:
     bot_role_id: int
     tag_ids: dict[int, dict[str, int]] = field(default_factory=dict)
     joined_at: str = ""
+    roles: dict[int, tuple[str, bool]] = field(default_factory=dict)
+
+
+@dataclass
+class _Webhook:
+    id: int
+    token: str
+    name: str
+    avatar: str | None
+    channel_id: int
+    guild_id: int
 
 
 @dataclass
@@ -427,6 +526,9 @@ class DiscordServer:
         self._interactions: dict[int, _Interaction] = {}
         self._tokens: dict[str, int] = {}
         self._webhook_messages: dict[int, tuple[int, SentMessage]] = {}
+        self._webhooks: dict[int, _Webhook] = {}
+        self._crossposts: dict[int, list[float]] = {}
+        self._clock_offset = 0.0
         self._sessions: dict[str, _Session] = {}
         self._latest_session: dict[tuple[int, int], str] = {}
         self._connections: set[_Connection] = set()
@@ -577,6 +679,26 @@ class DiscordServer:
         if not spec.can_send:
             self._no_send.add(spec.id)
 
+    def add_role(
+        self, guild_id: int, role_id: int, name: str, *, mentionable: bool = False
+    ) -> None:
+        """Adds a role to a guild; a connected bot receives GUILD_ROLE_CREATE."""
+        with self._lock:
+            guild = self._guilds[guild_id]
+            guild.roles[role_id] = (name, mentionable)
+            role = next(r for r in self._roles(guild) if r["id"] == str(role_id))
+        if self._loop is not None and self._started.is_set():
+            event = {"guild_id": str(guild_id), "role": role}
+            self._call(self._dispatch_guild(guild_id, "GUILD_ROLE_CREATE", event))
+
+    def advance_clock(self, seconds: float) -> None:
+        """Moves the server's clock on, so hourly limits can be tested without waiting."""
+        with self._lock:
+            self._clock_offset += seconds
+
+    def _now(self) -> float:
+        return time.time() + self._clock_offset
+
     def block_dms(self, user_id: int) -> None:
         """Makes DMs to this user fail with 403 code 50007, as when a user closes DMs."""
         with self._lock:
@@ -598,6 +720,15 @@ class DiscordServer:
         """Every post (thread + first message) created in a forum channel, oldest first."""
         with self._lock:
             return list(self._posts.get(forum_id, []))
+
+    def webhooks(self, channel_id: int) -> list[Json]:
+        """The webhooks that exist in a channel (deleted ones are gone), oldest first."""
+        with self._lock:
+            return [
+                self._webhook_object(w)
+                for w in self._webhooks.values()
+                if w.channel_id == channel_id
+            ]
 
     def registered_commands(self, guild_id: int | None = None) -> list[Json]:
         """The commands last registered globally (None) or for one guild, with their ids."""
@@ -860,6 +991,9 @@ class DiscordServer:
                 data["tags"] = tags
             return data
 
+        extra = []
+        for position, (role_id, (name, mentionable)) in enumerate(guild.roles.items(), start=2):
+            extra.append(role(role_id, name, position, 0, None) | {"mentionable": mentionable})
         return [
             role(guild.id, "@everyone", 0, EVERYONE_PERMISSIONS, None),
             role(
@@ -869,14 +1003,18 @@ class DiscordServer:
                 BOT_PERMISSIONS,
                 {"bot_id": str(self.bot_user_id)},
             ),
+            *extra,
         ]
 
     def _channel_object(self, guild: _Guild, spec: ChannelSpec) -> Json:
         overwrites: list[Json] = []
-        if not spec.can_send:
-            deny = SEND_MESSAGES | SEND_MESSAGES_IN_THREADS | CREATE_PUBLIC_THREADS
+        allow = MANAGE_WEBHOOKS if spec.manage_webhooks else 0
+        deny = (
+            0 if spec.can_send else SEND_MESSAGES | SEND_MESSAGES_IN_THREADS | CREATE_PUBLIC_THREADS
+        )
+        if allow or deny:
             overwrites.append(
-                {"id": str(self.bot_user_id), "type": 1, "allow": "0", "deny": str(deny)}
+                {"id": str(self.bot_user_id), "type": 1, "allow": str(allow), "deny": str(deny)}
             )
         data: Json = {
             "id": str(spec.id),
@@ -889,7 +1027,7 @@ class DiscordServer:
             "nsfw": False,
             "flags": 0,
         }
-        if spec.type in (GUILD_TEXT, GUILD_FORUM):
+        if spec.type in (GUILD_TEXT, GUILD_ANNOUNCEMENT, GUILD_FORUM):
             data |= {
                 "topic": spec.topic,
                 "rate_limit_per_user": 0,
@@ -897,7 +1035,7 @@ class DiscordServer:
                 "default_auto_archive_duration": 4320,
                 "default_thread_rate_limit_per_user": 0,
             }
-        if spec.type == GUILD_TEXT:
+        if spec.type in (GUILD_TEXT, GUILD_ANNOUNCEMENT):
             data["last_pin_timestamp"] = None
         if spec.type == GUILD_FORUM:
             tag_ids = guild.tag_ids.get(spec.id, {})
@@ -926,9 +1064,10 @@ class DiscordServer:
                 # GUILD_CREATE channels omit guild_id; it is implied by the guild.
                 channel.pop("guild_id", None)
             threads = [
-                dict(self._channels[post.id])
-                for forum_id in guild.channels
-                for post in self._posts.get(forum_id, [])
+                dict(data)
+                for channel_id, data in self._channels.items()
+                if data["type"] in (ANNOUNCEMENT_THREAD, PUBLIC_THREAD, PRIVATE_THREAD)
+                and self._channel_guild.get(channel_id) == guild.id
             ]
         members = [self._member(guild, uid) for uid in [self.bot_user_id, *guild.member_ids]]
         return {
@@ -1004,19 +1143,21 @@ class DiscordServer:
         message_type: int = 0,
         interaction: _Interaction | None = None,
         flags: int = 0,
+        webhook: _Webhook | None = None,
     ) -> Json:
+        users, roles, everyone = self._mentions(channel_id, body)
         message: Json = {
             "id": str(message_id),
             "channel_id": str(channel_id),
             "type": message_type,
             "content": str(body.get("content") or ""),
-            "author": self._bot_user(),
+            "author": self._bot_user() if webhook is None else self._webhook_author(webhook, body),
             "timestamp": _iso_now(),
             "edited_timestamp": None,
             "tts": bool(body.get("tts", False)),
-            "mention_everyone": False,
-            "mentions": [],
-            "mention_roles": [],
+            "mention_everyone": everyone,
+            "mentions": [self._user(u) for u in users],
+            "mention_roles": [str(r) for r in roles],
             "mention_channels": [],
             "attachments": attachments,
             "embeds": [{"type": "rich", **e} for e in body.get("embeds") or []],
@@ -1050,10 +1191,38 @@ class DiscordServer:
                 "name": interaction.name,
                 "user": interaction.user,
             }
+        if webhook is not None:
+            message["webhook_id"] = str(webhook.id)
         guild_id = self._channel_guild.get(channel_id)
         if guild_id is not None:
             message["guild_id"] = str(guild_id)
         return message
+
+    def _mentions(self, channel_id: int, body: Json) -> tuple[list[int], list[int], bool]:
+        """Who a message really pings: mentions in its content that `allowed_mentions` allows.
+
+        As on Discord, only the content pings (never embeds), an absent `allowed_mentions`
+        allows everything, and `parse` or an explicit id list lets each kind through.
+        """
+        content = str(body.get("content") or "")
+        allowed = body.get("allowed_mentions")
+        parse = set(allowed.get("parse") or []) if allowed is not None else None
+        listed_users = {int(u) for u in (allowed or {}).get("users") or []}
+        listed_roles = {int(r) for r in (allowed or {}).get("roles") or []}
+
+        def lets(kind: str, listed: set[int], ident: int) -> bool:
+            return parse is None or kind in parse or ident in listed
+
+        guild = self._guilds.get(self._channel_guild.get(channel_id, -1))
+        known_users = {self.bot_user_id, *(guild.member_ids if guild else [])}
+        users = _unique_ints(_USER_MENTION.findall(content))
+        # @everyone holds Mention Everyone in these guilds, so every role can be pinged.
+        roles = _unique_ints(_ROLE_MENTION.findall(content))
+        return (
+            [u for u in users if u in known_users and lets("users", listed_users, u)],
+            [r for r in roles if guild and r in guild.roles and lets("roles", listed_roles, r)],
+            bool(_EVERYONE_MENTION.search(content)) and (parse is None or "everyone" in parse),
+        )
 
     def _integration_owners(self, guild_id: int | None) -> Json:
         return {"0": str(guild_id) if guild_id is not None else "0"}
@@ -1068,6 +1237,7 @@ class DiscordServer:
         interaction: _Interaction | None = None,
         message_id: int | None = None,
         flags: int | None = None,
+        webhook: _Webhook | None = None,
     ) -> SentMessage:
         message_id = message_id or self._ids.next()
         attachments = self._attachments(channel_id, body, files)
@@ -1080,6 +1250,7 @@ class DiscordServer:
             message_type=message_type,
             interaction=interaction,
             flags=flag_value,
+            webhook=webhook,
         )
         return SentMessage(
             id=message_id,
@@ -1443,6 +1614,27 @@ class DiscordServer:
             ("GET", "/channels/{channel}/messages/{message}", self._get_message, "channels"),
             ("POST", "/channels/{channel}/messages", self._post_message, "messages"),
             ("POST", "/channels/{channel}/threads", self._post_thread, "threads"),
+            (
+                "POST",
+                "/channels/{channel}/messages/{message}/threads",
+                self._post_message_thread,
+                "threads",
+            ),
+            (
+                "POST",
+                "/channels/{channel}/messages/{message}/crosspost",
+                self._post_crosspost,
+                "crossposts",
+            ),
+            (
+                "POST",
+                "/channels/{channel}/webhooks",
+                self._post_channel_webhook,
+                "channel_webhooks",
+            ),
+            ("GET", "/channels/{channel}/webhooks", self._get_channel_webhooks, "channel_webhooks"),
+            ("GET", "/webhooks/{webhook}", self._get_webhook_by_id, "channel_webhooks"),
+            ("DELETE", "/webhooks/{webhook}", self._delete_webhook_by_id, "channel_webhooks"),
             ("POST", "/users/@me/channels", self._post_dm, "dms"),
             ("POST", "/interactions/{iid}/{token}/callback", self._post_callback, "interactions"),
             ("GET", "/webhooks/{app}/{token}", self._get_webhook, "webhooks"),
@@ -1767,36 +1959,134 @@ class DiscordServer:
         if parent_id in self._no_send:
             return _error(403, 50013, "Missing Permissions")
         body, files = await _read_body(request)
+        if parent["type"] != GUILD_FORUM:
+            thread_type = int(body.get("type") or PUBLIC_THREAD)
+            if parent["type"] == GUILD_ANNOUNCEMENT:
+                thread_type = ANNOUNCEMENT_THREAD
+            return await self._open_thread(parent_id, body, thread_type=thread_type)
+        message_body = body.get("message")
+        if not isinstance(message_body, dict):
+            return _form_error(
+                {"message": _field_error("BASE_TYPE_REQUIRED", "This field is required")}
+            )
+        return await self._forum_post(
+            parent_id, str(body.get("name") or ""), body, message_body, files, webhook=None
+        )
+
+    async def _post_message_thread(self, request: web.Request) -> web.StreamResponse:
+        """Starts a thread on an existing message; the thread takes the message's id."""
+        found = self._typed_channel(request, (GUILD_TEXT, GUILD_ANNOUNCEMENT))
+        if isinstance(found, web.Response):
+            return found
+        channel_id, channel = found
+        if channel_id in self._no_send:
+            return _error(403, 50013, "Missing Permissions")
+        message_id = _snowflake(request.match_info["message"])
+        with self._lock:
+            listed = self._messages.get(channel_id, [])
+            index = next((i for i, m in enumerate(listed) if m.id == message_id), None)
+            if index is not None and message_id in self._channels:
+                return _error(400, 160004, "A thread has already been created for this message")
+        if index is None:
+            return _error(404, 10008, "Unknown Message")
+        body, _ = await _read_body(request)
+        kind = ANNOUNCEMENT_THREAD if channel["type"] == GUILD_ANNOUNCEMENT else PUBLIC_THREAD
+        response = await self._open_thread(channel_id, body, thread_type=kind, thread_id=message_id)
+        if response.status == 201:
+            with self._lock:
+                old = listed[index]
+                thread = dict(self._channels[message_id])
+                message = old.message | {"flags": old.flags | FLAG_HAS_THREAD, "thread": thread}
+                listed[index] = replace(old, flags=old.flags | FLAG_HAS_THREAD, message=message)
+        return response
+
+    async def _forum_post(
+        self,
+        parent_id: int,
+        name: str,
+        body: Json,
+        message_body: Json,
+        files: list[tuple[str, bytes]],
+        *,
+        webhook: _Webhook | None,
+    ) -> web.Response:
+        invalid = _message_refusal(message_body, files)
+        if invalid is not None:
+            return invalid
+        guild_id = self._channel_guild[parent_id]
+        tags = [str(t) for t in body.get("applied_tags") or []]
+        if len(tags) > APPLIED_TAGS_LIMIT:
+            return _form_error(
+                {
+                    "applied_tags": _field_error(
+                        "BASE_TYPE_MAX_LENGTH", f"Must be {APPLIED_TAGS_LIMIT} or fewer in length."
+                    )
+                }
+            )
+        known = {str(t) for t in self._guilds[guild_id].tag_ids.get(parent_id, {}).values()}
+        unknown = {
+            str(n): _field_error("TAG_INVALID", "Unknown tag")
+            for n, t in enumerate(tags)
+            if t not in known
+        }
+        if unknown:
+            return _form_error({"applied_tags": unknown})
+        thread_id = self._ids.next()
+        response = await self._open_thread(
+            parent_id,
+            body | {"name": name, "applied_tags": tags},
+            thread_type=PUBLIC_THREAD,
+            thread_id=thread_id,
+            first_message=True,
+        )
+        if response.status != 201:
+            return response
+        # A forum post's first message shares the thread's id.
+        sent = self._sent(
+            channel_id=thread_id,
+            body=message_body,
+            files=files,
+            message_id=thread_id,
+            webhook=webhook,
+        )
+        with self._lock:
+            self._messages.setdefault(thread_id, []).append(sent)
+            thread = dict(self._channels[thread_id])
+            self._posts.setdefault(parent_id, []).append(ForumPost(thread=thread, message=sent))
+            self._channels[parent_id]["last_message_id"] = str(thread_id)
+        payload = json.loads(response.body) | {"message": sent.message}
+        return _json_response(201, payload)
+
+    async def _open_thread(
+        self,
+        parent_id: int,
+        body: Json,
+        *,
+        thread_type: int,
+        thread_id: int | None = None,
+        first_message: bool = False,
+    ) -> web.Response:
+        """Creates a thread under a channel, announces THREAD_CREATE and answers with it."""
         name = str(body.get("name") or "")
         if not 1 <= len(name) <= 100:
             return _form_error(
                 {"name": _field_error("BASE_TYPE_BAD_LENGTH", "Must be between 1 and 100.")}
             )
-        is_forum = parent["type"] == GUILD_FORUM
-        message_body = body.get("message") if is_forum else None
-        if is_forum:
-            if not isinstance(message_body, dict):
-                return _form_error(
-                    {"message": _field_error("BASE_TYPE_REQUIRED", "This field is required")}
-                )
-            invalid = _message_refusal(message_body, files)
-            if invalid is not None:
-                return invalid
         guild_id = self._channel_guild[parent_id]
-        thread_id = self._ids.next()
+        thread_id = thread_id or self._ids.next()
         now = _iso_now()
         thread: Json = {
             "id": str(thread_id),
-            "type": PUBLIC_THREAD if is_forum else int(body.get("type") or PUBLIC_THREAD),
+            "type": thread_type,
             "guild_id": str(guild_id),
             "parent_id": str(parent_id),
             "owner_id": str(self.bot_user_id),
             "name": name,
-            "last_message_id": str(thread_id) if is_forum else None,
+            "last_message_id": str(thread_id) if first_message else None,
             "rate_limit_per_user": int(body.get("rate_limit_per_user") or 0),
             "flags": 0,
-            "message_count": 1 if is_forum else 0,
-            "total_message_sent": 1 if is_forum else 0,
+            "message_count": 1 if first_message else 0,
+            "total_message_sent": 1 if first_message else 0,
             "member_count": 1,
             "thread_metadata": {
                 "archived": False,
@@ -1819,25 +2109,203 @@ class DiscordServer:
         with self._lock:
             self._channels[thread_id] = {k: v for k, v in thread.items() if k != "member"}
             self._channel_guild[thread_id] = guild_id
-        response = dict(thread)
-        if is_forum and isinstance(message_body, dict):
-            # A forum post's first message shares the thread's id.
-            sent = self._sent(
-                channel_id=thread_id, body=message_body, files=files, message_id=thread_id
-            )
-            response["message"] = sent.message
-            with self._lock:
-                self._messages.setdefault(thread_id, []).append(sent)
-                self._posts.setdefault(parent_id, []).append(
-                    ForumPost(thread=dict(thread), message=sent)
-                )
-                self._channels[parent_id]["last_message_id"] = str(thread_id)
-        thread_event = dict(thread) | {"newly_created": True}
-        with self._lock:
             sessions = [s for s in self._sessions_for(guild_id) if s.intents & INTENT_GUILDS]
+        thread_event = dict(thread) | {"newly_created": True}
         for session in sessions:
             await self._dispatch(session, "THREAD_CREATE", thread_event)
-        return _json_response(201, response)
+        return _json_response(201, thread)
+
+    async def _post_crosspost(self, request: web.Request) -> web.StreamResponse:
+        """Publishes an announcement-channel message, at most 10 an hour per channel."""
+        found = self._typed_channel(request, (GUILD_ANNOUNCEMENT,))
+        if isinstance(found, web.Response):
+            return found
+        channel_id = found[0]
+        message_id = _snowflake(request.match_info["message"])
+        with self._lock:
+            listed = self._messages.get(channel_id, [])
+            index = next((i for i, m in enumerate(listed) if m.id == message_id), None)
+            if index is None:
+                return _error(404, 10008, "Unknown Message")
+            old = listed[index]
+            if old.flags & FLAG_CROSSPOSTED:
+                return _error(400, 40033, "This message has already been crossposted.")
+            now = self._now()
+            recent = [t for t in self._crossposts.get(channel_id, []) if now - t < 3600]
+            if len(recent) >= CROSSPOSTS_PER_HOUR:
+                retry_after = round(3600 - (now - recent[0]), 3)
+                self._crossposts[channel_id] = recent
+                return _fault_response(_Fault(429, retry_after), "crossposts")
+            self._crossposts[channel_id] = [*recent, now]
+            flags = old.flags | FLAG_CROSSPOSTED
+            published = replace(old, flags=flags, message=old.message | {"flags": flags})
+            listed[index] = published
+        return _json_response(200, published.message)
+
+    # --- channel webhooks -------------------------------------------------------------------
+    def _webhook_object(self, webhook: _Webhook, *, with_user: bool = True) -> Json:
+        data: Json = {
+            "id": str(webhook.id),
+            "type": WEBHOOK_TYPE_INCOMING,
+            "guild_id": str(webhook.guild_id),
+            "channel_id": str(webhook.channel_id),
+            "name": webhook.name,
+            "avatar": webhook.avatar,
+            "token": webhook.token,
+            "application_id": None,
+            "url": f"https://discord.com/api/webhooks/{webhook.id}/{webhook.token}",
+        }
+        if with_user:
+            data["user"] = self._bot_user()
+        return data
+
+    def _webhook_author(self, webhook: _Webhook, body: Json) -> Json:
+        # Executions may override the name and avatar shown, per message.
+        return {
+            "id": str(webhook.id),
+            "username": str(body.get("username") or webhook.name),
+            "avatar": webhook.avatar,
+            "discriminator": "0000",
+            "bot": True,
+            "global_name": None,
+            "public_flags": 0,
+            "flags": 0,
+        }
+
+    def _can_manage_webhooks(self, channel_id: int) -> bool:
+        guild_id = self._channel_guild.get(channel_id)
+        if guild_id is None:
+            return False
+        spec = self._guilds[guild_id].channels.get(channel_id)
+        return spec is not None and spec.manage_webhooks
+
+    def _typed_channel(
+        self, request: web.Request, types: Sequence[int]
+    ) -> tuple[int, Json] | web.Response:
+        """The request's channel when it is one of `types`, else Discord's error for it."""
+        channel_id = _snowflake(request.match_info["channel"])
+        channel = self._channels.get(channel_id)
+        if channel is None:
+            return _error(404, 10003, "Unknown Channel")
+        if channel["type"] not in types:
+            return _error(400, 50024, "Cannot execute action on this channel type")
+        return channel_id, channel
+
+    def _webhook_channel(self, request: web.Request) -> int | web.Response:
+        found = self._typed_channel(request, (GUILD_TEXT, GUILD_ANNOUNCEMENT, GUILD_FORUM))
+        if isinstance(found, web.Response):
+            return found
+        channel_id = found[0]
+        if not self._can_manage_webhooks(channel_id):
+            return _error(403, 50013, "Missing Permissions")
+        return channel_id
+
+    async def _post_channel_webhook(self, request: web.Request) -> web.StreamResponse:
+        found = self._webhook_channel(request)
+        if isinstance(found, web.Response):
+            return found
+        body, _ = await _read_body(request)
+        name = str(body.get("name") or "")
+        lowered = name.lower()
+        if not 1 <= len(name) <= 80:
+            return _form_error(
+                {
+                    "name": _field_error(
+                        "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 80 in length."
+                    )
+                }
+            )
+        if "clyde" in lowered or "discord" in lowered:
+            return _form_error(
+                {"name": _field_error("USERNAME_INVALID_CONTAINS", "Username cannot contain that.")}
+            )
+        avatar = body.get("avatar")
+        webhook = _Webhook(
+            id=self._ids.next(),
+            token=secrets.token_urlsafe(48),
+            name=name,
+            avatar=None if avatar is None else secrets.token_hex(16),
+            channel_id=found,
+            guild_id=self._channel_guild[found],
+        )
+        with self._lock:
+            self._webhooks[webhook.id] = webhook
+        return _json_response(200, self._webhook_object(webhook))
+
+    async def _get_channel_webhooks(self, request: web.Request) -> web.StreamResponse:
+        found = self._webhook_channel(request)
+        if isinstance(found, web.Response):
+            return found
+        return _json_response(200, self.webhooks(found))
+
+    def _channel_webhook(self, request: web.Request, *, by_token: bool) -> _Webhook | web.Response:
+        ident = request.match_info["webhook" if not by_token else "app"]
+        with self._lock:
+            webhook = self._webhooks.get(_snowflake(ident))
+        if webhook is None or (by_token and webhook.token != request.match_info["token"]):
+            return _error(404, 10015, "Unknown Webhook")
+        return webhook
+
+    async def _get_webhook_by_id(self, request: web.Request) -> web.StreamResponse:
+        found = self._channel_webhook(request, by_token=False)
+        if isinstance(found, web.Response):
+            return found
+        if not self._can_manage_webhooks(found.channel_id):
+            return _error(403, 50013, "Missing Permissions")
+        return _json_response(200, self._webhook_object(found))
+
+    async def _delete_webhook_by_id(self, request: web.Request) -> web.StreamResponse:
+        found = self._channel_webhook(request, by_token=False)
+        if isinstance(found, web.Response):
+            return found
+        if not self._can_manage_webhooks(found.channel_id):
+            return _error(403, 50013, "Missing Permissions")
+        with self._lock:
+            self._webhooks.pop(found.id, None)
+        return web.Response(status=204)
+
+    async def _execute_webhook(self, request: web.Request) -> web.StreamResponse:
+        """Posts as a channel webhook: into its channel, a thread of it, or a new forum post."""
+        found = self._channel_webhook(request, by_token=True)
+        if isinstance(found, web.Response):
+            return found
+        webhook = found
+        body, files = await _read_body(request)
+        wait = request.query.get("wait", "").lower() in ("1", "true")
+        parent = self._channels.get(webhook.channel_id)
+        if parent is None:
+            return _error(404, 10003, "Unknown Channel")
+        thread_ref = request.query.get("thread_id")
+        if parent["type"] == GUILD_FORUM and thread_ref is None:
+            name = str(body.get("thread_name") or "")
+            if not name:
+                return _error(
+                    400,
+                    220001,
+                    "Webhooks posted to forum channels must have a thread_name or thread_id",
+                )
+            response = await self._forum_post(
+                webhook.channel_id, name, body, body, files, webhook=webhook
+            )
+            if response.status != 201:
+                return response
+            message = json.loads(response.body)["message"]
+            return _json_response(200, message) if wait else web.Response(status=204)
+        channel_id = webhook.channel_id
+        if thread_ref is not None:
+            channel_id = _snowflake(thread_ref)
+            thread = self._channels.get(channel_id)
+            if thread is None or thread.get("parent_id") != str(webhook.channel_id):
+                return _error(404, 10003, "Unknown Channel")
+        invalid = _message_refusal(body, files)
+        if invalid is not None:
+            return invalid
+        sent = self._sent(channel_id=channel_id, body=body, files=files, webhook=webhook)
+        with self._lock:
+            self._messages.setdefault(channel_id, []).append(sent)
+            self._channels[channel_id]["last_message_id"] = str(sent.id)
+        await self._announce_message(channel_id, sent)
+        return _json_response(200, sent.message) if wait else web.Response(status=204)
 
     # --- interactions -----------------------------------------------------------------------
     async def _post_callback(self, request: web.Request) -> web.StreamResponse:
@@ -1915,7 +2383,15 @@ class DiscordServer:
             return _error(404, 10015, "Unknown Webhook")
         return interaction
 
+    def _is_channel_webhook(self, request: web.Request) -> bool:
+        return request.match_info["app"] != str(self.application_id)
+
     async def _get_webhook(self, request: web.Request) -> web.StreamResponse:
+        if self._is_channel_webhook(request) and request.method == "GET":
+            hook = self._channel_webhook(request, by_token=True)
+            if isinstance(hook, web.Response):
+                return hook
+            return _json_response(200, self._webhook_object(hook, with_user=False))
         found = self._webhook_interaction(request)
         if isinstance(found, web.Response):
             return found
@@ -1933,10 +2409,19 @@ class DiscordServer:
         )
 
     async def _delete_webhook(self, request: web.Request) -> web.StreamResponse:
+        if self._is_channel_webhook(request):
+            hook = self._channel_webhook(request, by_token=True)
+            if isinstance(hook, web.Response):
+                return hook
+            with self._lock:
+                self._webhooks.pop(hook.id, None)
+            return web.Response(status=204)
         found = self._webhook_interaction(request)
         return found if isinstance(found, web.Response) else web.Response(status=204)
 
     async def _post_followup(self, request: web.Request) -> web.StreamResponse:
+        if self._is_channel_webhook(request):
+            return await self._execute_webhook(request)
         found = self._webhook_interaction(request)
         if isinstance(found, web.Response):
             return found
@@ -2079,6 +2564,10 @@ def _snowflake(text: str) -> int:
         return -1
 
 
+def _unique_ints(values: Iterable[str]) -> list[int]:
+    return list(dict.fromkeys(int(v) for v in values))
+
+
 def _opt_int(text: str | None) -> int | None:
     return None if text is None else int(text)
 
@@ -2143,7 +2632,28 @@ def _message_refusal(body: Json, files: Sequence[tuple[str, bytes]]) -> web.Resp
     if len(str(content)) > 2000:
         errors["content"] = _field_error("BASE_TYPE_MAX_LENGTH", "Must be 2000 or fewer in length.")
     errors |= embed_errors(embeds)
+    errors |= _allowed_mentions_errors(body.get("allowed_mentions"))
     return _form_error(errors) if errors else None
+
+
+def _allowed_mentions_errors(allowed: Any) -> Json:
+    """Discord refuses `parse` naming a kind whose ids are also listed, and over 100 ids."""
+    if not isinstance(allowed, dict):
+        return {}
+    errors: Json = {}
+    parse = allowed.get("parse") or []
+    for kind in ("users", "roles"):
+        listed = allowed.get(kind) or []
+        if kind in parse and listed:
+            errors[f"allowed_mentions.{kind}"] = _field_error(
+                "MESSAGE_ALLOWED_MENTIONS_PARSE_EXCLUSIVE",
+                f'parse:["{kind}"] and {kind}: [ids...] are mutually exclusive.',
+            )
+        elif len(listed) > 100:
+            errors[f"allowed_mentions.{kind}"] = _field_error(
+                "BASE_TYPE_MAX_LENGTH", "Must be 100 or fewer in length."
+            )
+    return errors
 
 
 async def _read_body(request: web.Request) -> tuple[Json, list[tuple[str, bytes]]]:

@@ -550,3 +550,298 @@ async def test_a_repeated_enforced_nonce_returns_the_first_message(
     assert again.id == first.id
     assert [m.content for m in world.messages(TEXT_ID)] == ["once"]
     assert world.nonce_hits == 1
+
+
+# --- community delivery: webhooks, threads, forums, announcements, mentions -------------------
+
+HOOKS_ID = 900_000_000_000_000_030
+NEWS_ID = 900_000_000_000_000_040
+ROLE_ID = 900_000_000_000_000_200
+TAGGED_FORUM_ID = 900_000_000_000_000_050
+SIX_TAGS = ["world", "tech", "science", "sport", "money", "culture"]
+
+
+@pytest.fixture
+async def community(world: DiscordServer) -> AsyncIterator[commands.Bot]:
+    """A connected bot in a guild that also has webhook, announcement and forum channels."""
+    world.add_channel(GUILD_ID, ChannelSpec(HOOKS_ID, "hooked", manage_webhooks=True))
+    world.add_channel(GUILD_ID, ChannelSpec.announcement(NEWS_ID, "news", manage_webhooks=True))
+    world.add_channel(
+        GUILD_ID,
+        ChannelSpec.forum(TAGGED_FORUM_ID, "topics", tags=SIX_TAGS, manage_webhooks=True),
+    )
+    world.add_role(GUILD_ID, ROLE_ID, "Space news", mentionable=True)
+    client = _QuickBot(
+        command_prefix="!",
+        intents=discord.Intents.default(),
+        guild_ready_timeout=0.05,
+        max_ratelimit_timeout=60.0,
+    )
+    async with _running(client) as running:
+        yield running
+
+
+async def test_webhook_is_created_listed_and_fetched(
+    community: commands.Bot, world: DiscordServer
+) -> None:
+    channel = _text(community, HOOKS_ID)
+    created = await channel.create_webhook(name="Newsdigest")
+    assert created.token and created.channel_id == HOOKS_ID
+    assert [w.id for w in await channel.webhooks()] == [created.id]
+    fetched = await community.fetch_webhook(created.id)
+    assert (fetched.name, fetched.channel_id) == ("Newsdigest", HOOKS_ID)
+    assert [w["name"] for w in world.webhooks(HOOKS_ID)] == ["Newsdigest"]
+
+
+async def test_creating_a_webhook_without_manage_webhooks_is_forbidden_50013(
+    community: commands.Bot, world: DiscordServer
+) -> None:
+    with pytest.raises(discord.Forbidden) as raised:
+        await _text(community).create_webhook(name="Newsdigest")
+    assert raised.value.code == 50013
+    assert world.webhooks(TEXT_ID) == []
+
+
+async def test_webhook_name_naming_discord_is_refused(community: commands.Bot) -> None:
+    with pytest.raises(discord.HTTPException) as raised:
+        await _text(community, HOOKS_ID).create_webhook(name="Discord news")
+    assert (raised.value.status, raised.value.code) == (400, 50035)
+
+
+async def test_webhook_execution_waits_for_the_message_with_overrides(
+    community: commands.Bot, world: DiscordServer
+) -> None:
+    hook = await _text(community, HOOKS_ID).create_webhook(name="Newsdigest")
+    sent = await hook.send(
+        "Space digest",
+        username="Space desk",
+        avatar_url="https://img.example/space.png",
+        allowed_mentions=discord.AllowedMentions.none(),
+        wait=True,
+    )
+    (stored,) = world.messages(HOOKS_ID)
+    assert (sent.id, sent.author.name, sent.webhook_id) == (stored.id, "Space desk", hook.id)
+    assert (stored.author_name, stored.avatar_url) == (
+        "Space desk",
+        "https://img.example/space.png",
+    )
+    assert stored.webhook_id == hook.id
+
+
+async def test_webhook_execution_without_wait_answers_no_content(
+    community: commands.Bot, world: DiscordServer
+) -> None:
+    hook = await _text(community, HOOKS_ID).create_webhook(name="Newsdigest")
+    assert await hook.send("quiet digest") is None
+    (stored,) = world.messages(HOOKS_ID)
+    assert (stored.content, stored.author_name) == ("quiet digest", "Newsdigest")
+
+
+async def test_deleted_webhook_is_unknown_10015(
+    community: commands.Bot, world: DiscordServer
+) -> None:
+    hook = await _text(community, HOOKS_ID).create_webhook(name="Newsdigest")
+    await hook.delete()
+    with pytest.raises(discord.NotFound) as raised:
+        await hook.send("too late", wait=True)
+    assert raised.value.code == 10015
+    with pytest.raises(discord.NotFound):
+        await community.fetch_webhook(hook.id)
+    assert world.webhooks(HOOKS_ID) == [] and world.messages(HOOKS_ID) == []
+
+
+async def test_webhook_with_a_wrong_token_is_unknown_10015(community: commands.Bot) -> None:
+    hook = await _text(community, HOOKS_ID).create_webhook(name="Newsdigest")
+    forged = discord.Webhook.partial(hook.id, "not-the-token", client=community)
+    with pytest.raises(discord.NotFound) as raised:
+        await forged.send("forged", wait=True)
+    assert raised.value.code == 10015
+
+
+async def test_webhook_is_fetched_by_its_token_without_the_bot(
+    community: commands.Bot,
+) -> None:
+    hook = await _text(community, HOOKS_ID).create_webhook(name="Newsdigest")
+    async with aiohttp.ClientSession() as session:
+        fetched = await discord.Webhook.partial(hook.id, hook.token, session=session).fetch()
+        assert (fetched.id, fetched.name, fetched.channel_id) == (hook.id, "Newsdigest", HOOKS_ID)
+        assert fetched.user is None
+        forged = discord.Webhook.partial(hook.id, "not-the-token", session=session)
+        with pytest.raises(discord.NotFound):
+            await forged.fetch()
+
+
+async def test_webhook_opens_a_forum_post_with_tags(
+    community: commands.Bot, world: DiscordServer
+) -> None:
+    forum = community.get_channel(TAGGED_FORUM_ID)
+    assert isinstance(forum, discord.ForumChannel)
+    hook = await forum.create_webhook(name="Newsdigest")
+    science = next(t for t in forum.available_tags if t.name == "science")
+    sent = await hook.send(
+        "Comet visible tonight",
+        thread_name="Comet visible tonight",
+        applied_tags=[science],
+        username="Science desk",
+        wait=True,
+    )
+    (post,) = world.threads(TAGGED_FORUM_ID)
+    assert (post.id, post.name, post.applied_tags) == (
+        sent.id,
+        "Comet visible tonight",
+        [science.id],
+    )
+    assert post.message.author_name == "Science desk" and post.message.webhook_id == hook.id
+
+
+async def test_webhook_post_to_a_forum_needs_a_thread_name(community: commands.Bot) -> None:
+    forum = community.get_channel(TAGGED_FORUM_ID)
+    assert isinstance(forum, discord.ForumChannel)
+    hook = await forum.create_webhook(name="Newsdigest")
+    with pytest.raises(discord.HTTPException) as raised:
+        await hook.send("no title", wait=True)
+    assert (raised.value.status, raised.value.code) == (400, 220001)
+
+
+async def test_thread_started_from_a_message_takes_its_id_and_receives_posts(
+    community: commands.Bot, world: DiscordServer
+) -> None:
+    message = await _text(community).send("Morning digest")
+    thread = await message.create_thread(name="Discuss: morning digest")
+    assert thread.id == message.id and thread.parent_id == TEXT_ID
+    await thread.send("First comment")
+    assert [m.content for m in world.messages(thread.id)] == ["First comment"]
+    (stored,) = world.messages(TEXT_ID)
+    assert stored.message["thread"]["name"] == "Discuss: morning digest"
+    with pytest.raises(discord.HTTPException) as raised:
+        await message.create_thread(name="again")
+    assert raised.value.code == 160004
+
+
+async def test_webhook_posts_into_a_thread_of_its_channel(
+    community: commands.Bot, world: DiscordServer
+) -> None:
+    channel = _text(community, HOOKS_ID)
+    thread = await channel.create_thread(name="Live", type=discord.ChannelType.public_thread)
+    hook = await channel.create_webhook(name="Newsdigest")
+    await hook.send("in the thread", thread=thread, wait=True)
+    assert [m.content for m in world.messages(thread.id)] == ["in the thread"]
+    assert world.messages(HOOKS_ID) == []
+
+
+async def test_forum_post_takes_up_to_five_known_tags(
+    community: commands.Bot, world: DiscordServer
+) -> None:
+    forum = community.get_channel(TAGGED_FORUM_ID)
+    assert isinstance(forum, discord.ForumChannel)
+    tags = forum.available_tags
+    with pytest.raises(discord.HTTPException) as raised:
+        await forum.create_thread(name="Too many", content="x", applied_tags=tags)
+    assert (raised.value.status, raised.value.code) == (400, 50035)
+    assert "5 or fewer" in raised.value.text
+    created = await forum.create_thread(name="Five", content="x", applied_tags=tags[:5])
+    assert world.threads(TAGGED_FORUM_ID)[0].applied_tags == [t.id for t in tags[:5]]
+    assert created.thread.applied_tags == tags[:5]
+
+
+async def test_forum_post_with_an_unknown_tag_is_refused(
+    community: commands.Bot, world: DiscordServer
+) -> None:
+    forum = community.get_channel(TAGGED_FORUM_ID)
+    assert isinstance(forum, discord.ForumChannel)
+    # A tag of another forum is unknown here.
+    stranger = discord.ForumTag(name="elsewhere")
+    stranger.id = 42
+    with pytest.raises(discord.HTTPException) as raised:
+        await forum.create_thread(name="Odd", content="x", applied_tags=[stranger])
+    assert (raised.value.status, raised.value.code) == (400, 50035)
+    assert "Unknown tag" in raised.value.text
+    assert world.threads(TAGGED_FORUM_ID) == []
+
+
+async def test_announcement_channel_publishes_ten_messages_an_hour(
+    community: commands.Bot, world: DiscordServer
+) -> None:
+    news = community.get_channel(NEWS_ID)
+    assert isinstance(news, discord.TextChannel) and news.is_news()
+    messages = [await news.send(f"story {n}") for n in range(11)]
+    for message in messages[:10]:
+        await message.publish()
+    with pytest.raises(discord.RateLimited) as raised:
+        await messages[10].publish()
+    assert 3500 < raised.value.retry_after <= 3600
+    assert [m.flags & 1 for m in world.messages(NEWS_ID)] == [1] * 10 + [0]
+    world.advance_clock(3601)
+    await messages[10].publish()
+    assert world.messages(NEWS_ID)[10].flags & 1
+
+
+async def test_crossposting_outside_an_announcement_channel_is_refused(
+    community: commands.Bot,
+) -> None:
+    message = await _text(community).send("not news")
+    with pytest.raises(discord.HTTPException) as raised:
+        await message.publish()
+    assert (raised.value.status, raised.value.code) == (400, 50024)
+
+
+@pytest.mark.parametrize(
+    ("allowed", "roles", "users", "everyone"),
+    [
+        (None, [ROLE_ID], [USER_ID], True),
+        (discord.AllowedMentions.none(), [], [], False),
+        (discord.AllowedMentions(everyone=False, users=False, roles=True), [ROLE_ID], [], False),
+        (
+            discord.AllowedMentions(everyone=False, users=False, roles=[discord.Object(ROLE_ID)]),
+            [ROLE_ID],
+            [],
+            False,
+        ),
+        (
+            discord.AllowedMentions(everyone=False, users=True, roles=[discord.Object(7)]),
+            [],
+            [USER_ID],
+            False,
+        ),
+    ],
+)
+async def test_mentions_honour_allowed_mentions(
+    community: commands.Bot,
+    world: DiscordServer,
+    allowed: discord.AllowedMentions | None,
+    roles: list[int],
+    users: list[int],
+    everyone: bool,
+) -> None:
+    content = f"<@&{ROLE_ID}> <@{USER_ID}> @everyone"
+    if allowed is None:
+        await _text(community).send(content)
+    else:
+        await _text(community).send(content, allowed_mentions=allowed)
+    (stored,) = world.messages(TEXT_ID)
+    assert (stored.mentioned_role_ids, stored.mentioned_user_ids) == (roles, users)
+    assert stored.mentions_everyone is everyone
+
+
+async def test_mentions_in_embeds_never_ping(community: commands.Bot, world: DiscordServer) -> None:
+    embed = discord.Embed(description=f"<@&{ROLE_ID}> @everyone")
+    await _text(community).send(embed=embed)
+    (stored,) = world.messages(TEXT_ID)
+    assert stored.mentioned_role_ids == [] and not stored.mentions_everyone
+
+
+async def test_allowed_mentions_parse_and_ids_of_one_kind_are_refused(world: DiscordServer) -> None:
+    body = {
+        "content": f"<@&{ROLE_ID}>",
+        "allowed_mentions": {"parse": ["roles"], "roles": [str(ROLE_ID)]},
+    }
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(
+            f"{world.api_base}/channels/{TEXT_ID}/messages",
+            json=body,
+            headers={"Authorization": f"Bot {TOKEN}"},
+        ) as response,
+    ):
+        assert response.status == 400
+        assert (await response.json())["code"] == 50035

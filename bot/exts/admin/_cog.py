@@ -13,7 +13,7 @@ from discord.ext import commands
 from bot.checks import reply, require_manage_guild
 from bot.exts.admin._input import parse_topics, validate_feed_url
 from bot.exts.admin._render import describe_schedule, feed_health_line
-from bot.markup import relative_time
+from bot.markup import relative_or_never
 from bot.render import neutralise_mentions, plain_line
 from digests import InputError, NotFoundError
 
@@ -61,7 +61,7 @@ class ScheduleGroup(app_commands.Group, name="schedule", description="When diges
         await reply(
             interaction,
             f"Digests for <#{channel_id}>: {describe_schedule(schedule)}. "
-            f"Next run {relative_time(nxt)}.",
+            f"Next run {relative_or_never(nxt)}.",
         )
 
     @app_commands.command(name="show", description="Show this server's digest schedules")
@@ -76,7 +76,7 @@ class ScheduleGroup(app_commands.Group, name="schedule", description="When diges
             state = (
                 "paused"
                 if s.paused
-                else f"next run {relative_time(self.bot.newsroom.next_run(s.channel_id))}"
+                else f"next run {relative_or_never(self.bot.newsroom.next_run(s.channel_id))}"
             )
             line = f"<#{s.channel_id}>: {describe_schedule(s)}, {state}"
             problem = self.bot.newsroom.problems.get(s.channel_id)

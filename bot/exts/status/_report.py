@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.markup import relative_time
+from bot.markup import relative_or_never
 from bot.render import neutralise_mentions
 from digests import FeedState
 
@@ -44,7 +44,7 @@ def render_status(report: StatusReport) -> str:
         lines.append(f"- … and {len(failing) - MAX_NAMED_FAILING} more")
     if report.last_digests:
         lines.append("**Last digest**")
-        lines += [f"- <#{cid}>: {relative_time(when)}" for cid, when in report.last_digests]
+        lines += [f"- <#{cid}>: {relative_or_never(when)}" for cid, when in report.last_digests]
     else:
         lines.append("**Last digest**: none yet")
     if report.skipped:

@@ -1,0 +1,131 @@
+"""The records the store takes and returns, besides the core's (``digests.records``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+from digests.records import Validators
+
+TargetKind = Literal["channel", "user"]
+
+UpsertStatus = Literal["new", "updated", "unchanged", "duplicate"]
+
+DigestStatus = Literal["pending", "sent", "failed"]
+
+
+@dataclass(frozen=True, slots=True)
+class UpsertResult:
+    """What storing an article did.
+
+    ``new``: a new row; ``updated``: same entry (or URL) whose content changed;
+    ``unchanged``: same entry, same content; ``duplicate``: another article already holds
+    this canonical URL or content hash (the draft was not stored).
+    """
+
+    article_id: int
+    status: UpsertStatus
+
+
+@dataclass(frozen=True, slots=True)
+class FetchSuccess:
+    """One feed's successful fetch, to record with others (see ``record_fetch_success``)."""
+
+    url: str
+    now: datetime
+    validators: Validators
+    next_fetch_at: datetime
+    title: str | None = None
+    warning: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PruneReport:
+    """How many rows a prune deleted, by kind."""
+
+    articles: int = 0
+    stories: int = 0
+    briefings: int = 0
+    digests: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.articles + self.stories + self.briefings + self.digests
+
+
+@dataclass(frozen=True, slots=True)
+class NewStory:
+    """A story to create in a batch: its id, its articles and its topics."""
+
+    id: str
+    article_ids: tuple[int, ...]
+    topics: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class StoryRank:
+    """What ranking needs of a story, aggregated over its (scoped) articles, no text.
+
+    ``feeds`` counts the distinct feeds of its articles; ``published`` is the earliest
+    publication date among them (None when none is dated); ``first_seen`` is when the
+    earliest of them was stored; ``lead_feed`` and ``lead_title`` are the feed and title of
+    its primary article (``Story.primary``).
+    """
+
+    id: str
+    topics: tuple[str, ...]
+    created_at: datetime
+    feeds: int
+    published: datetime | None
+    first_seen: datetime | None = None
+    lead_feed: str = ""
+    lead_title: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Schedule:
+    """When a channel gets digests: a cron expression or daily times, in an IANA timezone."""
+
+    community_id: int
+    channel_id: int
+    timezone: str
+    cron: str | None = None
+    times: tuple[str, ...] = ()  # "HH:MM" local times, used when cron is None
+    paused: bool = False
+    updated_at: datetime | None = None
+    last_run_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxMessage:
+    """One message of a digest waiting in (or delivered from) the outbox.
+
+    ``payload`` is the JSON-ready message body (content, embeds, ...) as rendered by the
+    bot; ``seq`` orders the messages of one digest, header first.
+    """
+
+    id: int
+    digest_id: int
+    seq: int
+    target_kind: TargetKind
+    target_id: int
+    payload: dict[str, object]
+    sent_at: datetime | None = None
+    remote_id: str | None = None
+    attempts: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class DigestRecord:
+    """A digest queued or delivered to a channel or a user's DMs."""
+
+    id: int
+    community_id: int
+    target_kind: TargetKind
+    target_id: int
+    story_ids: tuple[str, ...]
+    created_at: datetime
+    status: DigestStatus
+    error: str | None = None
+    messages: tuple[OutboxMessage, ...] = ()

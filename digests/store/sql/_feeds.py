@@ -1,0 +1,211 @@
+"""Feeds and their fetch health (``FeedStore``), and the feeds communities add
+(``CommunityStore``)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import cast
+
+from sqlalchemy import String, Table, bindparam, delete, exists, func, or_, select, update
+from sqlalchemy.orm import Session
+
+from digests.errors import NotFoundError
+from digests.records import FeedSource, FeedState, Validators
+from digests.store.models import CommunityFeedRow, FeedRow, UtcDateTime
+from digests.store.records import FetchSuccess
+from digests.store.sql._base import SqlStoreBase, aware, feed_row, find_feed, rows_by
+from digests.store.sql._rows import feed_state
+
+_FEEDS = cast(Table, FeedRow.__table__)
+_FETCH_SUCCESS = (
+    update(_FEEDS)
+    .where(_FEEDS.c.url == bindparam("feed_url"))
+    .values(
+        etag=bindparam("etag"),
+        last_modified=bindparam("last_modified"),
+        # A fetch without a title keeps the one stored.
+        title=func.coalesce(bindparam("title", type_=String), _FEEDS.c.title),
+        last_warning=bindparam("warning"),
+        last_fetched_at=bindparam("now", type_=UtcDateTime()),
+        last_success_at=bindparam("now", type_=UtcDateTime()),
+        last_error=None,
+        failure_count=0,
+        next_fetch_at=bindparam("next_fetch_at", type_=UtcDateTime()),
+    )
+)
+
+
+class FeedsMixin(SqlStoreBase):
+    def ensure_feeds(self, sources: Sequence[FeedSource]) -> None:
+        if not sources:
+            return
+        urls = list(dict.fromkeys(s.url for s in sources))
+
+        def work(session: Session) -> None:
+            rows: dict[str, FeedRow] = rows_by(session, FeedRow.url, urls)
+            for source in sources:
+                row = rows.get(source.url)
+                if row is None:
+                    row = rows[source.url] = FeedRow(url=source.url, topics=[], failure_count=0)
+                    session.add(row)
+                if source.name is not None:
+                    row.name = source.name
+                if source.topics:
+                    row.topics = list(source.topics)
+                row.from_config = True
+
+        self._run(f"ensuring {len(urls)} feeds", work)
+
+    def get_feed(self, url: str) -> FeedState | None:
+        def work(session: Session) -> FeedState | None:
+            row = find_feed(session, url)
+            return None if row is None else feed_state(row)
+
+        return self._run(f"reading feed {url!r}", work, write=False)
+
+    def list_feeds(self) -> list[FeedState]:
+        def work(session: Session) -> list[FeedState]:
+            return [feed_state(r) for r in session.scalars(select(FeedRow).order_by(FeedRow.url))]
+
+        return self._run("listing feeds", work, write=False)
+
+    def record_fetch_success(
+        self,
+        url: str,
+        *,
+        now: datetime,
+        validators: Validators,
+        next_fetch_at: datetime,
+        title: str | None = None,
+        warning: str | None = None,
+    ) -> FeedState:
+        now = aware(now, "now")
+        next_fetch_at = aware(next_fetch_at, "next_fetch_at")
+
+        def work(session: Session) -> FeedState:
+            row = feed_row(session, url)
+            row.etag = validators.etag
+            row.last_modified = validators.last_modified
+            if title is not None:
+                row.title = title
+            row.last_warning = warning
+            row.last_fetched_at = now
+            row.last_success_at = now
+            row.last_error = None
+            row.failure_count = 0
+            row.next_fetch_at = next_fetch_at
+            session.flush()
+            return feed_state(row)
+
+        return self._run(f"recording a fetch of {url!r}", work)
+
+    def record_fetch_successes(self, successes: Sequence[FetchSuccess]) -> None:
+        params = [
+            {
+                "feed_url": s.url,
+                "etag": s.validators.etag,
+                "last_modified": s.validators.last_modified,
+                "title": s.title,
+                "warning": s.warning,
+                "now": aware(s.now, "now"),
+                "next_fetch_at": aware(s.next_fetch_at, "next_fetch_at"),
+            }
+            for s in successes
+        ]
+        if not params:
+            return
+
+        def work(session: Session) -> None:
+            session.connection().execute(_FETCH_SUCCESS, params)
+
+        self._run(f"recording {len(params)} fetches", work)
+
+    def record_fetch_failure(
+        self,
+        url: str,
+        *,
+        now: datetime,
+        error: str,
+        next_fetch_at: datetime,
+        disable_after: int,
+    ) -> FeedState:
+        now = aware(now, "now")
+        next_fetch_at = aware(next_fetch_at, "next_fetch_at")
+
+        def work(session: Session) -> FeedState:
+            row = feed_row(session, url)
+            row.last_fetched_at = now
+            row.last_error = error
+            row.failure_count += 1
+            row.next_fetch_at = next_fetch_at
+            if row.disabled_reason is None and row.failure_count >= disable_after:
+                row.disabled_reason = (
+                    f"disabled after {row.failure_count} consecutive failures; last: {error}"
+                )
+            session.flush()
+            return feed_state(row)
+
+        return self._run(f"recording a failed fetch of {url!r}", work)
+
+    def due_feeds(self, now: datetime) -> list[FeedState]:
+        now = aware(now, "now")
+
+        def work(session: Session) -> list[FeedState]:
+            stmt = (
+                select(FeedRow)
+                .where(FeedRow.disabled_reason.is_(None))
+                .where(or_(FeedRow.next_fetch_at.is_(None), FeedRow.next_fetch_at <= now))
+                .order_by(FeedRow.url)
+            )
+            return [feed_state(r) for r in session.scalars(stmt)]
+
+        return self._run("listing due feeds", work, write=False)
+
+
+class CommunitiesMixin(SqlStoreBase):
+    def add_community_feed(self, community_id: int, source: FeedSource) -> FeedState:
+        def work(session: Session) -> FeedState:
+            row = find_feed(session, source.url)
+            if row is None:
+                row = FeedRow(
+                    url=source.url,
+                    name=source.name,
+                    topics=list(source.topics),
+                    failure_count=0,
+                    from_config=False,
+                )
+                session.add(row)
+                session.flush()
+            if session.get(CommunityFeedRow, (community_id, row.id)) is None:
+                session.add(CommunityFeedRow(community_id=community_id, feed_id=row.id))
+            session.flush()
+            return feed_state(row)
+
+        return self._run(f"adding feed {source.url!r} to community {community_id}", work)
+
+    def remove_community_feed(self, community_id: int, url: str) -> None:
+        def work(session: Session) -> None:
+            feed = find_feed(session, url)
+            link = None if feed is None else session.get(CommunityFeedRow, (community_id, feed.id))
+            if feed is None or link is None:
+                raise NotFoundError(f"community {community_id} has no feed {url!r}")
+            session.delete(link)
+            session.flush()
+            in_use = session.scalar(select(exists().where(CommunityFeedRow.feed_id == feed.id)))
+            if not in_use and not feed.from_config:
+                session.execute(delete(FeedRow).where(FeedRow.id == feed.id))
+
+        self._run(f"removing feed {url!r} from community {community_id}", work)
+
+    def community_feed_urls(self, community_id: int) -> list[str]:
+        def work(session: Session) -> list[str]:
+            stmt = (
+                select(FeedRow.url)
+                .join(CommunityFeedRow, CommunityFeedRow.feed_id == FeedRow.id)
+                .where(CommunityFeedRow.community_id == community_id)
+                .order_by(FeedRow.url)
+            )
+            return list(session.scalars(stmt))
+
+        return self._run(f"listing the feeds of community {community_id}", work, write=False)
