@@ -14,9 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
-from bench import boilerplate, factcheck
+from bench import boilerplate, clustering, factcheck
 from bench.summaries import evaluate_summaries
 
 
@@ -224,6 +225,11 @@ def _feed_rule_rows(results: dict[str, Any]) -> list[tuple[str, ...]]:
     ]
 
 
+def run_clustering(data_dir: Path) -> dict[str, Any]:
+    """Precision and recall of the same-event decision per method (see ``bench.clustering``)."""
+    return clustering.evaluate(data_dir if data_dir.is_dir() else None)
+
+
 def build_table(report: dict[str, Any]) -> Table:
     """One rich table of every figure in the report."""
     table = Table(title="newsdigest quality")
@@ -244,6 +250,9 @@ def build_table(report: dict[str, Any]) -> Table:
             table.add_row(*row)
     for row in factcheck.format_rows(report.get("factcheck") or {}):
         table.add_row(*row)
+    for row in clustering.format_rows(report.get("clustering") or {}):
+        # Notes quote install commands ("newsdigest[embeddings]"), not markup.
+        table.add_row(*map(escape, row))
     return table
 
 
@@ -253,7 +262,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data", type=Path, default=Path("../shared/data"))
     parser.add_argument("--out", type=Path, default=Path("quality-report.json"))
     parser.add_argument(
-        "--only", choices=["extraction", "summaries", "factcheck"], help="run only this evaluation"
+        "--only",
+        choices=["extraction", "summaries", "factcheck", "clustering"],
+        help="run only this evaluation",
     )
     args = parser.parse_args(argv)
     started = time.perf_counter()
@@ -262,6 +273,7 @@ def main(argv: list[str] | None = None) -> int:
         "feed_rules": run_feed_rules(args.data) if args.only in (None, "extraction") else None,
         "summaries": evaluate_summaries(args.data) if args.only in (None, "summaries") else None,
         "factcheck": run_factcheck(args.data) if args.only in (None, "factcheck") else None,
+        "clustering": run_clustering(args.data) if args.only in (None, "clustering") else None,
     }
     report["seconds"] = time.perf_counter() - started
     console = Console()

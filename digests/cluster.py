@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 import hashlib
 import heapq
 import math
@@ -15,8 +16,10 @@ from collections.abc import Iterable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import repeat
-from typing import TypeAlias
+from typing import Literal, NamedTuple, Protocol, TypeAlias
 
+from digests.event_features import EventFeatures, event_features, headline_figures_conflict
+from digests.event_features import shared_marks as _shared_marks
 from digests.records import Article, Story, StoryOutline
 from digests.urls import canonical_url
 
@@ -46,6 +49,25 @@ INDEXED_TERMS = 48
 
 # An indexed article's vector, packed: its heaviest terms and their weights (float32).
 PackedVector: TypeAlias = "tuple[tuple[str, ...], array[float]]"
+
+# "lexical": shared words alone. "features" (the default): shared words, names and figures
+# (which carry across languages), headline figures and time apart. "embedding": the features
+# method with a sentence-embedding model's similarity as a second source of evidence.
+ClusterMethod = Literal["lexical", "features", "embedding"]
+DEFAULT_METHOD: ClusterMethod = "features"
+# Reports of one event come within hours of each other; past this the evidence needed grows,
+# doubling with every further TIME_HALF_LIFE_HOURS (a fire a day later is another fire).
+TIME_GRACE_HOURS = 6.0
+TIME_HALF_LIFE_HOURS = 12.0
+# Shared names and figures stand in for shared words (another language, a paraphrase) only
+# when the reports share a distinctive figure and at least two names; the share of marks
+# shared is then scaled onto the threshold's scale.
+MIN_SHARED_NAMES = 2
+MARKS_SCALE = 0.7
+# A new article joins a story only if, beyond its best match, the story's core (a majority of
+# its members, up to CORE_MEMBERS of the earliest) reaches this share of the threshold.
+CORE_SHARE = 0.6
+CORE_MEMBERS = 15
 
 
 def _word_set(words: str) -> frozenset[str]:
@@ -243,14 +265,119 @@ def article_vector(article: Article) -> PackedVector:
     return pack(_article_vector(article))
 
 
-def similarity(a: Article, b: Article) -> float:
+class Embedder(Protocol):
+    """Turns texts into unit-length vectors whose dot product is their similarity."""
+
+    def embed(self, texts: Sequence[str]) -> list[array[float]]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleSignature:
+    """What clustering keeps of an indexed article: its packed vector and event marks."""
+
+    vector: PackedVector
+    when: float
+    features: EventFeatures | None = None
+    embedding: array[float] | None = None
+
+
+class _Query(NamedTuple):
+    """An article being placed: its whole term vector and its signature."""
+
+    vector: dict[str, float]
+    signature: ArticleSignature
+
+
+def embedding_text(article: Article) -> str:
+    """What the embedding model reads of an article: its headline and the start of its lead."""
+    return f"{article.title}. {_lead(article.text, 60)}"
+
+
+def article_signature(
+    article: Article,
+    *,
+    method: ClusterMethod = DEFAULT_METHOD,
+    embedder: Embedder | None = None,
+    vector: Mapping[str, float] | None = None,
+) -> ArticleSignature:
+    """An article's signature for ``method`` (the embedding method needs ``embedder``)."""
+    packed = pack(_article_vector(article) if vector is None else vector)
+    if method == "lexical":
+        return ArticleSignature(packed, _when(article))
+    features = event_features(article.title, article.text)
+    embedding = None
+    if method == "embedding":
+        if embedder is None:
+            raise ValueError("the embedding method needs an embedder")
+        embedding = embedder.embed([embedding_text(article)])[0]
+    return ArticleSignature(packed, _when(article), features, embedding)
+
+
+def _query(article: Article, method: ClusterMethod, embedder: Embedder | None) -> _Query:
+    vector = _article_vector(article)
+    return _Query(
+        vector, article_signature(article, method=method, embedder=embedder, vector=vector)
+    )
+
+
+def time_factor(hours_apart: float) -> float:
+    """How much of the evidence counts at this distance in time: 1 within the grace period."""
+    excess = max(0.0, hours_apart - TIME_GRACE_HOURS)
+    return float(0.5 ** (excess / TIME_HALF_LIFE_HOURS))
+
+
+def _score(query: _Query, member: ArticleSignature, method: ClusterMethod) -> float:
+    lexical = calibrated(packed_cosine(query.vector, member.vector))
+    mine = query.signature
+    if method == "lexical" or mine.features is None or member.features is None:
+        return lexical
+    a, b = mine.features, member.features
+    if a.explainer or b.explainer or headline_figures_conflict(a, b):
+        return 0.0
+    evidence = lexical
+    if a.figures & b.figures and len(a.names & b.names) >= MIN_SHARED_NAMES:
+        evidence = max(evidence, MARKS_SCALE * _shared_marks(a, b))
+    # A sentence model reads some languages as noise: its similarity counts only for reports
+    # that also share names or figures.
+    marks = len(a.names & b.names) + len(a.figures & b.figures)
+    if mine.embedding is not None and member.embedding is not None and marks >= MIN_EMBEDDING_MARKS:
+        cosine_ = sum(map(operator.mul, mine.embedding, member.embedding))
+        evidence = max(evidence, calibrated(cosine_) * EMBEDDING_SCALE)
+    hours = abs(mine.when - member.when) / 3600
+    return min(1.0, evidence * time_factor(hours))
+
+
+# Embedding cosines of same-event reports sit higher than calibrated term cosines: this puts
+# them on the threshold's scale.
+EMBEDDING_SCALE = 0.5
+MIN_EMBEDDING_MARKS = 2
+
+
+def similarity(
+    a: Article,
+    b: Article,
+    *,
+    method: ClusterMethod = DEFAULT_METHOD,
+    embedder: Embedder | None = None,
+) -> float:
     """How alike two reports are, 0..1: high for the same event told in different words.
 
     Scored as clustering scores a new report against an indexed one (the earlier of the two),
     so a threshold set by this function holds for ``assign_stories``.
     """
     first, second = sorted((a, b), key=lambda x: (_when(x), x.id))
-    return calibrated(packed_cosine(_article_vector(second), pack(_article_vector(first))))
+    member = article_signature(first, method=method, embedder=embedder)
+    return _score(_query(second, method, embedder), member, method)
+
+
+def prepared_similarity(
+    first: tuple[Article, ArticleSignature],
+    second: tuple[Article, ArticleSignature],
+    method: ClusterMethod,
+) -> float:
+    """``similarity`` of two articles whose signatures are already made (for evaluations)."""
+    (a, sig_a), (b, sig_b) = sorted((first, second), key=lambda x: (_when(x[0]), x[0].id))
+    return _score(_Query(_article_vector(b), sig_b), sig_a, method)
 
 
 def calibrated(raw_cosine: float) -> float:
@@ -296,16 +423,19 @@ class _Index:
     """An inverted index of packed article vectors, for finding near-duplicates without all
     pairs."""
 
-    def __init__(self) -> None:
-        self.vectors: list[PackedVector] = []
+    def __init__(self, method: ClusterMethod) -> None:
+        self.method = method
+        self.signatures: list[ArticleSignature] = []
         self.owner = array("i")
+        self.members: defaultdict[int, list[int]] = defaultdict(list)
         self.postings: dict[str, tuple[array[int], array[float]]] = {}
 
-    def add(self, vector: PackedVector, cluster: int) -> None:
-        doc = len(self.vectors)
-        self.vectors.append(vector)
+    def add(self, signature: ArticleSignature, cluster: int) -> None:
+        doc = len(self.signatures)
+        self.signatures.append(signature)
         self.owner.append(cluster)
-        for term, weight in zip(*vector, strict=True):
+        self.members[cluster].append(doc)
+        for term, weight in zip(*signature.vector, strict=True):
             posting = self.postings.get(term)
             if posting is None:
                 posting = self.postings[term] = (array("i"), array("f"))
@@ -319,10 +449,10 @@ class _Index:
             docs.append(doc)
             weights.append(weight)
 
-    def best_by_cluster(self, vector: Mapping[str, float]) -> dict[int, float]:
-        """The highest similarity of ``vector`` to any article of each candidate cluster."""
+    def best_by_cluster(self, query: _Query) -> dict[int, float]:
+        """The highest similarity of ``query`` to any article of each candidate cluster."""
         partial: defaultdict[int, float] = defaultdict(float)
-        heaviest = sorted(vector.items(), key=_heaviest_first)[:CANDIDATE_TERMS]
+        heaviest = sorted(query.vector.items(), key=_heaviest_first)[:CANDIDATE_TERMS]
         for term, weight in heaviest:
             posting = self.postings.get(term)
             if posting is None or posting is _TOO_COMMON:
@@ -332,11 +462,19 @@ class _Index:
         best: dict[int, float] = {}
         ranked = heapq.nsmallest(CANDIDATES_SCORED, partial.items(), key=lambda dw: (-dw[1], dw[0]))
         for doc, _ in ranked:
-            score = calibrated(packed_cosine(vector, self.vectors[doc]))
+            score = _score(query, self.signatures[doc], self.method)
             cluster = self.owner[doc]
             if score > best.get(cluster, -1.0):
                 best[cluster] = score
         return best
+
+    def core_score(self, query: _Query, cluster: int) -> float:
+        """The score a majority of the cluster's earliest members reach with ``query``."""
+        docs = self.members[cluster][:CORE_MEMBERS]
+        scores = sorted(
+            (_score(query, self.signatures[d], self.method) for d in docs), reverse=True
+        )
+        return scores[len(scores) // 2]
 
 
 def _when(article: Article) -> float:
@@ -355,22 +493,26 @@ def assign_stories(
     recent: Sequence[Story | StoryOutline],
     *,
     threshold: float,
-    vectors: MutableMapping[int, PackedVector] | None = None,
+    vectors: MutableMapping[int, ArticleSignature] | None = None,
+    method: ClusterMethod = DEFAULT_METHOD,
+    embedder: Embedder | None = None,
 ) -> list[StoryAssignment]:
     """Place each new article in the most similar story from another feed, or a new story.
 
     Articles are taken oldest first so a story is named after its first report. A story
     never takes a second article of a feed it already has: two items of one feed are two
-    events. Results come in the order the stories were first touched. ``vectors`` caches
-    packed term vectors by article id across calls, so a long-running process vectorises each
+    events. An article joins a story only when it matches the story's core, not just one
+    borderline member, so a story cannot drift from one event to the next through a chain
+    of near matches. Results come in the order the stories were first touched. ``vectors``
+    caches signatures by article id across calls, so a long-running process vectorises each
     article of the window once instead of on every refresh. A recent story given as a
     ``StoryOutline`` has no text: its articles are indexed only when ``vectors`` has them.
     """
-    cache: MutableMapping[int, PackedVector] = {} if vectors is None else vectors
+    cache: MutableMapping[int, ArticleSignature] = {} if vectors is None else vectors
     texts = {a.id: a for story in recent if isinstance(story, Story) for a in story.articles}
 
     clusters: list[_Cluster] = []
-    index = _Index()
+    index = _Index(method)
     taken: set[str] = set()
     placed: set[int] = set()
     for story in map(_outline, recent):
@@ -379,41 +521,70 @@ def assign_stories(
         taken.add(story.id)
         for article_id, _ in story.members:
             placed.add(article_id)
-            packed = cache.get(article_id)
-            if packed is None and article_id in texts:
-                packed = cache[article_id] = article_vector(texts[article_id])
-            if packed is not None:
-                index.add(packed, number)
+            signature = cache.get(article_id)
+            if signature is None and article_id in texts:
+                signature = cache[article_id] = article_signature(
+                    texts[article_id], method=method, embedder=embedder
+                )
+            if signature is not None:
+                index.add(signature, number)
 
+    pending = [a for a in sorted(new, key=lambda a: (_when(a), a.id)) if a.id not in placed]
+    embeddings = _embeddings(pending, method, embedder)
     touched = 0
-    for article in sorted(new, key=lambda a: (_when(a), a.id)):
+    for article in pending:
         if article.id in placed:
             continue
         placed.add(article.id)
-        vector = _article_vector(article)
-        scores = index.best_by_cluster(vector) if vector else {}
-        eligible = [
-            (score, number)
-            for number, score in scores.items()
-            if score >= threshold and article.feed_url not in clusters[number].feeds
-        ]
-        if eligible:
-            _, number = max(eligible, key=lambda sn: (sn[0], -sn[1]))
-        else:
-            number = len(clusters)
+        query = _query(article, "lexical" if method == "lexical" else "features", None)
+        if embeddings is not None:
+            query = query._replace(
+                signature=dataclasses.replace(query.signature, embedding=embeddings[article.id])
+            )
+        scores = index.best_by_cluster(query) if query.vector else {}
+        eligible = sorted(
+            (
+                (score, number)
+                for number, score in scores.items()
+                if score >= threshold and article.feed_url not in clusters[number].feeds
+            ),
+            key=lambda sn: (-sn[0], sn[1]),
+        )
+        chosen = next(
+            (
+                number
+                for _, number in eligible
+                if method == "lexical" or index.core_score(query, number) >= CORE_SHARE * threshold
+            ),
+            None,
+        )
+        if chosen is None:
+            chosen = len(clusters)
             clusters.append(_Cluster(_free_id(article, taken), True, set(), [], -1))
-        cluster = clusters[number]
+        cluster = clusters[chosen]
         if cluster.order < 0:
             cluster.order = touched
             touched += 1
         cluster.feeds.add(article.feed_url)
         cluster.added.append(article.id)
-        packed = cache[article.id] = pack(vector)
-        if vector:
-            index.add(packed, number)
+        signature = cache[article.id] = query.signature
+        if query.vector:
+            index.add(signature, chosen)
 
     used = sorted((c for c in clusters if c.added), key=lambda c: c.order)
     return [StoryAssignment(c.story_id, tuple(c.added), c.is_new) for c in used]
+
+
+def _embeddings(
+    articles: Sequence[Article], method: ClusterMethod, embedder: Embedder | None
+) -> dict[int, array[float]] | None:
+    """The new articles' embeddings in one batch, or None when the method uses none."""
+    if method != "embedding":
+        return None
+    if embedder is None:
+        raise ValueError("the embedding method needs an embedder")
+    vectors = embedder.embed([embedding_text(a) for a in articles]) if articles else []
+    return {a.id: v for a, v in zip(articles, vectors, strict=True)}
 
 
 def _free_id(article: Article, taken: set[str]) -> str:

@@ -71,6 +71,10 @@ class DigestConfig(_Section):
     max_stories: Annotated[int, Field(ge=1)] = 20
     max_age_hours: Annotated[float, Field(gt=0)] = 72.0
     cluster_threshold: Annotated[float, Field(gt=0, le=1)] = 0.3
+    # How reports are compared: "features" (words, names, figures, time; the default),
+    # "lexical" (words alone) or "embedding" (features plus a sentence model; needs the
+    # embeddings extra).
+    cluster_method: Literal["lexical", "features", "embedding"] = "features"
     cluster_window_hours: Annotated[float, Field(gt=0)] = 48.0
     # Stories one feed may have in a digest: a busy or spammy feed cannot fill it alone.
     max_per_feed: Annotated[int, Field(ge=1)] = 3

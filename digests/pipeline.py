@@ -10,7 +10,7 @@ stop the run; ``refresh_report`` holds what it reports. ``Pipeline.compose``
 from __future__ import annotations
 
 from digests.clock import Clock
-from digests.cluster import PackedVector
+from digests.cluster import ArticleSignature, Embedder
 from digests.compose_step import ComposeStep
 from digests.config import Settings
 from digests.fetch import Fetcher
@@ -38,5 +38,7 @@ class Pipeline(RefreshStep, ComposeStep):
         self.briefings = briefings
         self.clock = clock
         self._tagger = TopicTagger(settings.topics)
-        # Packed term vectors of the clustering window, kept between refreshes.
-        self._vectors: dict[int, PackedVector] = {}
+        # Signatures (packed term vectors, event marks) of the clustering window, kept between
+        # refreshes.
+        self._vectors: dict[int, ArticleSignature] = {}
+        self._embedder: Embedder | None = None

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from digests.clock import Clock
-from digests.cluster import PackedVector, article_vector, assign_stories
+from digests.cluster import ArticleSignature, Embedder, article_signature, assign_stories
 from digests.config import Settings
 from digests.dedup import content_hash, entry_signature
 from digests.discover import read_result
@@ -66,7 +66,8 @@ class RefreshStep:
     fetcher: Fetcher
     clock: Clock
     _tagger: TopicTagger
-    _vectors: dict[int, PackedVector]
+    _vectors: dict[int, ArticleSignature]
+    _embedder: Embedder | None
 
     async def refresh(
         self,
@@ -351,15 +352,24 @@ class RefreshStep:
         recent = self.store.story_outlines_since(window)
         live = {article_id for story in recent for article_id, _ in story.members}
         self._vectors = {i: v for i, v in self._vectors.items() if i in live}
+        method = self.settings.digest.cluster_method
+        if method == "embedding" and self._embedder is None:
+            from digests.embeddings import load_embedder
+
+            self._embedder = load_embedder()
         missing = [i for i in live if i not in self._vectors]
         for start in range(0, len(missing), VECTOR_BATCH):
             for article in self.store.get_articles(missing[start : start + VECTOR_BATCH]):
-                self._vectors[article.id] = article_vector(article)
+                self._vectors[article.id] = article_signature(
+                    article, method=method, embedder=self._embedder
+                )
         assignments = assign_stories(
             pending,
             recent,
             threshold=self.settings.digest.cluster_threshold,
             vectors=self._vectors,
+            method=method,
+            embedder=self._embedder,
         )
         feed_topics = {f.url: f.topics for f in self.store.list_feeds()}
         by_id = {a.id: a for a in pending}

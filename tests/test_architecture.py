@@ -148,14 +148,32 @@ def test_an_extensions_init_only_has_setup(extension: str):
     assert definitions[0].name == "setup"
 
 
+def _environment_reads(path: Path) -> list[int]:
+    """Lines that read ``os.environ`` or call ``getenv``; setting a variable for a library
+    (``os.environ[key] = value``) is not reading configuration."""
+    tree = _tree(path)
+    written = {
+        id(node.value)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Store)
+    }
+    return [
+        node.lineno
+        for node in ast.walk(tree)
+        if id(node) not in written
+        and (
+            (isinstance(node, ast.Attribute) and node.attr in {"environ", "getenv"})
+            or (isinstance(node, ast.Name) and node.id in {"environ", "getenv"})
+        )
+    ]
+
+
 def test_only_the_entry_points_read_the_environment():
     offenders = sorted(
-        f"{_relative(p)}:{node.lineno}"
+        f"{_relative(p)}:{line}"
         for p in [*(ROOT / "digests").rglob("*.py"), *BOT.rglob("*.py")]
         if _relative(p) not in READS_ENVIRONMENT
-        for node in ast.walk(_tree(p))
-        if (isinstance(node, ast.Attribute) and node.attr in {"environ", "getenv"})
-        or (isinstance(node, ast.Name) and node.id in {"environ", "getenv"})
+        for line in _environment_reads(p)
     )
     assert offenders == []
 

@@ -429,3 +429,277 @@ DIFFERENT_EVENT: dict[str, tuple[Report, Report]] = {
         ),
     ),
 }
+
+# One event told in another language: a retelling of a report above (or of a real report in
+# the shared data) by a German, French, Spanish, Portuguese or Italian outlet, paired with an
+# English report of that event. Names, places and figures carry across; the words do not.
+CROSS_LANGUAGE_SAME: dict[str, tuple[Report, Report]] = {
+    "quake-japan-de": (
+        (
+            "Erdbeben der Stärke 7,1 erschüttert den Norden Japans",
+            (
+                "Ein Erdbeben der Stärke 7,1 hat am Dienstagmorgen die Präfektur Iwate im "
+                "Nordosten Japans erschüttert. Die Japanische Meteorologische Behörde gab eine "
+                "Tsunami-Warnung für die Pazifikküste heraus. Das Beben ereignete sich um 5.42 "
+                "Uhr Ortszeit in etwa 40 Kilometern Tiefe. Der Sender NHK zeigte umgestürzte "
+                "Regale in einem Supermarkt in Morioka; Shinkansen-Züge wurden gestoppt. Der "
+                "Betreiber Tohoku Electric Power meldete keine Schäden am Kernkraftwerk Onagawa."
+            ),
+        ),
+        SAME_EVENT["quake-japan"][1],
+    ),
+    "fed-hike-es": (
+        (
+            "La Fed sube los tipos de interés al 5,25%-5,5%, máximo en 22 años",
+            (
+                "La Reserva Federal de Estados Unidos elevó el miércoles su tipo de interés de "
+                "referencia en un cuarto de punto, hasta un rango del 5,25% al 5,5%, el nivel "
+                "más alto en 22 años. Su presidente, Jerome Powell, dijo que el banco central "
+                "decidirá reunión a reunión. La decisión del Comité Federal de Mercado Abierto "
+                "fue unánime. La inflación ha bajado al 3% desde un máximo del 9,1%, pero sigue "
+                "por encima del objetivo del 2%."
+            ),
+        ),
+        SAME_EVENT["fed-hike"][1],
+    ),
+    "rutte-fr": (
+        (
+            "Pays-Bas : le gouvernement de Mark Rutte tombe sur la question migratoire",
+            (
+                "La coalition du Premier ministre néerlandais Mark Rutte a éclaté vendredi, "
+                "faute d'accord entre ses quatre partis sur la limitation du regroupement "
+                "familial des réfugiés. Rutte, au pouvoir depuis 2010, présentera la démission "
+                "de son cabinet au roi Willem-Alexander. Les partis D66 et ChristenUnie "
+                "s'opposaient à son projet. Des élections législatives auront lieu à l'automne."
+            ),
+        ),
+        SAME_EVENT["rutte"][1],
+    ),
+    "alaska-door-pt": (
+        (
+            "Alaska Airlines suspende voos do Boeing 737 MAX 9 após painel se soltar",
+            (
+                "A Alaska Airlines retirou de serviço os seus 65 aviões Boeing 737 MAX 9 depois "
+                "que um painel da fuselagem se soltou em pleno voo, pouco após a decolagem de "
+                "Portland, no Oregon. O voo 1282, com destino a Ontario, na Califórnia, levava "
+                "171 passageiros e seis tripulantes e fez um pouso de emergência. Ninguém ficou "
+                "gravemente ferido. A FAA e o NTSB abriram investigações."
+            ),
+        ),
+        SAME_EVENT["alaska-door"][1],
+    ),
+    "artemis-it": (
+        (
+            "La NASA rinvia Artemis II al settembre 2025",
+            (
+                "La NASA ha rinviato a settembre 2025 la missione Artemis II, il primo volo "
+                "con equipaggio attorno alla Luna da oltre 50 anni, ha annunciato "
+                "l'amministratore Bill Nelson. I tecnici devono risolvere i problemi dello "
+                "scudo termico della capsula Orion emersi dopo Artemis I. Lo sbarco con Artemis "
+                "III slitta a settembre 2026. Tra i quattro astronauti c'è il canadese Jeremy "
+                "Hansen."
+            ),
+        ),
+        SAME_EVENT["artemis"][1],
+    ),
+    "idalia-es": (
+        (
+            "El huracán Idalia toca tierra en Florida como tormenta de categoría 3",
+            (
+                "El huracán Idalia tocó tierra el miércoles cerca de Keaton Beach, en la región "
+                "de Big Bend de Florida, con vientos sostenidos de 125 millas por hora, informó "
+                "el Centro Nacional de Huracanes. El gobernador Ron DeSantis dijo que más de "
+                "250.000 hogares y comercios se quedaron sin electricidad. Las autoridades del "
+                "condado de Taylor pidieron a los vecinos que no salieran de casa."
+            ),
+        ),
+        SAME_EVENT["idalia"][1],
+    ),
+    "microsoft-layoffs-de": (
+        (
+            "Microsoft streicht 10.000 Stellen",
+            (
+                "Microsoft will bis Ende März 10.000 Beschäftigte entlassen, knapp 5 Prozent "
+                "der Belegschaft. Konzernchef Satya Nadella begründete den Schritt in einer "
+                "Mitteilung an die Mitarbeiter mit der schwächeren Nachfrage. Der Konzern "
+                "rechnet im zweiten Geschäftsquartal mit Kosten von 1,2 Milliarden Dollar für "
+                "Abfindungen und Hardware. Ende Juni hatte Microsoft 221.000 Mitarbeiter."
+            ),
+        ),
+        SAME_EVENT["microsoft-layoffs"][1],
+    ),
+    "arsenal-chelsea-fr": (
+        (
+            "Premier League : Arsenal renverse Chelsea (3-1) grâce à un doublé de Saka",
+            (
+                "Arsenal a battu Chelsea 3-1 samedi à l'Emirates Stadium et prend la tête de la "
+                "Premier League. Cole Palmer avait ouvert le score sur penalty, mais Bukayo Saka "
+                "a égalisé avant la pause. Declan Rice a donné l'avantage aux Gunners avant que "
+                "Saka ne scelle la victoire de la tête sur un centre de Martin Odegaard. "
+                "Mauricio Pochettino a regretté les erreurs de ses joueurs."
+            ),
+        ),
+        SAME_EVENT["arsenal-chelsea"][1],
+    ),
+}
+
+# Another language, another event on the same subject or with the same names.
+CROSS_LANGUAGE_DIFFERENT: dict[str, tuple[Report, Report]] = {
+    "two-quakes-de": (
+        (
+            "Erdbeben der Stärke 6,3 erschüttert den Westen der Türkei",
+            (
+                "Ein Erdbeben der Stärke 6,3 hat am Donnerstag den Westen der Türkei "
+                "erschüttert und in der Provinz Izmir Gebäude beschädigt. Das Zentrum lag nach "
+                "Angaben der Katastrophenschutzbehörde AFAD in der Ägäis in 10 Kilometern Tiefe. "
+                "Innenminister Ali Yerlikaya sprach von 23 Verletzten. Das Beben war bis "
+                "Istanbul und auf der griechischen Insel Samos zu spüren."
+            ),
+        ),
+        SAME_EVENT["quake-japan"][1],
+    ),
+    "two-central-banks-fr": (
+        (
+            "La BCE relève ses taux à un record de 4 %",
+            (
+                "La Banque centrale européenne a relevé jeudi son taux de dépôt d'un quart de "
+                "point, à un record de 4 %, sa dixième hausse consécutive. Sa présidente "
+                "Christine Lagarde a laissé entendre que ce serait la dernière. L'inflation dans "
+                "la zone euro atteignait 5,3 % en août."
+            ),
+        ),
+        SAME_EVENT["fed-hike"][1],
+    ),
+    "two-resignations-es": (
+        (
+            "Dimite el primer ministro portugués António Costa por una investigación",
+            (
+                "El primer ministro de Portugal, António Costa, presentó el martes su dimisión "
+                "después de que la fiscalía anunciara que era investigado por presuntas "
+                "irregularidades en proyectos de litio e hidrógeno. El presidente Marcelo "
+                "Rebelo de Sousa aceptó la renuncia y consultará a los partidos."
+            ),
+        ),
+        SAME_EVENT["rutte"][1],
+    ),
+    "two-arsenal-matches-de": (
+        (
+            "Liverpool und Arsenal trennen sich 2:2 an der Anfield Road",
+            (
+                "Mohamed Salah hat Liverpool mit einem Elfmeter in der zweiten Halbzeit ein "
+                "2:2 gegen Arsenal gesichert. Gabriel Martinelli und Gabriel Jesus hatten die "
+                "Gäste von Mikel Arteta in Führung gebracht. Jürgen Klopp lobte die Moral "
+                "seiner Mannschaft."
+            ),
+        ),
+        SAME_EVENT["arsenal-chelsea"][1],
+    ),
+    "two-boeing-incidents-pt": (
+        (
+            "Boeing 777 da United perde pneu após decolar de San Francisco",
+            (
+                "Um Boeing 777 da United Airlines com destino a Osaka perdeu uma roda logo após "
+                "decolar do aeroporto de San Francisco e pousou em Los Angeles. O pneu caiu "
+                "sobre um estacionamento e destruiu vários carros. O voo 35 levava 235 "
+                "passageiros e 14 tripulantes. A FAA vai investigar."
+            ),
+        ),
+        SAME_EVENT["alaska-door"][1],
+    ),
+    "two-space-delays-it": (
+        (
+            "Starliner, rinviato di nuovo il lancio con equipaggio",
+            (
+                "Il primo lancio con equipaggio della capsula Starliner di Boeing è stato "
+                "annullato lunedì a due ore dal decollo per una valvola difettosa del razzo "
+                "Atlas V. Gli astronauti della NASA Butch Wilmore e Suni Williams erano già a "
+                "bordo a Cape Canaveral. Una nuova data non è stata fissata."
+            ),
+        ),
+        SAME_EVENT["artemis"][1],
+    ),
+}
+
+# Hard cases of one subject, two events: the explainer and the news it explains, one city's
+# two fires a day apart, one lifeboat's two rescues. ``published`` offsets are in hours.
+TIMED_DIFFERENT_EVENT: dict[str, tuple[tuple[Report, float], tuple[Report, float]]] = {
+    "explainer-and-verdict": (
+        (
+            (
+                "Sam Bankman-Fried trial: what you need to know",
+                (
+                    "Sam Bankman-Fried, the founder of the collapsed crypto exchange FTX, goes "
+                    "on trial in Manhattan federal court accused of fraud and conspiracy. Here "
+                    "is what the charges mean, who the key witnesses are, including Caroline "
+                    "Ellison, and what sentence he could face if the jury finds him guilty."
+                ),
+            ),
+            0.0,
+        ),
+        (
+            (
+                "Sam Bankman-Fried found guilty of fraud after FTX collapse",
+                (
+                    "A jury in Manhattan federal court found Sam Bankman-Fried guilty on all "
+                    "seven counts of fraud and conspiracy on Thursday, after less than five "
+                    "hours of deliberation. The FTX founder had denied stealing customer money. "
+                    "Caroline Ellison, his former partner, testified against him. Judge Lewis "
+                    "Kaplan set sentencing for March 28."
+                ),
+            ),
+            20.0,
+        ),
+    ),
+    "two-fires-one-city": (
+        (
+            (
+                "Fire guts warehouse in Leeds industrial estate",
+                (
+                    "Firefighters spent the night tackling a large fire at a warehouse on the "
+                    "Cross Green industrial estate in Leeds. West Yorkshire Fire and Rescue "
+                    "Service said 12 engines were sent at the height of the blaze and nearby "
+                    "residents were told to keep windows closed. No one was injured."
+                ),
+            ),
+            0.0,
+        ),
+        (
+            (
+                "Flats evacuated as fire breaks out in Leeds city centre",
+                (
+                    "Residents of a block of flats on Briggate in Leeds were evacuated on "
+                    "Tuesday evening after a fire started in a ground-floor restaurant. West "
+                    "Yorkshire Fire and Rescue Service sent four engines and said two people "
+                    "were treated for smoke inhalation. The cause is being investigated."
+                ),
+            ),
+            26.0,
+        ),
+    ),
+    "two-lifeboat-rescues": (
+        (
+            (
+                "Tenby lifeboat rescues kayaker swept out to sea",
+                (
+                    "The RNLI's Tenby lifeboat was launched on Saturday afternoon after a "
+                    "kayaker was swept out beyond Caldey Island by strong winds. The crew "
+                    "found the man clinging to his capsized kayak and brought him back to "
+                    "Tenby harbour, where he was checked by paramedics."
+                ),
+            ),
+            0.0,
+        ),
+        (
+            (
+                "Tenby RNLI crew called to fishing boat aground near Caldey Island",
+                (
+                    "Tenby's RNLI lifeboat crew were paged on Sunday morning to a fishing boat "
+                    "that had run aground on rocks off Caldey Island with three people on "
+                    "board. The volunteers towed the vessel off on the rising tide and escorted "
+                    "it back to Tenby harbour."
+                ),
+            ),
+            22.0,
+        ),
+    ),
+}

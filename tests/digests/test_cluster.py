@@ -9,10 +9,25 @@ from pathlib import Path
 
 import pytest
 
-from digests.cluster import StoryAssignment, assign_stories, similarity, story_id_for
+from digests.cluster import (
+    TIME_GRACE_HOURS,
+    TIME_HALF_LIFE_HOURS,
+    StoryAssignment,
+    assign_stories,
+    similarity,
+    story_id_for,
+    time_factor,
+)
 from digests.config import DigestConfig
 from digests.records import Article, Story
-from tests.digests._cluster_pairs import DIFFERENT_EVENT, SAME_EVENT, Report
+from tests.digests._cluster_pairs import (
+    CROSS_LANGUAGE_DIFFERENT,
+    CROSS_LANGUAGE_SAME,
+    DIFFERENT_EVENT,
+    SAME_EVENT,
+    TIMED_DIFFERENT_EVENT,
+    Report,
+)
 from tests.digests._story_builders import T0, make_article
 
 DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
@@ -198,3 +213,75 @@ def test_assign_stories_keeps_distinct_real_articles_apart() -> None:
     result = assign_stories(articles, [], threshold=THRESHOLD)
     merged = sum(len(a.article_ids) for a in result if len(a.article_ids) > 1)
     assert merged / len(articles) < 0.01
+
+
+@pytest.mark.parametrize("name", sorted(CROSS_LANGUAGE_SAME))
+def test_one_event_in_two_languages_reaches_the_default_threshold(name: str) -> None:
+    first, second = CROSS_LANGUAGE_SAME[name]
+    assert similarity(report(1, FEED_A, first), report(2, FEED_B, second)) >= THRESHOLD
+
+
+@pytest.mark.parametrize("name", sorted(CROSS_LANGUAGE_DIFFERENT))
+def test_two_events_in_two_languages_stay_below_the_default_threshold(name: str) -> None:
+    first, second = CROSS_LANGUAGE_DIFFERENT[name]
+    assert similarity(report(1, FEED_A, first), report(2, FEED_B, second)) < THRESHOLD
+
+
+def test_the_lexical_method_misses_reports_in_another_language() -> None:
+    # What the names and figures add: words alone do not carry across languages.
+    first, second = CROSS_LANGUAGE_SAME["fed-hike-es"]
+    a, b = report(1, FEED_A, first), report(2, FEED_B, second)
+    assert similarity(a, b, method="lexical") < THRESHOLD <= similarity(a, b)
+
+
+@pytest.mark.parametrize("name", sorted(TIMED_DIFFERENT_EVENT))
+def test_an_explainer_or_a_second_event_of_the_same_names_is_not_merged(name: str) -> None:
+    (first, hours_a), (second, hours_b) = TIMED_DIFFERENT_EVENT[name]
+    a = report(1, FEED_A, first, minutes=int(60 * hours_a))
+    b = report(2, FEED_B, second, minutes=int(60 * hours_b))
+    assert similarity(a, b) < THRESHOLD
+    assert [s.article_ids for s in assign_stories([a, b], [], threshold=THRESHOLD)] == [(1,), (2,)]
+
+
+def test_an_explainer_never_joins_a_story_even_with_the_same_words() -> None:
+    title, text = SAME_EVENT["rutte"][0]
+    news = report(1, FEED_A, (title, text))
+    explainer = report(2, FEED_B, ("Dutch government collapse: what we know so far", text))
+    assert similarity(news, explainer, method="lexical") >= THRESHOLD
+    assert similarity(news, explainer) == 0.0
+
+
+def test_evidence_fades_with_time_apart() -> None:
+    assert time_factor(0.0) == time_factor(TIME_GRACE_HOURS) == 1.0
+    assert time_factor(TIME_GRACE_HOURS + TIME_HALF_LIFE_HOURS) == pytest.approx(0.5)
+    first, second = SAME_EVENT["quake-japan"]
+    a = report(1, FEED_A, first)
+    assert similarity(a, report(2, FEED_B, second, minutes=60 * 24 * 5)) < THRESHOLD
+    assert similarity(a, report(2, FEED_B, second, minutes=60 * 24 * 5), method="lexical") >= (
+        THRESHOLD
+    )
+
+
+def test_a_new_article_must_match_the_story_core_not_one_member() -> None:
+    # A story that (from an earlier run, say) holds one event's report and another event's:
+    # a report of the second event matches that member only, not the story's majority.
+    quake, _ = DIFFERENT_EVENT["two-quakes"]
+    fed, other_fed = SAME_EVENT["fed-hike"]
+    mixed = Story(
+        id="mixed", articles=(report(1, FEED_A, quake), report(2, FEED_B, fed, minutes=1))
+    )
+    newcomer = report(3, FEED_C, other_fed, minutes=30)
+    assert assign_stories([newcomer], [mixed], threshold=THRESHOLD, method="lexical") == [
+        StoryAssignment("mixed", (3,), False)
+    ]
+    result = assign_stories([newcomer], [mixed], threshold=THRESHOLD)
+    assert len(result) == 1
+    assert result[0].is_new
+
+
+def test_assign_stories_merges_one_event_told_in_two_languages() -> None:
+    first, second = CROSS_LANGUAGE_SAME["quake-japan-de"]
+    result = assign_stories(
+        [report(1, FEED_A, first), report(2, FEED_B, second, minutes=5)], [], threshold=THRESHOLD
+    )
+    assert [a.article_ids for a in result] == [(1, 2)]
