@@ -1,37 +1,41 @@
-"""The Discord bot: loads one cog per user-facing area and starts the newsroom."""
+"""The Discord bot: loads one extension per user-facing area and starts the newsroom."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from typing import Any
 
 import discord
 from discord.ext import commands
 
+from bot import metrics
 from bot.checks import on_app_command_error
 from bot.health import HealthServer
 from bot.newsroom import Newsroom
-from digests import metrics
-from digests.answer import Answerer
-from digests.clock import Clock, SystemClock
-from digests.config import Settings
-from digests.pipeline import Pipeline
-from digests.wiring import build_answerer
+from bot.settings import BotSettings
+from digests import Leader, Newsdesk
 
 log = logging.getLogger(__name__)
 
+# One extension per area: a package under bot/exts whose __init__ only has setup().
+EXTENSIONS = (
+    "bot.exts.digests",
+    "bot.exts.topics",
+    "bot.exts.questions",
+    "bot.exts.admin",
+    "bot.exts.status",
+)
+
 
 class NewsBot(commands.AutoShardedBot):
-    """newsdigest's Discord client."""
+    """newsdigest's Discord client, over the core's ``Newsdesk``."""
 
     def __init__(
         self,
-        settings: Settings,
+        settings: BotSettings,
         *,
-        pipeline: Pipeline,
-        clock: Clock | None = None,
-        answerer: Answerer | None = None,
+        desk: Newsdesk,
+        leader: Leader | None = None,
         **options: Any,
     ) -> None:
         shard_options: dict[str, Any] = {}
@@ -50,31 +54,15 @@ class NewsBot(commands.AutoShardedBot):
             **options,
         )
         self.settings = settings
-        self.pipeline = pipeline
-        self.store = pipeline.store
-        self.clock = clock or SystemClock()
-        self.answerer = answerer or build_answerer(settings)
-        self.newsroom = Newsroom(
-            self, settings=settings, store=self.store, pipeline=pipeline, clock=self.clock
-        )
+        self.desk = desk
+        leader = leader or desk.scheduler_leader(poll_seconds=settings.discord.leader_poll_seconds)
+        self.newsroom = Newsroom(self, desk=desk, leader=leader)
         self.tree.error(on_app_command_error)
         self.health: HealthServer | None = None
 
     async def setup_hook(self) -> None:
-        from bot.cogs.admin import AdminCog
-        from bot.cogs.digests import DigestsCog
-        from bot.cogs.questions import QuestionsCog
-        from bot.cogs.status import StatusCog
-        from bot.cogs.topics import TopicsCog
-
-        for cog in (
-            DigestsCog(self),
-            TopicsCog(self),
-            QuestionsCog(self),
-            AdminCog(self),
-            StatusCog(self),
-        ):
-            await self.add_cog(cog)
+        for extension in EXTENSIONS:
+            await self.load_extension(extension)
         await self.sync_commands()
         await self.newsroom.start()
         if self.settings.health.port is not None:
@@ -88,8 +76,7 @@ class NewsBot(commands.AutoShardedBot):
 
     async def _refresh_gauges(self) -> None:
         """Gauges read at scrape time: what the outbox still holds."""
-        pending = await asyncio.to_thread(self.store.pending_messages)
-        metrics.OUTBOX_PENDING.set(len(pending))
+        metrics.OUTBOX_PENDING.set(len(await self.desk.pending_messages()))
 
     async def sync_commands(self) -> None:
         """Guild sync is instant, so configured guilds get it; otherwise sync globally."""
@@ -106,5 +93,5 @@ class NewsBot(commands.AutoShardedBot):
             await self.health.stop()
             self.health = None
         await self.newsroom.stop()
-        await self.answerer.aclose()
+        # Unloads the extensions too: each cog's background work is cancelled there.
         await super().close()

@@ -8,7 +8,7 @@ import discord
 from discord import app_commands
 
 from bot.render import neutralise_mentions
-from digests.errors import DigestError, InputError, NotFoundError, ScheduleError
+from digests import DigestError, InputError, NotFoundError, ScheduleError, UnknownTopicError
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +35,8 @@ def user_message(error: BaseException) -> str | None:
         return f"Slow down: try again in {error.retry_after:.0f} s."
     if isinstance(error, app_commands.CheckFailure):
         return str(error) or "You cannot use this command here."
+    if isinstance(error, UnknownTopicError):
+        return f"{error}; /topics lists them."
     if isinstance(error, (InputError, ScheduleError, NotFoundError)):
         return str(error)
     if isinstance(error, app_commands.TransformerError):

@@ -15,9 +15,8 @@ from typing import Any
 import aiohttp
 import discord
 
-from digests import metrics
-from digests.clock import Clock
-from digests.store import OutboxMessage, Store
+from bot import metrics
+from digests import Newsdesk, OutboxMessage
 
 log = logging.getLogger(__name__)
 
@@ -43,23 +42,17 @@ class OutboxSender:
     """Sends pending outbox messages; one flush at a time."""
 
     def __init__(
-        self,
-        client: discord.Client,
-        store: Store,
-        clock: Clock,
-        *,
-        on_problem: ProblemHook | None = None,
+        self, client: discord.Client, desk: Newsdesk, *, on_problem: ProblemHook | None = None
     ) -> None:
         self.client = client
-        self.store = store
-        self.clock = clock
+        self.desk = desk
         self.on_problem = on_problem
         self._lock = asyncio.Lock()
 
     async def flush(self) -> int:
         """Send every pending message in order; returns how many were sent."""
         async with self._lock:
-            pending = await asyncio.to_thread(self.store.pending_messages)
+            pending = await self.desk.pending_messages()
             sent = 0
             blocked: set[int] = set()
             threads: dict[int, int] = {}
@@ -84,7 +77,7 @@ class OutboxSender:
             reason = f"cannot post to {message.target_kind} {message.target_id}: {exc.text or exc}"
             log.warning("%s; digest %s skipped", reason, message.digest_id)
             metrics.MESSAGES_FAILED.inc()
-            await asyncio.to_thread(self.store.fail_digest, message.digest_id, reason)
+            await self.desk.fail_digest(message.digest_id, reason)
             if self.on_problem is not None:
                 await _maybe_await(self.on_problem(message, reason))
             return False
@@ -97,15 +90,12 @@ class OutboxSender:
                 message.attempts + 1,
                 exc,
             )
-            await asyncio.to_thread(self.store.mark_message_attempt, message.id)
+            await self.desk.mark_failed_attempt(message.id)
             if message.attempts + 1 >= MAX_ATTEMPTS:
-                await asyncio.to_thread(
-                    self.store.fail_digest, message.digest_id, f"gave up after {MAX_ATTEMPTS} tries"
-                )
+                reason = f"gave up after {MAX_ATTEMPTS} tries"
+                await self.desk.fail_digest(message.digest_id, reason)
             return False
-        await asyncio.to_thread(
-            self.store.mark_message_sent, message.id, remote_id=remote_id, now=self.clock.now()
-        )
+        await self.desk.mark_sent(message.id, remote_id=remote_id)
         metrics.MESSAGES_SENT.inc()
         return True
 
@@ -148,7 +138,7 @@ class OutboxSender:
         return str(sent.id)
 
     async def _thread_of(self, digest_id: int) -> int:
-        record = await asyncio.to_thread(self.store.digest_messages, digest_id)
+        record = await self.desk.digest_messages(digest_id)
         head = next(m for m in record if m.seq == 0)
         if head.remote_id is None:
             raise discord.NotFound(_FakeResponse(404), "forum thread of this digest is unknown")

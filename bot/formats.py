@@ -27,10 +27,18 @@ from bot.render import (
     relative_time,
     shorten,
 )
-from digests.compose import primary_topic, primary_url, sources_of
-from digests.errors import InputError
-from digests.output import escape_md
-from digests.records import Article, Briefing, Digest, DigestItem, Story
+from digests import (
+    Article,
+    Briefing,
+    Digest,
+    DigestItem,
+    InputError,
+    Story,
+    escape_md,
+    primary_topic,
+    primary_url,
+    sources_of,
+)
 
 PLACEHOLDERS = ("headline", "summary", "facts", "sources", "url", "topics", "published")
 BUILT_IN_FORMATS = ("default", "compact", "headlines")

@@ -1,7 +1,8 @@
 """Runs the bot's background work: feed polling, digest schedules and outbox delivery.
 
-Digests are composed by the core pipeline, rendered into payloads, queued in the outbox and
-then delivered; the cogs only call into this class.
+Digests are composed by the core (through its ``Newsdesk``), rendered into payloads, queued
+in the outbox and then delivered; the cogs call into this class for what runs in the
+background.
 
 With several processes on one PostgreSQL database only the scheduler leader (see
 ``digests.leader``) polls feeds, fires schedules and flushes the outbox. Every process keeps
@@ -25,19 +26,19 @@ import discord
 from apscheduler.job import Job
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from bot import metrics
 from bot.delivery import OutboxSender
 from bot.render import digest_messages
-from digests import metrics
-from digests.clock import Clock
-from digests.config import Settings
-from digests.errors import NotFoundError, StorageError
-from digests.leader import Leader
-from digests.pipeline import Pipeline
-from digests.records import Digest
-from digests.refresh_report import RefreshReport
-from digests.schedules import describe, missed_run, trigger_for
-from digests.schedules import next_run as schedule_next_run
-from digests.store import DigestRecord, OutboxMessage, Schedule, Store
+from digests import (
+    Digest,
+    DigestRecord,
+    Leader,
+    Newsdesk,
+    NotFoundError,
+    OutboxMessage,
+    Schedule,
+    StorageError,
+)
 
 log = logging.getLogger(__name__)
 
@@ -78,32 +79,14 @@ def schedule_changes(
 class Newsroom:
     """Schedules and posts digests for every guild the bot serves."""
 
-    def __init__(
-        self,
-        client: discord.Client,
-        *,
-        settings: Settings,
-        store: Store,
-        pipeline: Pipeline,
-        clock: Clock,
-        leader: Leader | None = None,
-    ) -> None:
+    def __init__(self, client: discord.Client, *, desk: Newsdesk, leader: Leader) -> None:
         self.client = client
-        self.settings = settings
-        self.store = store
-        self.pipeline = pipeline
-        self.clock = clock
+        self.desk = desk
         self.scheduler = AsyncIOScheduler(timezone=UTC)
-        self.sender = OutboxSender(client, store, clock, on_problem=self._report_problem)
+        self.sender = OutboxSender(client, desk, on_problem=self._report_problem)
         self._channel_locks: defaultdict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
-        self._refresh_lock = asyncio.Lock()
         self.problems: dict[int, str] = {}
-        # What the last refresh and each guild's last digest skipped, for /status.
-        self.last_refresh: RefreshReport | None = None
-        self.headline_only: dict[int, dict[str, int]] = {}
-        self.leader = leader or Leader(
-            settings.storage.url, poll_seconds=settings.discord.leader_poll_seconds
-        )
+        self.leader = leader
         # The stored schedules as last seen: the leader's jobs are built from them.
         self._schedules: dict[int, Schedule] = {}
         self._leading = False
@@ -160,7 +143,7 @@ class Newsroom:
         log.info("this process now runs the scheduler")
         self._leading = True
         metrics.LEADER.set(1)
-        now = self.clock.now()
+        now = self.desk.now()
         self.scheduler.add_job(
             self.poll_feeds,
             "interval",
@@ -180,13 +163,13 @@ class Newsroom:
             max_instances=1,
             replace_existing=True,
         )
-        schedules = await asyncio.to_thread(self.store.list_schedules)
+        schedules = await self.desk.schedules()
         self._schedules = {}
         for schedule in schedules:
             self.apply_schedule(schedule)
         # The unsent rest of digests interrupted by a crash goes out first, once.
         await self.sender.flush()
-        missed = [s for s in schedules if missed_run(s, now) is not None]
+        missed = [s for s in schedules if self.desk.missed_run(s) is not None]
         if missed:
             self._spawn(self._catch_up(missed))
 
@@ -213,7 +196,7 @@ class Newsroom:
 
     async def reload_schedules(self) -> None:
         """Follow schedule changes other processes made in the store."""
-        stored = await asyncio.to_thread(self.store.list_schedules)
+        stored = await self.desk.schedules()
         changed, gone = schedule_changes(self._schedules, stored)
         for schedule in changed:
             self.apply_schedule(schedule)
@@ -229,7 +212,7 @@ class Newsroom:
             return None
         job = self.scheduler.add_job(
             self.run_schedule,
-            trigger_for(schedule),
+            self.desk.schedule_trigger(schedule),
             args=(schedule.community_id, schedule.channel_id),
             id=_job_id(schedule.channel_id),
             replace_existing=True,
@@ -257,10 +240,7 @@ class Newsroom:
         schedule = self._schedules.get(channel_id)
         if self._leading or schedule is None or schedule.paused:
             return None
-        return schedule_next_run(schedule, self.clock.now())
-
-    def describe(self, schedule: Schedule) -> str:
-        return describe(schedule)
+        return self.desk.next_run(schedule)
 
     async def run_schedule(self, guild_id: int, channel_id: int) -> None:
         """The job a schedule fires: compose and post one digest to its channel."""
@@ -274,63 +254,38 @@ class Newsroom:
     # --- feeds ---------------------------------------------------------------------------
     async def poll_feeds(self) -> None:
         """Fetch the feeds that are due; every feed URL is fetched once for all guilds."""
-        async with self._refresh_lock:
-            try:
-                report = await self.pipeline.refresh(only_due=True)
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("feed refresh failed")
-                return
-            _count_refresh(report)
-            self.last_refresh = report
-            if report.new_articles:
-                log.info(
-                    "refresh: %s new articles, %s new stories",
-                    report.new_articles,
-                    report.new_stories,
-                )
-
-    def guild_feed_urls(self, guild_id: int) -> list[str]:
-        """The feeds one guild sees: the config's defaults plus those it added itself."""
-        urls = [s.url for s in self.settings.feed_sources()]
-        for url in self.store.community_feed_urls(guild_id):
-            if url not in urls:
-                urls.append(url)
-        return urls
-
-    def guild_feed_topics(self, guild_id: int) -> dict[str, tuple[str, ...]]:
-        """The guild's feeds (config defaults and its own) with each feed's topics."""
-        urls = set(self.guild_feed_urls(guild_id))
-        found = {s.url: s.topics for s in self.store.list_feeds() if s.url in urls}
-        return {url: found.get(url, ()) for url in urls}
+        try:
+            report = await self.desk.refresh(only_due=True)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("feed refresh failed")
+            return
+        if report.new_articles:
+            log.info(
+                "refresh: %s new articles, %s new stories",
+                report.new_articles,
+                report.new_stories,
+            )
 
     # --- posting -------------------------------------------------------------------------
-    async def compose_for(self, guild_id: int, channel_id: int) -> Digest:
-        feed_urls = await asyncio.to_thread(self.guild_feed_urls, guild_id)
-        posted = await asyncio.to_thread(self.store.posted_story_ids, "channel", channel_id)
-        return await self.pipeline.compose(feed_urls=feed_urls, exclude_story_ids=posted)
-
     async def post_digest(self, guild_id: int, channel_id: int) -> DigestRecord | None:
         """Compose a digest of what this channel has not had yet, queue it, deliver it."""
         async with self._channel_locks[channel_id]:
-            digest = await self.compose_for(guild_id, channel_id)
-            self.headline_only[guild_id] = digest.headline_only_counts()
-            now = self.clock.now()
+            digest = await self.desk.compose(guild_id, channel_id)
+            now = self.desk.now()
             await self._mark_run(guild_id, channel_id, now)
             if digest.is_empty:
                 log.info("no new stories for channel %s", channel_id)
                 return None
             payloads = digest_messages(digest, title="News digest")
-            record = await asyncio.to_thread(
-                lambda: self.store.enqueue_digest(
-                    community_id=guild_id,
-                    target_kind="channel",
-                    target_id=channel_id,
-                    story_ids=[i.story.id for i in digest.items],
-                    payloads=payloads,
-                    now=now,
-                )
+            record = await self.desk.enqueue(
+                guild_id,
+                "channel",
+                channel_id,
+                story_ids=[i.story.id for i in digest.items],
+                payloads=payloads,
+                now=now,
             )
             metrics.DIGESTS_POSTED.inc()
             await self._queue_subscriber_dms(guild_id, digest)
@@ -341,7 +296,7 @@ class Newsroom:
         """Remember the run on the channel's schedule; a failure is logged and shown in
         /schedule show, but the digest still goes out, since its stories are claimed anyway."""
         try:
-            await asyncio.to_thread(self.store.mark_schedule_run, guild_id, channel_id, now)
+            await self.desk.mark_schedule_run(guild_id, channel_id, now)
         except NotFoundError:
             # An unscheduled channel (/digest now) has no schedule row to mark.
             pass
@@ -353,41 +308,20 @@ class Newsroom:
 
     async def _queue_subscriber_dms(self, guild_id: int, digest: Digest) -> None:
         """One DM per subscriber with the digest's stories of the topics they follow."""
-        by_user: dict[int, list[int]] = defaultdict(list)
-        for index, item in enumerate(digest.items):
-            for topic in item.story.topics:
-                for user_id in await asyncio.to_thread(self.store.subscribers, guild_id, topic):
-                    if index not in by_user[user_id]:
-                        by_user[user_id].append(index)
-        for user_id, indexes in by_user.items():
-            already = await asyncio.to_thread(self.store.posted_story_ids, "user", user_id)
-            items = tuple(digest.items[i] for i in sorted(indexes))
-            items = tuple(i for i in items if i.story.id not in already)
-            if not items:
-                continue
-            personal = Digest(generated_at=digest.generated_at, items=items)
-            payloads = digest_messages(personal, title="Your topics")
+        for personal in await self.desk.personal_digests(guild_id, digest):
+            payloads = digest_messages(personal.digest, title="Your topics")
             try:
-                await asyncio.to_thread(
-                    self.store.enqueue_digest,
-                    community_id=guild_id,
-                    target_kind="user",
-                    target_id=user_id,
-                    story_ids=[i.story.id for i in items],
+                await self.desk.enqueue(
+                    guild_id,
+                    "user",
+                    personal.user_id,
+                    story_ids=[i.story.id for i in personal.digest.items],
                     payloads=payloads,
-                    now=self.clock.now(),
                 )
             except StorageError:
-                log.exception("could not queue the DM digest for user %s", user_id)
+                log.exception("could not queue the DM digest for user %s", personal.user_id)
 
     async def _report_problem(self, message: OutboxMessage, reason: str) -> None:
         """A channel the bot cannot post to is skipped; admins see why in /schedule show."""
         if message.target_kind == "channel":
             self.problems[message.target_id] = reason
-
-
-def _count_refresh(report: RefreshReport) -> None:
-    failed = len(report.failed)
-    metrics.FEEDS_FAILED.inc(failed)
-    metrics.FEEDS_FETCHED.inc(len(report.feeds) - failed)
-    metrics.ARTICLES_STORED.inc(report.new_articles)

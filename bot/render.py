@@ -18,10 +18,22 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from digests.compose import group_by_topic, primary_topic, primary_url, sources_of, story_time
-from digests.output import escape_md
-from digests.records import Briefing, Digest, DigestItem, Source, Story
-from digests.text import ELLIPSIS, one_line, truncate
+from digests import (
+    ELLIPSIS,
+    Briefing,
+    Digest,
+    DigestItem,
+    Source,
+    Story,
+    escape_md,
+    group_by_topic,
+    one_line,
+    primary_topic,
+    primary_url,
+    sources_of,
+    story_time,
+    truncate,
+)
 
 TITLE_LIMIT = 256
 DESCRIPTION_LIMIT = 4096

@@ -1,17 +1,20 @@
-"""``newsdigest run``: start the Discord bot and its scheduler in one process."""
+"""``newsdigest run``: the bot's composition root. It reads the settings and the environment
+once and builds the core's ``Newsdesk`` and the bot over it, in one process with its
+scheduler."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import logging
-import os
 import sys
+from collections.abc import Mapping
 
 import discord
 import yarl
 
-from digests.config import Settings, find_config
+from bot.settings import BotSettings, load_settings
+from digests import open_newsdesk
 
 log = logging.getLogger(__name__)
 
@@ -30,19 +33,18 @@ def point_at_api(api_base: str) -> None:
     discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = gateway
 
 
-async def run_bot(settings: Settings, token: str) -> None:
+async def run_bot(settings: BotSettings, token: str, env: Mapping[str, str]) -> None:
     from bot.app import NewsBot
-    from digests.wiring import open_pipeline
 
-    async with open_pipeline(settings) as pipeline:
-        bot = NewsBot(settings, pipeline=pipeline)
+    async with open_newsdesk(settings, env=env) as desk:
+        bot = NewsBot(settings, desk=desk)
         async with bot:
             await bot.start(token)
 
 
-def main(args: argparse.Namespace) -> int:
-    settings = find_config(getattr(args, "config", None))
-    token = os.environ.get("DISCORD_TOKEN", "").strip()
+def main(args: argparse.Namespace, env: Mapping[str, str]) -> int:
+    settings = load_settings(getattr(args, "config", None), env)
+    token = env.get("DISCORD_TOKEN", "").strip()
     if not token:
         print(
             "newsdigest: DISCORD_TOKEN is not set; to preview a digest without Discord, "
@@ -50,7 +52,7 @@ def main(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    api_base = os.environ.get("DISCORD_API_BASE") or settings.discord.api_base
+    api_base = env.get("DISCORD_API_BASE") or settings.discord.api_base
     if api_base:
         try:
             point_at_api(api_base)
@@ -59,7 +61,7 @@ def main(args: argparse.Namespace) -> int:
             return 2
     logging.getLogger().setLevel(logging.INFO)
     try:
-        asyncio.run(run_bot(settings, token))
+        asyncio.run(run_bot(settings, token, env))
     except discord.LoginFailure:
         print("newsdigest: Discord refused the token (DISCORD_TOKEN)", file=sys.stderr)
         return 1

@@ -75,11 +75,6 @@ class Answerer:
         self.client = client
         self.model = model
 
-    async def aclose(self) -> None:
-        """Close the model client's connections, if there is a client."""
-        if self.client is not None:
-            await self.client.close()
-
     async def answer(self, question: str, stories: Sequence[Story]) -> Answer:
         """Answer ``question`` from the articles of ``stories`` only."""
         found = retrieve(question, passages_of(stories))

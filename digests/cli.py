@@ -10,7 +10,7 @@ import json
 import logging
 import os
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import TextIO
 
@@ -24,6 +24,10 @@ from digests.refresh_step import PageHook, ProgressHook
 from digests.wiring import open_pipeline
 
 log = logging.getLogger("newsdigest")
+
+# Tables of the config file that only `newsdigest run` reads (the bot validates them); the
+# other commands leave them unread, so one file serves every command.
+BOT_TABLES = ("discord",)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -78,9 +82,9 @@ def _positive_int(value: str) -> int:
     return number
 
 
-def settings_for_digest(args: argparse.Namespace) -> Settings:
+def settings_for_digest(args: argparse.Namespace, env: Mapping[str, str]) -> Settings:
     """The config file's settings with the command-line overrides applied."""
-    settings = find_config(args.config)
+    settings = find_config(args.config, env, ignore_tables=BOT_TABLES)
     updates: dict[str, object] = {}
     if args.db:
         updates["storage"] = settings.storage.model_copy(update={"url": args.db})
@@ -103,9 +107,9 @@ def settings_for_digest(args: argparse.Namespace) -> Settings:
     return settings.model_copy(update=updates) if updates else settings
 
 
-async def _digest(args: argparse.Namespace, out: TextIO) -> int:
-    settings = settings_for_digest(args)
-    async with open_pipeline(settings) as pipeline:
+async def _digest(args: argparse.Namespace, out: TextIO, env: Mapping[str, str]) -> int:
+    settings = settings_for_digest(args, env)
+    async with open_pipeline(settings, env=env) as pipeline:
         sources = settings.feed_sources()
         with _progress(len(sources)) as (hook, pages):
             report = await pipeline.refresh(sources, progress=hook, page_progress=pages)
@@ -175,13 +179,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    # The one read of the environment; everything below is given it.
+    env = os.environ
     try:
         if args.command == "digest":
-            return asyncio.run(_digest(args, sys.stdout))
+            return asyncio.run(_digest(args, sys.stdout, env))
         if args.command == "extract":
-            return asyncio.run(run_extract(args, sys.stdout))
+            return asyncio.run(run_extract(args, sys.stdout, env=env, ignore_tables=BOT_TABLES))
         runner = importlib.import_module("bot.runner")
-        return int(runner.main(args))
+        return int(runner.main(args, env))
     except ConfigError as exc:
         print(f"newsdigest: {exc}", file=sys.stderr)
         return 2

@@ -1,19 +1,21 @@
 """Configuration: read once from TOML, validated into a typed model, passed down.
 
-Secrets never live in the file: DISCORD_TOKEN, OPENAI_API_KEY and OPENAI_BASE_URL come
-from the environment only. Any key of a table may also be set there, as
-NEWSDIGEST_<SECTION>_<KEY>, over the file's (how a container is configured).
+Secrets never live in the file: OPENAI_API_KEY and OPENAI_BASE_URL (and an edge's own,
+such as DISCORD_TOKEN) come from the environment only, which the caller passes in. Any key
+of a table may also be set there, as NEWSDIGEST_<SECTION>_<KEY>, over the file's (how a
+container is configured). An edge with tables of its own (the bot's ``[discord]``) extends
+``Settings`` with them; a caller that only needs the core's tables names the edge's ones to
+leave them unread (``ignore_tables``).
 """
 
 from __future__ import annotations
 
-import os
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from importlib import resources
 from pathlib import Path
 from types import UnionType
-from typing import Annotated, Any, Literal, Union, get_args, get_origin
+from typing import Annotated, Any, Literal, TypeVar, Union, get_args, get_origin, overload
 
 from pydantic import (
     BaseModel,
@@ -21,7 +23,6 @@ from pydantic import (
     Field,
     ValidationError,
     field_validator,
-    model_validator,
 )
 
 from digests.errors import ConfigError
@@ -82,30 +83,6 @@ class DigestConfig(_Section):
     retention_days: Annotated[int, Field(ge=1)] = 30
 
 
-class DiscordConfig(_Section):
-    api_base: str | None = None
-    guild_ids: tuple[int, ...] = ()
-    shard_count: Annotated[int, Field(ge=1)] | None = None
-    shard_ids: tuple[int, ...] | None = None
-    retention_days: Annotated[int, Field(ge=1)] = 30
-    # How often a process checks (or renews) scheduler leadership; a dead leader's lock is
-    # gone at once, so a follower takes over within this interval (plus its refresh).
-    leader_poll_seconds: Annotated[float, Field(gt=0, le=30)] = 5.0
-
-    @model_validator(mode="after")
-    def _shards(self) -> DiscordConfig:
-        if self.shard_ids is not None:
-            if self.shard_count is None:
-                raise ValueError("shard_ids needs shard_count")
-            bad = [i for i in self.shard_ids if not 0 <= i < self.shard_count]
-            if bad or not self.shard_ids:
-                raise ValueError(
-                    f"shard_ids must be 0 to {self.shard_count - 1} (shard_count - 1), "
-                    f"got {list(self.shard_ids)}"
-                )
-        return self
-
-
 class HealthConfig(_Section):
     """The optional HTTP endpoint with /healthz and /metrics; off unless a port is set."""
 
@@ -132,13 +109,12 @@ class TopicConfig(_Section):
 
 
 class Settings(_Section):
-    """The whole validated configuration."""
+    """The whole validated configuration of the core."""
 
     storage: StorageConfig = StorageConfig()
     fetch: FetchConfig = FetchConfig()
     summarizer: SummarizerConfig = SummarizerConfig()
     digest: DigestConfig = DigestConfig()
-    discord: DiscordConfig = DiscordConfig()
     health: HealthConfig = HealthConfig()
     feeds: tuple[FeedConfig, ...] = ()
     topics: tuple[TopicConfig, ...] = ()
@@ -154,14 +130,14 @@ class Settings(_Section):
             for f in self.feeds
         ]
 
-    def summarizer_backend(
-        self, env: Mapping[str, str] | None = None
-    ) -> Literal["extractive", "openai"]:
+    def summarizer_backend(self, env: Mapping[str, str]) -> Literal["extractive", "openai"]:
         """The backend ``auto`` stands for: openai when an API key is in the environment."""
         if self.summarizer.backend != "auto":
             return self.summarizer.backend
-        env = os.environ if env is None else env
         return "openai" if env.get("OPENAI_API_KEY") else "extractive"
+
+
+S = TypeVar("S", bound=Settings)
 
 
 def resolve_feed_location(url: str, base_dir: Path) -> str:
@@ -176,13 +152,55 @@ def resolve_feed_location(url: str, base_dir: Path) -> str:
 
 def default_settings() -> Settings:
     """The embedded default: SQLite file, offline summarizer, the sample feeds that ship."""
-    return load_config(SAMPLES_DIR / "default.toml")
+    return _default_settings(Settings)
 
 
-def parse_config(data: Mapping[str, Any], base_dir: Path, origin: str = "config") -> Settings:
-    """Validate a decoded TOML mapping; raise ConfigError naming key, value and expectation."""
+def _default_settings(model: type[S]) -> S:
+    return _load(SAMPLES_DIR / "default.toml", model, ())
+
+
+@overload
+def parse_config(
+    data: Mapping[str, Any],
+    base_dir: Path,
+    origin: str = ...,
+    *,
+    ignore_tables: Collection[str] = ...,
+) -> Settings: ...
+@overload
+def parse_config(
+    data: Mapping[str, Any],
+    base_dir: Path,
+    origin: str = ...,
+    *,
+    model: type[S],
+    ignore_tables: Collection[str] = ...,
+) -> S: ...
+def parse_config(
+    data: Mapping[str, Any],
+    base_dir: Path,
+    origin: str = "config",
+    *,
+    model: type[Settings] = Settings,
+    ignore_tables: Collection[str] = (),
+) -> Settings:
+    """Validate a decoded TOML mapping into ``model`` (the core's settings, or an edge's that
+    extend them), leaving the tables ``ignore_tables`` names unread; raise ConfigError naming
+    key, value and expectation."""
+    return _parse(data, base_dir, origin, model, ignore_tables)
+
+
+def _parse(
+    data: Mapping[str, Any],
+    base_dir: Path,
+    origin: str,
+    model: type[S],
+    ignore_tables: Collection[str],
+) -> S:
+    # An edge's table is its own to validate; a caller that does not run the edge skips it.
+    kept = {k: v for k, v in data.items() if k not in ignore_tables or k in model.model_fields}
     try:
-        return Settings.model_validate({**data, "base_dir": base_dir})
+        return model.model_validate({**kept, "base_dir": base_dir})
     except ValidationError as exc:
         err = exc.errors()[0]
         key = ".".join(str(p) for p in err["loc"]) or "(top level)"
@@ -192,7 +210,7 @@ def parse_config(data: Mapping[str, Any], base_dir: Path, origin: str = "config"
         raise ConfigError(f"{origin}: {key} = {value!r} is invalid: {err['msg'].lower()}") from None
 
 
-def load_config(path: str | Path) -> Settings:
+def _load(path: str | Path, model: type[S], ignore_tables: Collection[str]) -> S:
     """Read and validate a TOML config file."""
     path = Path(path)
     try:
@@ -203,7 +221,7 @@ def load_config(path: str | Path) -> Settings:
         data = tomllib.loads(raw.decode("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
-    return parse_config(data, path.resolve().parent, origin=str(path))
+    return _parse(data, path.resolve().parent, str(path), model, ignore_tables)
 
 
 ENV_PREFIX = "NEWSDIGEST_"
@@ -215,7 +233,9 @@ def _is_list(annotation: Any) -> bool:
     return get_origin(annotation) is tuple
 
 
-def environment_overrides(env: Mapping[str, str]) -> dict[str, dict[str, Any]]:
+def environment_overrides(
+    env: Mapping[str, str], model: type[Settings] = Settings
+) -> dict[str, dict[str, Any]]:
     """The settings given as ``NEWSDIGEST_<SECTION>_<KEY>`` variables, as TOML tables.
 
     e.g. ``NEWSDIGEST_HEALTH_PORT=8080``; list keys take comma-separated values. Other
@@ -223,17 +243,17 @@ def environment_overrides(env: Mapping[str, str]) -> dict[str, dict[str, Any]]:
     """
     sections = {
         name: field.annotation
-        for name, field in Settings.model_fields.items()
-        if isinstance(field.annotation, type) and issubclass(field.annotation, _Section)
+        for name, field in model.model_fields.items()
+        if isinstance(field.annotation, type) and issubclass(field.annotation, BaseModel)
     }
     tables: dict[str, dict[str, Any]] = {}
     for variable, value in env.items():
-        for section, model in sections.items():
+        for section, table in sections.items():
             prefix = f"{ENV_PREFIX}{section.upper()}_"
             if not variable.startswith(prefix):
                 continue
             key = variable.removeprefix(prefix).lower()
-            field = model.model_fields.get(key)
+            field = table.model_fields.get(key)
             # Otherwise a string: pydantic turns "8080" or "true" into the key's type, or says
             # why not; an unknown key is refused by the section like a typo in the file.
             listed = field is not None and _is_list(field.annotation)
@@ -242,27 +262,49 @@ def environment_overrides(env: Mapping[str, str]) -> dict[str, dict[str, Any]]:
     return tables
 
 
-def with_environment(settings: Settings, env: Mapping[str, str]) -> Settings:
+def with_environment(settings: S, env: Mapping[str, str]) -> S:
     """The settings with the environment's ``NEWSDIGEST_*`` values put over the file's."""
-    overrides = environment_overrides(env)
+    overrides = environment_overrides(env, type(settings))
     if not overrides:
         return settings
     data = settings.model_dump(exclude_unset=True)
     for section, values in overrides.items():
         data[section] = {**data.get(section, {}), **values}
-    return parse_config(data, settings.base_dir, origin=f"environment ({ENV_PREFIX}*)")
+    return _parse(data, settings.base_dir, f"environment ({ENV_PREFIX}*)", type(settings), ())
 
 
-def find_config(explicit: str | Path | None, env: Mapping[str, str] | None = None) -> Settings:
-    """The config to use: the given path, else ./config.toml, else the embedded default.
+@overload
+def find_config(
+    explicit: str | Path | None,
+    env: Mapping[str, str],
+    *,
+    ignore_tables: Collection[str] = ...,
+) -> Settings: ...
+@overload
+def find_config(
+    explicit: str | Path | None,
+    env: Mapping[str, str],
+    *,
+    model: type[S],
+    ignore_tables: Collection[str] = ...,
+) -> S: ...
+def find_config(
+    explicit: str | Path | None,
+    env: Mapping[str, str],
+    *,
+    model: type[Settings] = Settings,
+    ignore_tables: Collection[str] = (),
+) -> Settings:
+    """The config to use: the given path, else ./config.toml, else the embedded default,
+    validated into ``model`` (tables named in ``ignore_tables`` left unread).
 
-    ``NEWSDIGEST_<SECTION>_<KEY>`` variables in the environment override the file's keys.
+    ``NEWSDIGEST_<SECTION>_<KEY>`` variables in ``env`` override the file's keys.
     """
     local = Path("config.toml")
     if explicit is not None:
-        settings = load_config(explicit)
+        settings = _load(explicit, model, ignore_tables)
     elif local.is_file():
-        settings = load_config(local)
+        settings = _load(local, model, ignore_tables)
     else:
-        settings = default_settings()
-    return with_environment(settings, os.environ if env is None else env)
+        settings = _default_settings(model)
+    return with_environment(settings, env)

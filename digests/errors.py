@@ -56,6 +56,14 @@ class InputError(DigestError):
     """A user's input (a command option) is invalid; the message is shown to them as is."""
 
 
+class UnknownTopicError(InputError):
+    """A topic name the community does not have; ``topic`` is the name as given."""
+
+    def __init__(self, topic: str) -> None:
+        super().__init__(f"Unknown topic {topic[:50]!r}")
+        self.topic = topic
+
+
 def short_message(exc: BaseException) -> str:
     """An exception's message in at most 200 characters (its type name when it has none)."""
     text = str(exc).strip() or type(exc).__name__

@@ -2,6 +2,9 @@
 
 The counters are process-wide: each process of a deployment exposes its own, and Prometheus
 adds them up. They live in their own registry, so nothing else a library registers leaks in.
+This module holds the core's metrics and the registry; an edge registers its own metrics in
+the same registry through ``counter`` and ``gauge`` (the bot's are in ``bot/metrics.py``), so
+one exposition carries them all.
 """
 
 from __future__ import annotations
@@ -9,11 +12,11 @@ from __future__ import annotations
 from typing import Any, Protocol
 
 
-class _Counter(Protocol):
+class Counter(Protocol):
     def inc(self, amount: float = 1) -> None: ...
 
 
-class _Gauge(Protocol):
+class Gauge(Protocol):
     def set(self, value: float) -> None: ...
 
 
@@ -38,29 +41,26 @@ UNAVAILABLE_REASON = "metrics need prometheus-client: pip install 'newsdigest[me
 _registry: Any = prometheus_client.CollectorRegistry() if prometheus_client else None
 
 
-def _counter(name: str, documentation: str) -> _Counter:
+def counter(name: str, documentation: str) -> Counter:
+    """A counter in the shared registry (a no-op without prometheus-client)."""
     if prometheus_client is None:
         return _NoMetric()
-    counter: _Counter = prometheus_client.Counter(name, documentation, registry=_registry)
-    return counter
+    made: Counter = prometheus_client.Counter(name, documentation, registry=_registry)
+    return made
 
 
-def _gauge(name: str, documentation: str) -> _Gauge:
+def gauge(name: str, documentation: str) -> Gauge:
+    """A gauge in the shared registry (a no-op without prometheus-client)."""
     if prometheus_client is None:
         return _NoMetric()
-    gauge: _Gauge = prometheus_client.Gauge(name, documentation, registry=_registry)
-    return gauge
+    made: Gauge = prometheus_client.Gauge(name, documentation, registry=_registry)
+    return made
 
 
-FEEDS_FETCHED = _counter("newsdigest_feeds_fetched", "Feed fetches that succeeded (or were 304).")
-FEEDS_FAILED = _counter("newsdigest_feeds_failed", "Feed fetches that failed.")
-ARTICLES_STORED = _counter("newsdigest_articles_stored", "New articles stored.")
-DIGESTS_POSTED = _counter("newsdigest_digests_posted", "Digests queued for a channel.")
-MESSAGES_SENT = _counter("newsdigest_messages_sent", "Outbox messages delivered to Discord.")
-MESSAGES_FAILED = _counter("newsdigest_messages_failed", "Outbox deliveries that failed.")
-LLM_TOKENS = _counter("newsdigest_llm_tokens", "Tokens the language model used.")
-OUTBOX_PENDING = _gauge("newsdigest_outbox_pending", "Outbox messages not yet delivered.")
-LEADER = _gauge("newsdigest_scheduler_leader", "1 while this process runs the scheduler.")
+FEEDS_FETCHED = counter("newsdigest_feeds_fetched", "Feed fetches that succeeded (or were 304).")
+FEEDS_FAILED = counter("newsdigest_feeds_failed", "Feed fetches that failed.")
+ARTICLES_STORED = counter("newsdigest_articles_stored", "New articles stored.")
+LLM_TOKENS = counter("newsdigest_llm_tokens", "Tokens the language model used.")
 
 
 def exposition() -> bytes | None:

@@ -13,7 +13,7 @@ import gzip
 import json
 import sys
 import zlib
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -110,10 +110,17 @@ def _as_text(source: str, url: str | None, article: ArticleText) -> str:
     return "\n".join(header) + "\n\n" + article.text + "\n\n"
 
 
-async def run_extract(args: argparse.Namespace, out: TextIO, err: TextIO | None = None) -> int:
+async def run_extract(
+    args: argparse.Namespace,
+    out: TextIO,
+    err: TextIO | None = None,
+    *,
+    env: Mapping[str, str],
+    ignore_tables: Collection[str] = (),
+) -> int:
     """Print each page's reading; 0 when every page gave an article, else 1."""
     err = err or sys.stderr
-    settings = find_config(args.config)
+    settings = find_config(args.config, env, ignore_tables=ignore_tables)
     failed = 0
     # Local files are read here, never by the fetcher: the pages are the user's own arguments.
     async with Fetcher(settings.fetch, allow_local_files=False) as fetcher:

@@ -130,9 +130,3 @@ def missed_run(schedule: Schedule, now: datetime) -> datetime | None:
         latest = fire
         fire = trigger.get_next_fire_time(fire, fire + timedelta(seconds=1))
     return latest
-
-
-def describe(schedule: Schedule) -> str:
-    """How the schedule reads to an admin: the cron or times, and the timezone as given."""
-    when = f"cron `{schedule.cron}`" if schedule.cron else "daily at " + ", ".join(schedule.times)
-    return f"{when} ({schedule.timezone})"

@@ -1,7 +1,7 @@
-"""What one guild may see of a story: its own feeds' articles and the topics they carry.
+"""What one community may see of a story: its own feeds' articles and the topics they carry.
 
-A story can group reports from feeds of several guilds; another guild's articles and feed
-topics must not show through it.
+A story can group reports from feeds of several communities; another community's articles
+and feed topics must not show through it.
 """
 
 from __future__ import annotations

@@ -1,14 +1,20 @@
-"""Builds a ready pipeline from settings: the one place where the concrete pieces are chosen."""
+"""Builds the core from settings and the environment: the one place where the concrete pieces
+(store, fetcher, summarizers, the model client, the answerer) are chosen.
+
+The environment is read here and nowhere deeper: each builder is given it.
+"""
 
 from __future__ import annotations
 
 import os
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING
 
 import httpx
 
 from digests.answer import Answerer
+from digests.api import Newsdesk
 from digests.clock import Clock, SystemClock
 from digests.config import Settings
 from digests.errors import ConfigError
@@ -19,27 +25,40 @@ from digests.summarize.base import Summarizer
 from digests.summarize.extractive import ExtractiveSummarizer
 from digests.summarize.service import BriefingService
 
+if TYPE_CHECKING:
+    import openai
+
+
+def build_model_client(settings: Settings, env: Mapping[str, str]) -> openai.AsyncOpenAI | None:
+    """The one OpenAI-compatible client of a process, or None for the offline backend.
+
+    Briefings and answers share it (and its connection pool). Raises ConfigError when the
+    openai backend is asked for without a key.
+    """
+    if settings.summarizer_backend(env) != "openai":
+        return None
+    api_key = env.get("OPENAI_API_KEY")
+    if not api_key:
+        raise ConfigError("summarizer.backend = 'openai' needs OPENAI_API_KEY in the environment")
+    import openai
+
+    return openai.AsyncOpenAI(
+        api_key=api_key,
+        base_url=settings.summarizer.base_url or env.get("OPENAI_BASE_URL") or None,
+        timeout=settings.summarizer.timeout_seconds,
+        max_retries=settings.summarizer.max_retries,
+    )
+
 
 def build_briefings(
-    settings: Settings, *, store: Store, clock: Clock, env: Mapping[str, str] | None = None
+    settings: Settings, *, store: Store, clock: Clock, client: openai.AsyncOpenAI | None
 ) -> BriefingService:
-    """The briefing service for the configured backend (secrets read from the environment)."""
-    env = os.environ if env is None else env
-    backend = settings.summarizer_backend(env)
+    """The briefing service: through the model ``client`` when there is one, else offline."""
     primary: Summarizer | None = None
-    if backend == "openai":
-        api_key = env.get("OPENAI_API_KEY")
-        if not api_key:
-            raise ConfigError(
-                "summarizer.backend = 'openai' needs OPENAI_API_KEY in the environment"
-            )
+    if client is not None:
         from digests.summarize.llm import OpenAISummarizer
 
-        primary = OpenAISummarizer(
-            settings.summarizer,
-            api_key=api_key,
-            base_url=settings.summarizer.base_url or env.get("OPENAI_BASE_URL") or None,
-        )
+        primary = OpenAISummarizer(settings.summarizer, api_key=client.api_key, client=client)
     return BriefingService(
         store=store,
         clock=clock,
@@ -50,20 +69,48 @@ def build_briefings(
     )
 
 
-def build_answerer(settings: Settings, env: Mapping[str, str] | None = None) -> Answerer:
-    """/ask answers through the configured model when there is one; else it quotes."""
-    env = os.environ if env is None else env
-    if settings.summarizer_backend(env) != "openai" or not env.get("OPENAI_API_KEY"):
+def build_answerer(settings: Settings, client: openai.AsyncOpenAI | None) -> Answerer:
+    """Follow-up questions go through the model ``client`` when there is one; else quoted."""
+    if client is None:
         return Answerer()
-    import openai
-
-    client = openai.AsyncOpenAI(
-        api_key=env["OPENAI_API_KEY"],
-        base_url=settings.summarizer.base_url or env.get("OPENAI_BASE_URL") or None,
-        timeout=settings.summarizer.timeout_seconds,
-        max_retries=settings.summarizer.max_retries,
-    )
     return Answerer(client=client, model=settings.summarizer.model)
+
+
+@asynccontextmanager
+async def _model_client(
+    settings: Settings, env: Mapping[str, str]
+) -> AsyncIterator[openai.AsyncOpenAI | None]:
+    client = build_model_client(settings, env)
+    try:
+        yield client
+    finally:
+        if client is not None:
+            await client.close()
+
+
+@asynccontextmanager
+async def _pipeline(
+    settings: Settings,
+    *,
+    clock: Clock,
+    store: Store | None,
+    transport: httpx.AsyncBaseTransport | None,
+    client: openai.AsyncOpenAI | None,
+) -> AsyncIterator[Pipeline]:
+    own_store = store is None
+    store = store or open_store(settings.storage.url)
+    try:
+        briefings = build_briefings(settings, store=store, clock=clock, client=client)
+        try:
+            async with Fetcher(settings.fetch, transport=transport, clock=clock) as fetcher:
+                yield Pipeline(
+                    settings, store=store, fetcher=fetcher, briefings=briefings, clock=clock
+                )
+        finally:
+            await briefings.aclose()
+    finally:
+        if own_store:
+            store.close()
 
 
 @asynccontextmanager
@@ -75,19 +122,39 @@ async def open_pipeline(
     transport: httpx.AsyncBaseTransport | None = None,
     env: Mapping[str, str] | None = None,
 ) -> AsyncIterator[Pipeline]:
-    """A pipeline with its store, fetcher and summarizers; closed on exit."""
+    """A pipeline with its store, fetcher and summarizers; closed on exit. ``env`` defaults
+    to the process environment."""
+    env = os.environ if env is None else env
+    async with (
+        _model_client(settings, env) as client,
+        _pipeline(
+            settings, clock=clock or SystemClock(), store=store, transport=transport, client=client
+        ) as pipeline,
+    ):
+        yield pipeline
+
+
+@asynccontextmanager
+async def open_newsdesk(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    store: Store | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
+    env: Mapping[str, str] | None = None,
+) -> AsyncIterator[Newsdesk]:
+    """The core's public API over a pipeline, its store and an answerer sharing the
+    pipeline's model client; closed on exit. ``env`` defaults to the process environment."""
+    env = os.environ if env is None else env
     clock = clock or SystemClock()
-    own_store = store is None
-    store = store or open_store(settings.storage.url)
-    try:
-        briefings = build_briefings(settings, store=store, clock=clock, env=env)
-        try:
-            async with Fetcher(settings.fetch, transport=transport, clock=clock) as fetcher:
-                yield Pipeline(
-                    settings, store=store, fetcher=fetcher, briefings=briefings, clock=clock
-                )
-        finally:
-            await briefings.aclose()
-    finally:
-        if own_store:
-            store.close()
+    async with (
+        _model_client(settings, env) as client,
+        _pipeline(settings, clock=clock, store=store, transport=transport, client=client) as p,
+    ):
+        yield Newsdesk(
+            settings,
+            store=p.store,
+            pipeline=p,
+            answerer=build_answerer(settings, client),
+            clock=clock,
+        )

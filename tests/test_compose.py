@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy.engine import make_url
 
-from digests.config import find_config
+from bot.settings import load_settings
 from tests.test_dockerfile import healthcheck_command, image_environment
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -152,7 +152,7 @@ def test_the_bot_gets_valid_settings_for_the_compose_database(compose: dict[str,
     # The config the image runs is the repository's, mounted over the image's copy.
     assert "./config.toml:/app/config.toml:ro" in bot["volumes"]
 
-    settings = find_config(ROOT / "config.toml", env)
+    settings = load_settings(ROOT / "config.toml", env)
 
     url = make_url(settings.storage.url)
     assert url.get_backend_name() == "postgresql"

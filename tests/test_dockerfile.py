@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.settings import BotSettings
 from digests.config import parse_config, with_environment
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -129,7 +130,7 @@ def test_the_images_config_enables_the_health_endpoint_the_healthcheck_asks(
         if health is not None:
             data["health"] = health
     assert DOCKERFILE.read_text().rstrip().endswith('"--config", "/app/config.toml"]')
-    settings = with_environment(parse_config(data, ROOT), image_environment())
+    settings = with_environment(parse_config(data, ROOT, model=BotSettings), image_environment())
     assert settings.health.host == "0.0.0.0"
     assert f"127.0.0.1:{settings.health.port}/healthz" in " ".join(healthcheck_command())
     assert all(Path(f.url).is_file() for f in settings.feed_sources())

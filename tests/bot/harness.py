@@ -17,8 +17,10 @@ import discord
 import yarl
 
 from bot.app import NewsBot
-from digests.config import SAMPLES_DIR, Settings, parse_config
-from digests.wiring import open_pipeline
+from bot.settings import BotSettings
+from digests.config import SAMPLES_DIR, parse_config
+from digests.store import Store, open_store
+from digests.wiring import open_newsdesk
 from tests.servers.discord_server import ChannelSpec, DiscordServer
 
 GUILD = 910_000_000_000_000_001
@@ -50,7 +52,7 @@ def build_world(srv: DiscordServer) -> None:
     srv.add_guild(OTHER_GUILD, "Elsewhere", channels=[ChannelSpec.text(OTHER_TEXT, "news")])
 
 
-def settings_for(tmp_path: Path, **extra: Any) -> Settings:
+def settings_for(tmp_path: Path, **extra: Any) -> BotSettings:
     """The sample feeds, a SQLite file and the offline summarizer; commands synced to both
     test guilds."""
     data: dict[str, Any] = {
@@ -74,10 +76,10 @@ def settings_for(tmp_path: Path, **extra: Any) -> Settings:
         "topics": [{"name": "Transport", "keywords": ["tram", "bus"]}],
     }
     data.update(extra)
-    return parse_config(data, tmp_path)
+    return parse_config(data, tmp_path, model=BotSettings)
 
 
-def write_config(tmp_path: Path, settings: Settings) -> Path:
+def write_config(tmp_path: Path, settings: BotSettings) -> Path:
     """The same settings as a TOML file for a bot subprocess."""
     lines = [
         "[storage]",
@@ -99,7 +101,10 @@ def write_config(tmp_path: Path, settings: Settings) -> Path:
 
 
 class QuickBot(NewsBot):
-    """The real bot minus discord.py's 5 s pause before a repeated IDENTIFY."""
+    """The real bot minus discord.py's 5 s pause before a repeated IDENTIFY; ``store`` is
+    the store under its newsdesk, for tests to look into (the bot itself never does)."""
+
+    store: Store
 
     async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
         return None
@@ -125,19 +130,24 @@ async def pointed_at(srv: DiscordServer) -> AsyncIterator[None]:
 
 
 @contextlib.asynccontextmanager
-async def running_bot(srv: DiscordServer, settings: Settings) -> AsyncIterator[QuickBot]:
+async def running_bot(srv: DiscordServer, settings: BotSettings) -> AsyncIterator[QuickBot]:
     """The real NewsBot connected to ``srv``, ready, with its feeds polled once."""
-    async with pointed_at(srv), open_pipeline(settings) as pipeline:
-        bot = QuickBot(settings, pipeline=pipeline, guild_ready_timeout=0.05)
-        task = asyncio.create_task(bot.start(TOKEN))
-        try:
-            await asyncio.wait_for(bot.wait_until_ready(), 20)
-            await asyncio.wait_for(bot.newsroom.poll_feeds(), 30)
-            yield bot
-        finally:
-            await bot.close()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await asyncio.wait_for(task, 10)
+    store = open_store(settings.storage.url)
+    try:
+        async with pointed_at(srv), open_newsdesk(settings, store=store) as desk:
+            bot = QuickBot(settings, desk=desk, guild_ready_timeout=0.05)
+            bot.store = store
+            task = asyncio.create_task(bot.start(TOKEN))
+            try:
+                await asyncio.wait_for(bot.wait_until_ready(), 20)
+                await asyncio.wait_for(bot.newsroom.poll_feeds(), 30)
+                yield bot
+            finally:
+                await bot.close()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await asyncio.wait_for(task, 10)
+    finally:
+        store.close()
 
 
 async def command(

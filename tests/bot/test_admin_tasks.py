@@ -6,7 +6,7 @@ import asyncio
 from types import SimpleNamespace
 from typing import Any
 
-from bot.cogs.admin import AdminCog
+from bot.exts.admin._cog import AdminCog
 
 
 class _Tree:

@@ -330,17 +330,23 @@ class _NoFeeds:
 @pytest.fixture
 async def follower(tmp_path):
     from bot.newsroom import Newsroom
+    from digests import Newsdesk
+    from digests.answer import Answerer
     from digests.clock import SystemClock
 
     store = SqlStore(f"sqlite:///{tmp_path / 'shared.db'}")
     store.migrate()
     leader = _SwitchableLeader(leading=False)
-    room = Newsroom(
-        None,  # type: ignore[arg-type]
-        settings=settings_for(tmp_path),
+    desk = Newsdesk(
+        settings_for(tmp_path),
         store=store,
         pipeline=_NoFeeds(),  # type: ignore[arg-type]
+        answerer=Answerer(),
         clock=SystemClock(),
+    )
+    room = Newsroom(
+        None,  # type: ignore[arg-type]
+        desk=desk,
         leader=leader,  # type: ignore[arg-type]
     )
     await room.start()

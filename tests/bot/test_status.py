@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.cogs.status import StatusReport, render_status
+from bot.exts.status._report import StatusReport, render_status
 from digests.records import FeedState, Validators
 from digests.refresh_report import FeedOutcome, RefreshReport, skip_summary
 from tests.bot.harness import (

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.cogs.admin import feed_health_line
+from bot.exts.admin._render import feed_health_line
 from digests.clock import FixedClock
 from digests.store import OutboxMessage
 from digests.store.sql import SqlStore

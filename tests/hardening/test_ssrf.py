@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.cogs.admin import validate_feed_url
+from bot.exts.admin._input import validate_feed_url
 from digests.address_policy import Resolver
 from digests.clock import FixedClock
 from digests.config import FetchConfig

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import TYPE_CHECKING
 
 import discord
@@ -28,9 +27,7 @@ class DigestsCog(commands.GroupCog, group_name="digest", group_description="News
 
     @app_commands.command(name="latest", description="Show the last digest posted in this channel")
     async def latest(self, interaction: discord.Interaction) -> None:
-        record = await asyncio.to_thread(
-            self.bot.store.latest_digest, "channel", interaction.channel_id or 0
-        )
+        record = await self.bot.desk.latest_digest("channel", interaction.channel_id or 0)
         if record is None:
             await reply(interaction, "No digest has been posted in this channel yet.")
             return

@@ -4,60 +4,23 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Coroutine
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
 from bot.checks import reply, require_manage_guild
+from bot.exts.admin._input import parse_topics, validate_feed_url
+from bot.exts.admin._render import describe_schedule, feed_health_line
+from bot.markup import relative_or_never
 from bot.render import neutralise_mentions, plain_line
-from digests.discover import find_feed
-from digests.errors import FeedError, InputError, NotFoundError
-from digests.records import FeedSource, FeedState
-from digests.schedules import build_schedule, describe
+from digests import InputError, NotFoundError
 
 if TYPE_CHECKING:
     from bot.app import NewsBot
 
 Postable = discord.TextChannel | discord.ForumChannel
-MAX_URL_CHARS = 2048
-MAX_TOPICS = 10
-
-
-def _stamp(when: object) -> str:
-    if isinstance(when, datetime):
-        return f"<t:{int(when.timestamp())}:R>"
-    return "never"
-
-
-def validate_feed_url(url: str) -> str:
-    """Only http(s) URLs of sane length may be added from Discord (local paths only from
-    the config file)."""
-    url = url.strip()
-    if not url or len(url) > MAX_URL_CHARS:
-        raise InputError(f"A feed URL must be 1 to {MAX_URL_CHARS} characters.")
-    try:
-        host = urlsplit(url).hostname
-    except ValueError:
-        host = None
-    bad_char = any(c.isspace() or not c.isprintable() for c in url)
-    if not url.lower().startswith(("http://", "https://")) or bad_char or not host:
-        shown = neutralise_mentions(url[:100])
-        raise InputError(f"Invalid feed URL {shown!r}: expected an http(s) URL with a host.")
-    return url
-
-
-def parse_topics(text: str | None) -> tuple[str, ...]:
-    """Comma-separated topic names, trimmed, each 1-50 characters."""
-    if not text:
-        return ()
-    topics = tuple(dict.fromkeys(t.strip() for t in text.split(",") if t.strip()))
-    if len(topics) > MAX_TOPICS or any(len(t) > 50 for t in topics):
-        raise InputError(f"Give at most {MAX_TOPICS} topics of at most 50 characters each.")
-    return topics
 
 
 @app_commands.guild_only()
@@ -90,27 +53,21 @@ class ScheduleGroup(app_commands.Group, name="schedule", description="When diges
         assert interaction.guild_id is not None
         channel_id = channel.id if channel is not None else interaction.channel_id
         assert channel_id is not None
-        schedule = build_schedule(
-            community_id=interaction.guild_id,
-            channel_id=channel_id,
-            timezone=timezone,
-            cron=cron,
-            times=time,
-        )
-        schedule = await asyncio.to_thread(
-            lambda: self.bot.store.set_schedule(schedule, now=self.bot.clock.now())
+        schedule = await self.bot.desk.set_schedule(
+            interaction.guild_id, channel_id, timezone=timezone, cron=cron, times=time
         )
         self.bot.newsroom.apply_schedule(schedule)
         nxt = self.bot.newsroom.next_run(channel_id)
         await reply(
             interaction,
-            f"Digests for <#{channel_id}>: {describe(schedule)}. Next run {_stamp(nxt)}.",
+            f"Digests for <#{channel_id}>: {describe_schedule(schedule)}. "
+            f"Next run {relative_or_never(nxt)}.",
         )
 
     @app_commands.command(name="show", description="Show this server's digest schedules")
     async def show(self, interaction: discord.Interaction) -> None:
         assert interaction.guild_id is not None
-        schedules = await asyncio.to_thread(self.bot.store.list_schedules, interaction.guild_id)
+        schedules = await self.bot.desk.schedules(interaction.guild_id)
         if not schedules:
             await reply(interaction, "No digest schedule yet: use /schedule set.")
             return
@@ -119,9 +76,9 @@ class ScheduleGroup(app_commands.Group, name="schedule", description="When diges
             state = (
                 "paused"
                 if s.paused
-                else f"next run {_stamp(self.bot.newsroom.next_run(s.channel_id))}"
+                else f"next run {relative_or_never(self.bot.newsroom.next_run(s.channel_id))}"
             )
-            line = f"<#{s.channel_id}>: {describe(s)}, {state}"
+            line = f"<#{s.channel_id}>: {describe_schedule(s)}, {state}"
             problem = self.bot.newsroom.problems.get(s.channel_id)
             if problem:
                 line += f"\n  last delivery failed: {neutralise_mentions(problem)[:200]}"
@@ -134,9 +91,7 @@ class ScheduleGroup(app_commands.Group, name="schedule", description="When diges
         assert interaction.guild_id is not None
         channel_id = channel.id if channel is not None else interaction.channel_id
         assert channel_id is not None
-        schedule = await asyncio.to_thread(
-            self.bot.store.set_schedule_paused, interaction.guild_id, channel_id, paused
-        )
+        schedule = await self.bot.desk.pause_schedule(interaction.guild_id, channel_id, paused)
         self.bot.newsroom.apply_schedule(schedule)
         word = "paused" if paused else "resumed"
         await reply(interaction, f"Digests for <#{channel_id}> {word}.")
@@ -163,7 +118,7 @@ class ScheduleGroup(app_commands.Group, name="schedule", description="When diges
         assert interaction.guild_id is not None
         channel_id = channel.id if channel is not None else interaction.channel_id
         assert channel_id is not None
-        await asyncio.to_thread(self.bot.store.remove_schedule, interaction.guild_id, channel_id)
+        await self.bot.desk.remove_schedule(interaction.guild_id, channel_id)
         self.bot.newsroom.drop_schedule(channel_id)
         await reply(interaction, f"Removed the digest schedule of <#{channel_id}>.")
 
@@ -195,28 +150,20 @@ class FeedGroup(app_commands.Group, name="feed", description="The feeds this ser
         url = validate_feed_url(url)
         topic_names = parse_topics(topics)
         await interaction.response.defer(ephemeral=True, thinking=True)
-        try:
-            # A site's address is followed to the feed the site links to.
-            found = await find_feed(self.bot.pipeline.fetcher, url)
-        except FeedError as exc:
-            raise InputError(f"Could not read that feed: {neutralise_mentions(str(exc))}") from None
-        parsed = found.feed
-        source = FeedSource(url=found.url, name=parsed.title, topics=topic_names)
-        await asyncio.to_thread(self.bot.store.add_community_feed, interaction.guild_id, source)
+        # Checked by fetching it once; a site's address is followed to the feed it links to.
+        added = await self.bot.desk.add_community_feed(interaction.guild_id, url, topic_names)
         # Fetch its articles in the background; the next digest includes them.
         self._start(self.bot.newsroom.poll_feeds())
-        title = plain_line((parsed.title or found.url)[:200])
-        via = f", the feed the page links to: <{found.url[:300]}>" if found.page else ""
-        await reply(interaction, f"Added **{title}** ({len(parsed.entries)} entries{via}).")
+        title = plain_line((added.title or added.url)[:200])
+        via = f", the feed the page links to: <{added.url[:300]}>" if added.page else ""
+        await reply(interaction, f"Added **{title}** ({added.entries} entries{via}).")
 
     @app_commands.command(name="remove", description="Remove a feed this server added")
     @app_commands.describe(url="The feed's URL")
     async def remove(self, interaction: discord.Interaction, url: str) -> None:
         assert interaction.guild_id is not None
         try:
-            await asyncio.to_thread(
-                self.bot.store.remove_community_feed, interaction.guild_id, url.strip()
-            )
+            await self.bot.desk.remove_community_feed(interaction.guild_id, url)
         except NotFoundError:
             raise InputError(
                 "This server has no such feed (feeds from the config file stay)."
@@ -229,7 +176,7 @@ class FeedGroup(app_commands.Group, name="feed", description="The feeds this ser
     ) -> list[app_commands.Choice[str]]:
         if interaction.guild_id is None:
             return []
-        urls = await asyncio.to_thread(self.bot.store.community_feed_urls, interaction.guild_id)
+        urls = await self.bot.desk.community_feed_urls(interaction.guild_id)
         return [
             app_commands.Choice(name=u[:100], value=u)
             for u in urls
@@ -239,30 +186,13 @@ class FeedGroup(app_commands.Group, name="feed", description="The feeds this ser
     @app_commands.command(name="list", description="This server's feeds and their health")
     async def list_(self, interaction: discord.Interaction) -> None:
         assert interaction.guild_id is not None
-        urls = await asyncio.to_thread(self.bot.newsroom.guild_feed_urls, interaction.guild_id)
-        states: list[FeedState] = []
-        for url in urls:
-            state = await asyncio.to_thread(self.bot.store.get_feed, url)
-            if state is not None:
-                states.append(state)
+        states = await self.bot.desk.feeds(interaction.guild_id)
         if not states:
             await reply(interaction, "No feeds yet: use /feed add.")
             return
         lines = [feed_health_line(s) for s in states]
         text = "\n".join(lines)
         await reply(interaction, text if len(text) <= 2000 else text[:1990] + "\n…")
-
-
-def feed_health_line(state: FeedState) -> str:
-    name = plain_line((state.name or state.title or state.url)[:80])
-    parts = [f"**{name}** <{state.url[:200]}>", f"last success {_stamp(state.last_success_at)}"]
-    if state.disabled_reason:
-        parts.append(f"DISABLED: {neutralise_mentions(state.disabled_reason)[:150]}")
-    elif state.last_error:
-        parts.append(f"last error: {neutralise_mentions(state.last_error)[:150]}")
-    parts.append(f"failures {state.failure_count}")
-    parts.append(f"next fetch {_stamp(state.next_fetch_at)}")
-    return " · ".join(parts)
 
 
 class AdminCog(commands.Cog):

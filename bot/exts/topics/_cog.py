@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections import Counter
-from datetime import timedelta
 from typing import TYPE_CHECKING
 
 import discord
@@ -13,13 +10,9 @@ from discord.ext import commands
 
 from bot.checks import reply
 from bot.render import neutralise_mentions, plain_line
-from digests.errors import InputError
-from digests.scope import scope_story
 
 if TYPE_CHECKING:
     from bot.app import NewsBot
-
-RECENT = timedelta(days=7)
 
 
 class TopicsCog(commands.Cog):
@@ -28,32 +21,12 @@ class TopicsCog(commands.Cog):
     def __init__(self, bot: NewsBot) -> None:
         self.bot = bot
 
-    async def _topic_counts(self, guild_id: int) -> Counter[str]:
-        feed_topics = await asyncio.to_thread(self.bot.newsroom.guild_feed_topics, guild_id)
-        since = self.bot.clock.now() - RECENT
-        stories = await asyncio.to_thread(
-            self.bot.store.stories_since, since, feed_urls=list(feed_topics)
-        )
-        counts: Counter[str] = Counter({t.name: 0 for t in self.bot.settings.topics})
-        for story in stories:
-            mine = scope_story(story, feed_topics, self.bot.settings.topics)
-            if mine is not None:
-                counts.update(mine.topics)
-        return counts
-
-    async def _known_topic(self, guild_id: int, topic: str) -> str:
-        names = {t.lower(): t for t in await self._topic_counts(guild_id)}
-        found = names.get(topic.strip().lower())
-        if found is None:
-            raise InputError(f"Unknown topic {topic[:50]!r}; /topics lists them.")
-        return found
-
     async def _autocomplete(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
         if interaction.guild_id is None:
             return []
-        counts = await self._topic_counts(interaction.guild_id)
+        counts = await self.bot.desk.topics(interaction.guild_id)
         return [
             app_commands.Choice(name=t[:100], value=t[:100])
             for t in sorted(counts)
@@ -64,7 +37,7 @@ class TopicsCog(commands.Cog):
     @app_commands.guild_only()
     async def topics(self, interaction: discord.Interaction) -> None:
         assert interaction.guild_id is not None
-        counts = await self._topic_counts(interaction.guild_id)
+        counts = await self.bot.desk.topics(interaction.guild_id)
         if not counts:
             await reply(interaction, "No topics yet.")
             return
@@ -76,9 +49,8 @@ class TopicsCog(commands.Cog):
     @app_commands.guild_only()
     async def subscribe(self, interaction: discord.Interaction, topic: str) -> None:
         assert interaction.guild_id is not None
-        name = await self._known_topic(interaction.guild_id, topic)
-        added = await asyncio.to_thread(
-            self.bot.store.subscribe, interaction.guild_id, interaction.user.id, name
+        name, added = await self.bot.desk.subscribe(
+            interaction.guild_id, interaction.user.id, topic
         )
         text = f"Subscribed to {name}." if added else f"You already follow {name}."
         await reply(interaction, neutralise_mentions(text))
@@ -88,15 +60,8 @@ class TopicsCog(commands.Cog):
     @app_commands.guild_only()
     async def unsubscribe(self, interaction: discord.Interaction, topic: str) -> None:
         assert interaction.guild_id is not None
-        removed = await asyncio.to_thread(
-            self.bot.store.unsubscribe, interaction.guild_id, interaction.user.id, topic.strip()
-        )
-        if not removed:
-            # Topic names are matched case-insensitively, like /subscribe.
-            name = await self._known_topic(interaction.guild_id, topic)
-            removed = await asyncio.to_thread(
-                self.bot.store.unsubscribe, interaction.guild_id, interaction.user.id, name
-            )
+        # Topic names are matched case-insensitively, like /subscribe.
+        removed = await self.bot.desk.unsubscribe(interaction.guild_id, interaction.user.id, topic)
         text = "Unsubscribed." if removed else "You were not subscribed to that topic."
         await reply(interaction, text)
 
@@ -112,9 +77,7 @@ class TopicsCog(commands.Cog):
     ) -> list[app_commands.Choice[str]]:
         if interaction.guild_id is None:
             return []
-        mine = await asyncio.to_thread(
-            self.bot.store.subscriptions, interaction.guild_id, interaction.user.id
-        )
+        mine = await self.bot.desk.subscriptions(interaction.guild_id, interaction.user.id)
         return [
             app_commands.Choice(name=t[:100], value=t[:100])
             for t in mine

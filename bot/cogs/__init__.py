@@ -1,1 +1,0 @@
-"""One cog per user-facing area: digests, topics, questions (story/ask/search), admin."""

@@ -1,0 +1,14 @@
+"""/topics, /subscribe and /unsubscribe."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bot.app import NewsBot
+
+
+async def setup(bot: NewsBot) -> None:
+    from bot.exts.topics._cog import TopicsCog
+
+    await bot.add_cog(TopicsCog(bot))

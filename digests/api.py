@@ -1,0 +1,430 @@
+"""The core's public API: ``Newsdesk``, the one object a chat edge (the Discord bot) talks to.
+
+It is built over the store, the pipeline, the briefing service and the answerer
+(``digests.wiring.open_newsdesk`` assembles one) and speaks in platform-neutral terms: a
+*community* (a Discord guild) reads its feeds, a *channel* gets digests on a schedule, and an
+outbox holds what is to be delivered to a *target* (a channel, or a user's direct messages).
+Every method that touches storage or the network is a coroutine that keeps the blocking work
+off the event loop; the pure ones (schedule arithmetic, the clock) are plain methods.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter, defaultdict
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from digests import metrics
+from digests.answer import MAX_QUESTION_CHARS, Answerer
+from digests.clock import Clock, SystemClock
+from digests.compose_step import summary_input
+from digests.config import Settings
+from digests.discover import find_feed
+from digests.errors import FeedError, InputError, UnknownTopicError
+from digests.leader import Leader
+from digests.pipeline import Pipeline
+from digests.records import Answer, Briefing, Digest, FeedSource, FeedState, Story
+from digests.refresh_report import RefreshReport, skip_summary
+from digests.schedules import build_schedule, missed_run, next_run, trigger_for
+from digests.scope import scope_story
+from digests.store import DigestRecord, OutboxMessage, Schedule, Store, TargetKind
+
+if TYPE_CHECKING:
+    from apscheduler.triggers.base import BaseTrigger
+
+# The window /topics counts over and follow-up questions are answered from.
+RECENT = timedelta(days=7)
+MAX_QUERY_CHARS = 100
+
+
+@dataclass(frozen=True, slots=True)
+class FeedPreview:
+    """A feed checked by fetching and reading it once: where it is, its title, how many
+    entries it has now, and the site page that named it when a page's address was given."""
+
+    url: str
+    title: str | None
+    entries: int
+    page: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PersonalDigest:
+    """The part of a digest one subscriber gets, by the topics they follow."""
+
+    user_id: int
+    digest: Digest
+
+
+@dataclass(frozen=True, slots=True)
+class StatusFigures:
+    """What the core knows about one community for a status view: its feeds' health, the last
+    digest of each channel asked about (scheduled ones always), the outbox, today's model
+    tokens, and what the last refresh and the community's last digest skipped."""
+
+    feeds: tuple[FeedState, ...]
+    last_digests: tuple[tuple[int, datetime | None], ...]
+    unsent_messages: int
+    tokens_today: int
+    skipped: tuple[str, ...] = ()
+
+
+class Newsdesk:
+    """Feeds, stories, digests, schedules, the outbox and subscriptions, per community."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        store: Store,
+        pipeline: Pipeline,
+        answerer: Answerer,
+        clock: Clock | None = None,
+    ) -> None:
+        self._settings = settings
+        self._store = store
+        self._pipeline = pipeline
+        self._answerer = answerer
+        self._clock = clock or SystemClock()
+        # Feeds are shared by every community: one refresh at a time covers them all.
+        self._refresh_lock = asyncio.Lock()
+        self._last_refresh: RefreshReport | None = None
+        self._headline_only: dict[int, dict[str, int]] = {}
+
+    @property
+    def settings(self) -> Settings:
+        return self._settings
+
+    def now(self) -> datetime:
+        """The desk's clock: aware UTC."""
+        return self._clock.now()
+
+    def scheduler_leader(self, *, poll_seconds: float) -> Leader:
+        """A leadership lock over this desk's database, checked every ``poll_seconds``."""
+        return Leader(self._settings.storage.url, poll_seconds=poll_seconds)
+
+    # --- feeds ---------------------------------------------------------------------------
+    async def refresh(self, *, only_due: bool = True) -> RefreshReport:
+        """Fetch the feeds (those due, by default) once for every community and group new
+        articles into stories; the report is kept for ``status``."""
+        async with self._refresh_lock:
+            report = await self._pipeline.refresh(only_due=only_due)
+            failed = len(report.failed)
+            metrics.FEEDS_FAILED.inc(failed)
+            metrics.FEEDS_FETCHED.inc(len(report.feeds) - failed)
+            metrics.ARTICLES_STORED.inc(report.new_articles)
+            self._last_refresh = report
+            return report
+
+    @property
+    def last_refresh(self) -> RefreshReport | None:
+        return self._last_refresh
+
+    async def preview_feed(self, url: str) -> FeedPreview:
+        """Fetch and read the feed at ``url``, or the one the page at ``url`` links to.
+
+        Raises InputError saying why when neither is a readable feed.
+        """
+        try:
+            found = await find_feed(self._pipeline.fetcher, url)
+        except FeedError as exc:
+            raise InputError(f"Could not read that feed: {exc}") from None
+        return FeedPreview(found.url, found.feed.title, len(found.feed.entries), found.page)
+
+    async def add_community_feed(
+        self, community_id: int, url: str, topics: Sequence[str] = ()
+    ) -> FeedPreview:
+        """Check the feed (``preview_feed``) and add it to the community's own feeds; its
+        articles come with the next refresh."""
+        preview = await self.preview_feed(url)
+        source = FeedSource(url=preview.url, name=preview.title, topics=tuple(topics))
+        await asyncio.to_thread(self._store.add_community_feed, community_id, source)
+        return preview
+
+    async def remove_community_feed(self, community_id: int, url: str) -> None:
+        """NotFoundError when the community did not add this feed itself."""
+        await asyncio.to_thread(self._store.remove_community_feed, community_id, url.strip())
+
+    async def community_feed_urls(self, community_id: int) -> list[str]:
+        """The feeds the community added itself (the config's defaults are not listed)."""
+        return await asyncio.to_thread(self._store.community_feed_urls, community_id)
+
+    async def feeds(self, community_id: int) -> list[FeedState]:
+        """Every feed the community reads, defaults first, with its fetch health."""
+        return await asyncio.to_thread(self._feed_states, community_id)
+
+    def _feed_urls(self, community_id: int) -> list[str]:
+        urls = [s.url for s in self._settings.feed_sources()]
+        for url in self._store.community_feed_urls(community_id):
+            if url not in urls:
+                urls.append(url)
+        return urls
+
+    def _feed_topics(self, community_id: int) -> dict[str, tuple[str, ...]]:
+        urls = set(self._feed_urls(community_id))
+        found = {s.url: s.topics for s in self._store.list_feeds() if s.url in urls}
+        return {url: found.get(url, ()) for url in urls}
+
+    def _feed_states(self, community_id: int) -> list[FeedState]:
+        states = (self._store.get_feed(url) for url in self._feed_urls(community_id))
+        return [s for s in states if s is not None]
+
+    # --- stories -------------------------------------------------------------------------
+    async def compose(self, community_id: int, channel_id: int) -> Digest:
+        """A digest of the community's stories that this channel has not had yet."""
+        feed_urls = await asyncio.to_thread(self._feed_urls, community_id)
+        posted = await asyncio.to_thread(self._store.posted_story_ids, "channel", channel_id)
+        digest = await self._pipeline.compose(feed_urls=feed_urls, exclude_story_ids=posted)
+        self._headline_only[community_id] = digest.headline_only_counts()
+        return digest
+
+    async def story(self, community_id: int, story_id: str) -> Story:
+        """The story as this community sees it (only its feeds' articles); InputError when
+        there is none it may see."""
+        found = await asyncio.to_thread(self._visible, community_id, story_id.strip())
+        if found is None:
+            raise InputError(f"No story with id {story_id[:40]!r} here.")
+        return found
+
+    def _visible(self, community_id: int, story_id: str) -> Story | None:
+        story = self._store.get_story(story_id)
+        if story is None:
+            return None
+        return scope_story(story, self._feed_topics(community_id), self._settings.topics)
+
+    async def brief(self, story: Story) -> Briefing:
+        """The story's briefing (cached by content, so asking again costs nothing)."""
+        return await self._pipeline.briefings.brief(summary_input(story))
+
+    async def recent_stories(self, community_id: int, window: timedelta = RECENT) -> list[Story]:
+        """The community's view of the stories of the last ``window``, newest first."""
+        return await asyncio.to_thread(self._recent, community_id, window)
+
+    def _recent(self, community_id: int, window: timedelta) -> list[Story]:
+        feed_topics = self._feed_topics(community_id)
+        since = self.now() - window
+        stories = self._store.stories_since(since, feed_urls=list(feed_topics))
+        topics = self._settings.topics
+        scoped = (scope_story(s, feed_topics, topics) for s in stories)
+        return [s for s in scoped if s is not None]
+
+    async def search(self, community_id: int, query: str, *, limit: int = 10) -> list[Story]:
+        """The community's stories whose text has every word of ``query``, newest first;
+        InputError for an empty or overlong query."""
+        query = query.strip()
+        if not query or len(query) > MAX_QUERY_CHARS:
+            raise InputError(f"Search for 1 to {MAX_QUERY_CHARS} characters.")
+        feed_urls = await asyncio.to_thread(self._feed_urls, community_id)
+        return await asyncio.to_thread(
+            lambda: self._store.search_stories(query, limit=limit, feed_urls=feed_urls)
+        )
+
+    @staticmethod
+    def checked_question(question: str) -> str:
+        """The question trimmed; InputError when it is empty or too long to answer."""
+        question = question.strip()
+        if not question or len(question) > MAX_QUESTION_CHARS:
+            raise InputError(f"Ask a question of 1 to {MAX_QUESTION_CHARS} characters.")
+        return question
+
+    async def ask(self, community_id: int, question: str, story_id: str | None = None) -> Answer:
+        """An answer from the articles of one story, or of the community's recent ones;
+        InputError for a question ``checked_question`` refuses or a story it may not see."""
+        question = self.checked_question(question)
+        if story_id:
+            stories = [await self.story(community_id, story_id)]
+        else:
+            stories = await self.recent_stories(community_id)
+        return await self._answerer.answer(question, stories)
+
+    # --- topics and subscriptions --------------------------------------------------------
+    async def topics(self, community_id: int) -> Counter[str]:
+        """The community's topics with their story counts of the last week; configured
+        topics are listed even with none."""
+        stories = await self.recent_stories(community_id)
+        counts: Counter[str] = Counter({t.name: 0 for t in self._settings.topics})
+        for story in stories:
+            counts.update(story.topics)
+        return counts
+
+    async def topic_named(self, community_id: int, name: str) -> str:
+        """The community's topic called ``name`` (case-insensitively), as it is spelt;
+        UnknownTopicError when there is none."""
+        names = {t.lower(): t for t in await self.topics(community_id)}
+        found = names.get(name.strip().lower())
+        if found is None:
+            raise UnknownTopicError(name)
+        return found
+
+    async def subscribe(self, community_id: int, user_id: int, topic: str) -> tuple[str, bool]:
+        """Follow a known topic: its name as spelt, and False when already followed."""
+        name = await self.topic_named(community_id, topic)
+        added = await asyncio.to_thread(self._store.subscribe, community_id, user_id, name)
+        return name, added
+
+    async def unsubscribe(self, community_id: int, user_id: int, topic: str) -> bool:
+        """Stop following a topic (matched as typed, else case-insensitively); False when
+        it was not followed."""
+        store = self._store
+        if await asyncio.to_thread(store.unsubscribe, community_id, user_id, topic.strip()):
+            return True
+        name = await self.topic_named(community_id, topic)
+        return await asyncio.to_thread(store.unsubscribe, community_id, user_id, name)
+
+    async def subscriptions(self, community_id: int, user_id: int) -> list[str]:
+        return await asyncio.to_thread(self._store.subscriptions, community_id, user_id)
+
+    async def personal_digests(self, community_id: int, digest: Digest) -> list[PersonalDigest]:
+        """For each subscriber, the stories of ``digest`` in the topics they follow that
+        they have not had yet."""
+        return await asyncio.to_thread(self._personal, community_id, digest)
+
+    def _personal(self, community_id: int, digest: Digest) -> list[PersonalDigest]:
+        by_user: defaultdict[int, list[int]] = defaultdict(list)
+        for index, item in enumerate(digest.items):
+            for topic in item.story.topics:
+                for user_id in self._store.subscribers(community_id, topic):
+                    if index not in by_user[user_id]:
+                        by_user[user_id].append(index)
+        out = []
+        for user_id, indexes in by_user.items():
+            already = self._store.posted_story_ids("user", user_id)
+            items = tuple(digest.items[i] for i in sorted(indexes))
+            items = tuple(i for i in items if i.story.id not in already)
+            if items:
+                out.append(PersonalDigest(user_id, Digest(digest.generated_at, items)))
+        return out
+
+    # --- schedules -----------------------------------------------------------------------
+    async def set_schedule(
+        self,
+        community_id: int,
+        channel_id: int,
+        *,
+        timezone: str,
+        cron: str | None = None,
+        times: str | None = None,
+    ) -> Schedule:
+        """Validate and store a channel's schedule (ScheduleError naming a bad value)."""
+        schedule = build_schedule(
+            community_id=community_id,
+            channel_id=channel_id,
+            timezone=timezone,
+            cron=cron,
+            times=times,
+        )
+        now = self.now()
+        return await asyncio.to_thread(lambda: self._store.set_schedule(schedule, now=now))
+
+    async def schedules(self, community_id: int | None = None) -> list[Schedule]:
+        """One community's schedules, or every community's."""
+        return await asyncio.to_thread(self._store.list_schedules, community_id)
+
+    async def pause_schedule(self, community_id: int, channel_id: int, paused: bool) -> Schedule:
+        """Pause or resume; NotFoundError when the channel has no schedule here."""
+        return await asyncio.to_thread(
+            self._store.set_schedule_paused, community_id, channel_id, paused
+        )
+
+    async def remove_schedule(self, community_id: int, channel_id: int) -> None:
+        """NotFoundError when the channel has no schedule here."""
+        await asyncio.to_thread(self._store.remove_schedule, community_id, channel_id)
+
+    async def mark_schedule_run(self, community_id: int, channel_id: int, when: datetime) -> None:
+        """Remember a run; NotFoundError when the channel has no schedule."""
+        await asyncio.to_thread(self._store.mark_schedule_run, community_id, channel_id, when)
+
+    @staticmethod
+    def schedule_trigger(schedule: Schedule) -> BaseTrigger:
+        """The APScheduler trigger that fires when the schedule wants a digest."""
+        return trigger_for(schedule)
+
+    def next_run(self, schedule: Schedule) -> datetime | None:
+        """When the schedule fires next, from now."""
+        return next_run(schedule, self.now())
+
+    def missed_run(self, schedule: Schedule) -> datetime | None:
+        """The latest run missed since the schedule last ran, if any (None when paused)."""
+        return missed_run(schedule, self.now())
+
+    # --- outbox --------------------------------------------------------------------------
+    async def enqueue(
+        self,
+        community_id: int,
+        target_kind: TargetKind,
+        target_id: int,
+        *,
+        story_ids: Sequence[str],
+        payloads: Sequence[dict[str, object]],
+        now: datetime | None = None,
+    ) -> DigestRecord:
+        """Queue a rendered digest for a target, claiming its stories there (StorageError
+        when one was already claimed, so no story reaches one place twice)."""
+        when = now or self.now()
+        return await asyncio.to_thread(
+            lambda: self._store.enqueue_digest(
+                community_id=community_id,
+                target_kind=target_kind,
+                target_id=target_id,
+                story_ids=story_ids,
+                payloads=payloads,
+                now=when,
+            )
+        )
+
+    async def pending_messages(self) -> list[OutboxMessage]:
+        """Unsent messages of pending digests, in delivery order."""
+        return await asyncio.to_thread(self._store.pending_messages)
+
+    async def digest_messages(self, digest_id: int) -> list[OutboxMessage]:
+        """Every message of one digest, sent or not, in order."""
+        return await asyncio.to_thread(self._store.digest_messages, digest_id)
+
+    async def mark_sent(self, message_id: int, *, remote_id: str | None) -> None:
+        now = self.now()
+        await asyncio.to_thread(
+            lambda: self._store.mark_message_sent(message_id, remote_id=remote_id, now=now)
+        )
+
+    async def mark_failed_attempt(self, message_id: int) -> None:
+        await asyncio.to_thread(self._store.mark_message_attempt, message_id)
+
+    async def fail_digest(self, digest_id: int, reason: str) -> None:
+        """Give up on a digest's unsent messages."""
+        await asyncio.to_thread(self._store.fail_digest, digest_id, reason)
+
+    async def latest_digest(self, target_kind: TargetKind, target_id: int) -> DigestRecord | None:
+        """The newest digest fully delivered to a target, with its messages."""
+        return await asyncio.to_thread(self._store.latest_digest, target_kind, target_id)
+
+    # --- status --------------------------------------------------------------------------
+    async def tokens_today(self) -> int:
+        """Model tokens used today (UTC), by every process."""
+        return await asyncio.to_thread(self._store.tokens_used, self.now().date())
+
+    async def status(self, community_id: int, channel_ids: Iterable[int] = ()) -> StatusFigures:
+        """The community's figures; ``channel_ids`` are looked at for a last digest besides
+        the scheduled channels (those that never had one are left out)."""
+        figures = await asyncio.to_thread(self._status, community_id, set(channel_ids))
+        skipped = skip_summary(self._last_refresh, self._headline_only.get(community_id, {}))
+        return StatusFigures(*figures, skipped=tuple(skipped))
+
+    def _status(
+        self, community_id: int, channel_ids: Collection[int]
+    ) -> tuple[tuple[FeedState, ...], tuple[tuple[int, datetime | None], ...], int, int]:
+        store = self._store
+        scheduled = {s.channel_id for s in store.list_schedules(community_id)}
+        last: list[tuple[int, datetime | None]] = []
+        for channel_id in sorted(scheduled | set(channel_ids)):
+            record = store.latest_digest("channel", channel_id)
+            if record is not None or channel_id in scheduled:
+                last.append((channel_id, record.created_at if record else None))
+        return (
+            tuple(self._feed_states(community_id)),
+            tuple(last),
+            len(store.pending_messages()),
+            store.tokens_used(self.now().date()),
+        )

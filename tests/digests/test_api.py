@@ -1,0 +1,198 @@
+"""The Newsdesk facade over a real store and pipeline: what each community sees and may do."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from digests import (
+    InputError,
+    Newsdesk,
+    NotFoundError,
+    ScheduleError,
+    UnknownTopicError,
+    open_newsdesk,
+    parse_config,
+)
+from digests.config import SAMPLES_DIR
+from tests.servers.feed_server import FeedServer, feed_server
+
+__all__ = ["feed_server"]
+
+COMMUNITY = 1
+OTHER = 2
+CHANNEL = 10
+USER = 100
+PAYLOADS = [{"content": "a digest"}]
+
+ZEPPELIN_FEED = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>Sky News Desk</title>
+<item><title>Zeppelin line opens</title><guid>z1</guid><link>https://sky.example/z1</link>
+<description>A zeppelin line between Lakeport and Hillview opens in May, the operator said.
+</description></item></channel></rss>"""
+
+
+@pytest.fixture
+async def desk(tmp_path: Path) -> AsyncIterator[Newsdesk]:
+    settings = parse_config(
+        {
+            "storage": {"url": f"sqlite:///{tmp_path / 'desk.db'}"},
+            "summarizer": {"backend": "extractive"},
+            "digest": {"max_age_hours": 876000},
+            "fetch": {"allow_private": ["127.0.0.1"]},
+            "feeds": [
+                {"url": str(SAMPLES_DIR / "harbor-courier.xml"), "topics": ["Local"]},
+                {"url": str(SAMPLES_DIR / "valley-post.atom")},
+                {"url": str(SAMPLES_DIR / "metro-science.json"), "topics": ["Science"]},
+            ],
+            "topics": [{"name": "Transport", "keywords": ["tram", "bus"]}],
+        },
+        tmp_path,
+    )
+    async with open_newsdesk(settings, env={}) as opened:
+        await opened.refresh(only_due=False)
+        yield opened
+
+
+async def test_a_channel_is_not_given_a_story_it_already_had(desk: Newsdesk) -> None:
+    first = await desk.compose(COMMUNITY, CHANNEL)
+    assert not first.is_empty
+    posted = [i.story.id for i in first.items]
+    await desk.enqueue(COMMUNITY, "channel", CHANNEL, story_ids=posted, payloads=PAYLOADS)
+    again = await desk.compose(COMMUNITY, CHANNEL)
+    assert not {i.story.id for i in again.items} & set(posted)
+
+
+async def test_a_feed_one_community_added_is_unseen_by_another(
+    desk: Newsdesk, feed_server: FeedServer
+) -> None:
+    feed_server.route("/sky.xml").serve(ZEPPELIN_FEED, content_type="application/rss+xml")
+    added = await desk.add_community_feed(COMMUNITY, feed_server.url("/sky.xml"), ["Air"])
+    assert (added.title, added.entries, added.page) == ("Sky News Desk", 1, None)
+    await desk.refresh(only_due=False)
+    (story,) = await desk.search(COMMUNITY, "zeppelin")
+    assert await desk.search(OTHER, "zeppelin") == []
+    assert (await desk.story(COMMUNITY, story.id)).id == story.id
+    with pytest.raises(InputError, match="No story with id"):
+        await desk.story(OTHER, story.id)
+    assert await desk.community_feed_urls(COMMUNITY) == [added.url]
+    assert added.url in {f.url for f in await desk.feeds(COMMUNITY)}
+    assert added.url not in {f.url for f in await desk.feeds(OTHER)}
+
+
+async def test_an_unreadable_feed_is_refused_with_the_reason(
+    desk: Newsdesk, feed_server: FeedServer
+) -> None:
+    feed_server.route("/gone.xml").status(404)
+    with pytest.raises(InputError, match="Could not read that feed: .*404"):
+        await desk.add_community_feed(COMMUNITY, feed_server.url("/gone.xml"))
+    assert await desk.community_feed_urls(COMMUNITY) == []
+
+
+async def test_removing_a_feed_the_community_did_not_add_is_not_found(desk: Newsdesk) -> None:
+    with pytest.raises(NotFoundError):
+        await desk.remove_community_feed(COMMUNITY, "https://never.example/rss")
+
+
+async def test_configured_topics_are_listed_even_without_stories(desk: Newsdesk) -> None:
+    counts = await desk.topics(COMMUNITY)
+    assert "Transport" in counts
+    assert counts["Science"] > 0
+
+
+async def test_topics_are_followed_by_their_name_in_any_case(desk: Newsdesk) -> None:
+    assert await desk.subscribe(COMMUNITY, USER, "science") == ("Science", True)
+    assert await desk.subscribe(COMMUNITY, USER, "SCIENCE") == ("Science", False)
+    assert await desk.subscriptions(COMMUNITY, USER) == ["Science"]
+    assert await desk.unsubscribe(COMMUNITY, USER, "sCience") is True
+    assert await desk.unsubscribe(COMMUNITY, USER, "Science") is False
+
+
+async def test_an_unknown_topic_cannot_be_followed(desk: Newsdesk) -> None:
+    with pytest.raises(UnknownTopicError) as caught:
+        await desk.subscribe(COMMUNITY, USER, "Knitting")
+    assert caught.value.topic == "Knitting"
+
+
+async def test_a_subscriber_gets_each_followed_story_once(desk: Newsdesk) -> None:
+    await desk.subscribe(COMMUNITY, USER, "Science")
+    digest = await desk.compose(COMMUNITY, CHANNEL)
+    (personal,) = await desk.personal_digests(COMMUNITY, digest)
+    assert personal.user_id == USER
+    assert personal.digest.items
+    assert all("Science" in i.story.topics for i in personal.digest.items)
+    ids = [i.story.id for i in personal.digest.items]
+    await desk.enqueue(COMMUNITY, "user", USER, story_ids=ids, payloads=PAYLOADS)
+    assert await desk.personal_digests(COMMUNITY, digest) == []
+
+
+async def test_a_schedule_is_validated_stored_paused_and_removed(desk: Newsdesk) -> None:
+    schedule = await desk.set_schedule(COMMUNITY, CHANNEL, timezone="Europe/Berlin", times="8:00")
+    assert schedule.times == ("08:00",)
+    assert await desk.schedules(COMMUNITY) == [schedule]
+    assert await desk.schedules(OTHER) == []
+    assert desk.next_run(schedule) is not None
+    paused = await desk.pause_schedule(COMMUNITY, CHANNEL, True)
+    assert paused.paused and desk.missed_run(paused) is None
+    await desk.remove_schedule(COMMUNITY, CHANNEL)
+    with pytest.raises(NotFoundError):
+        await desk.remove_schedule(COMMUNITY, CHANNEL)
+
+
+@pytest.mark.parametrize(
+    ("options", "named"),
+    [
+        ({"timezone": "Mars/Olympus", "times": "08:00"}, "Mars/Olympus"),
+        ({"timezone": "UTC", "times": "25:00"}, "25:00"),
+        ({"timezone": "UTC", "cron": "0 8 * *"}, "five fields"),
+        ({"timezone": "UTC", "cron": "0 8 * * *", "times": "08:00"}, "not both"),
+    ],
+    ids=["timezone", "time", "cron", "both"],
+)
+async def test_a_bad_schedule_names_what_is_wrong(
+    desk: Newsdesk, options: dict[str, str], named: str
+) -> None:
+    with pytest.raises(ScheduleError, match=named):
+        await desk.set_schedule(COMMUNITY, CHANNEL, **options)
+
+
+async def test_a_digest_is_latest_once_all_its_messages_are_sent(desk: Newsdesk) -> None:
+    record = await desk.enqueue(
+        COMMUNITY, "channel", CHANNEL, story_ids=[], payloads=[*PAYLOADS, *PAYLOADS]
+    )
+    first, second = await desk.pending_messages()
+    await desk.mark_sent(first.id, remote_id="m1")
+    assert await desk.latest_digest("channel", CHANNEL) is None
+    await desk.mark_sent(second.id, remote_id="m2")
+    latest = await desk.latest_digest("channel", CHANNEL)
+    assert latest is not None and latest.id == record.id
+    assert [m.remote_id for m in await desk.digest_messages(record.id)] == ["m1", "m2"]
+    assert await desk.pending_messages() == []
+
+
+async def test_status_names_scheduled_channels_and_the_outbox(desk: Newsdesk) -> None:
+    await desk.set_schedule(COMMUNITY, CHANNEL, timezone="UTC", cron="0 8 * * *")
+    await desk.enqueue(COMMUNITY, "channel", CHANNEL + 1, story_ids=[], payloads=PAYLOADS)
+    figures = await desk.status(COMMUNITY, [CHANNEL + 1, CHANNEL + 2])
+    assert figures.last_digests == ((CHANNEL, None),)
+    assert figures.unsent_messages == 1
+    assert len(figures.feeds) == 3
+    assert figures.tokens_today == 0
+
+
+@pytest.mark.parametrize("question", ["", "   ", "x" * 301], ids=["empty", "blank", "long"])
+async def test_a_question_must_be_1_to_300_characters(desk: Newsdesk, question: str) -> None:
+    with pytest.raises(InputError, match="1 to 300 characters"):
+        await desk.ask(COMMUNITY, question)
+
+
+@pytest.mark.parametrize("query", ["", "x" * 101], ids=["empty", "long"])
+async def test_a_search_must_be_1_to_100_characters(desk: Newsdesk, query: str) -> None:
+    with pytest.raises(InputError, match="1 to 100 characters"):
+        await desk.search(COMMUNITY, query)
+
+
+async def test_an_answer_names_the_articles_it_comes_from(desk: Newsdesk) -> None:
+    answer = await desk.ask(COMMUNITY, "What about the tram?")
+    assert answer.sources
