@@ -1,4 +1,4 @@
-"""The Discord bot: loads one extension per user-facing area and starts the newsroom."""
+"""The Discord bot: one extension per user-facing area; the digests area runs the newsroom."""
 
 from __future__ import annotations
 
@@ -64,7 +64,6 @@ class NewsBot(commands.AutoShardedBot):
         for extension in EXTENSIONS:
             await self.load_extension(extension)
         await self.sync_commands()
-        await self.newsroom.start()
         if self.settings.health.port is not None:
             self.health = HealthServer(
                 self,
@@ -92,6 +91,6 @@ class NewsBot(commands.AutoShardedBot):
         if self.health is not None:
             await self.health.stop()
             self.health = None
-        await self.newsroom.stop()
-        # Unloads the extensions too: each cog's background work is cancelled there.
+        # Unloads the extensions too: each cog's background work (the digests cog's newsroom
+        # among it) is cancelled and awaited there.
         await super().close()

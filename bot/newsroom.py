@@ -111,11 +111,12 @@ class Newsroom:
 
     async def stop(self) -> None:
         """Stop the background work and give scheduler leadership up."""
-        if self._watch is not None:
-            self._watch.cancel()
-            self._watch = None
-        for task in list(self._tasks):
+        running = [*self._tasks, *([self._watch] if self._watch is not None else [])]
+        self._watch = None
+        for task in running:
             task.cancel()
+        # Awaited, so nothing of this newsroom still runs once stop() returns.
+        await asyncio.gather(*running, return_exceptions=True)
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
         self._leading = False

@@ -178,8 +178,19 @@ def test_only_the_entry_points_read_the_environment():
     assert offenders == []
 
 
+class _IdleNewsroom:
+    """Stands in for the newsroom the digests area starts on load; this test only reads names."""
+
+    async def start(self) -> None:
+        return None
+
+    async def stop(self) -> None:
+        return None
+
+
 async def _tree_of_extensions() -> app_commands.CommandTree[commands.Bot]:
     bot = commands.Bot(command_prefix="!", intents=discord.Intents.none())
+    bot.newsroom = _IdleNewsroom()  # type: ignore[attr-defined]
     for extension in EXTENSIONS:
         await bot.load_extension(extension)
     return bot.tree

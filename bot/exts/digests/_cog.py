@@ -25,6 +25,13 @@ class DigestsCog(commands.GroupCog, group_name="digest", group_description="News
         self.bot = bot
         super().__init__()
 
+    async def cog_load(self) -> None:
+        # Scheduled digests, the outbox flush and leadership run as long as this area is loaded.
+        await self.bot.newsroom.start()
+
+    async def cog_unload(self) -> None:
+        await self.bot.newsroom.stop()
+
     @app_commands.command(name="latest", description="Show the last digest posted in this channel")
     async def latest(self, interaction: discord.Interaction) -> None:
         record = await self.bot.desk.latest_digest("channel", interaction.channel_id or 0)
