@@ -29,18 +29,18 @@ from itertools import combinations
 from pathlib import Path
 from typing import Any
 
-from digests.cluster import (
-    ClusterMethod,
-    Embedder,
-    article_signature,
-    assign_stories,
-    embedding_text,
-    prepared_similarity,
-)
+from digests.cluster import assign_stories
 from digests.config import DigestConfig
 from digests.embeddings import load_embedder
 from digests.parse import parse_feed
 from digests.records import Article
+from digests.similarity import (
+    ClusterMethod,
+    Embedder,
+    article_signature,
+    embedding_text,
+    prepared_similarity,
+)
 from tests.digests._cluster_pairs import (
     CROSS_LANGUAGE_DIFFERENT,
     CROSS_LANGUAGE_SAME,

