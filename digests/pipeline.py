@@ -14,6 +14,7 @@ from digests.cluster import PackedVector
 from digests.compose_step import ComposeStep
 from digests.config import Settings
 from digests.fetch import Fetcher
+from digests.read_pool import ReadPool
 from digests.refresh_step import RefreshStep
 from digests.store import Store
 from digests.summarize.service import BriefingService
@@ -40,3 +41,9 @@ class Pipeline(RefreshStep, ComposeStep):
         self._tagger = TopicTagger(settings.topics)
         # Packed term vectors of the clustering window, kept between refreshes.
         self._vectors: dict[int, PackedVector] = {}
+        # Parses and cleans fetched feeds on every core; its processes start on first use.
+        self._reader = ReadPool(settings.fetch.read_pool_size())
+
+    def close(self) -> None:
+        """Stop the feed reading processes; a later refresh starts them again."""
+        self._reader.close()

@@ -1,0 +1,138 @@
+"""Reading fetched feed bodies into their changed, cleaned entries, off the event loop.
+
+Parsing a feed and cleaning its entries' HTML is pure CPU work. ``read_changed`` does all of
+it for one feed as a function of bytes and strings, so it can run in another process;
+``ReadPool`` runs it on a process pool that uses every core (or, with no workers, in a
+thread) and leaves the event loop to I/O.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+import multiprocessing
+from collections.abc import Callable, Mapping
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from typing import TypeVar
+
+from digests.dedup import entry_signature
+from digests.discover import read_feed
+from digests.errors import FeedError
+from digests.extract import extract_article
+from digests.feed_text import text_from_html
+from digests.records import ArticleText, ParsedEntry
+
+log = logging.getLogger(__name__)
+# Feeds one worker process reads before it is replaced: whatever a parser leaks or caches
+# is given back to the system that often.
+TASKS_PER_WORKER = 200
+_T = TypeVar("_T")
+
+
+@dataclass(frozen=True, slots=True)
+class ChangedEntry:
+    """An entry that differs from what the store holds, with its clean feed text."""
+
+    entry: ParsedEntry
+    signature: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class ReadFeed:
+    """One feed body read: its title and warning and the changed entries, or why it failed."""
+
+    title: str | None = None
+    warning: str | None = None
+    entries: tuple[ChangedEntry, ...] = ()
+    error: str | None = None
+
+
+def read_changed(
+    body: bytes, url: str, content_type: str | None, known: Mapping[str, str]
+) -> ReadFeed:
+    """Parse a feed body and clean the text of each entry whose signature is not ``known``
+    (entry id -> signature of what was stored). A body that is no feed gives ``error``."""
+    try:
+        parsed = read_feed(body, url=url, content_type=content_type)
+    except FeedError as exc:
+        return ReadFeed(error=str(exc))
+    changed = []
+    for entry in parsed.entries:
+        signature = entry_signature(entry)
+        # Entries the feed sends exactly as before need no cleaning.
+        if known.get(entry.entry_id) != signature:
+            changed.append(ChangedEntry(entry, signature, text_from_html(entry.content_html)))
+    return ReadFeed(parsed.title, parsed.warning, tuple(changed))
+
+
+class ReadPool:
+    """Reads feeds and article pages on ``workers`` processes; with 0, in a worker thread.
+
+    The processes start on first use and are stopped by ``close``. Should one die (a body
+    exhausting the memory limit of the system), the pool is replaced and the feeds it was
+    reading are read once more on the new one.
+    """
+
+    def __init__(self, workers: int) -> None:
+        self.workers = workers
+        self._executor: ProcessPoolExecutor | None = None
+
+    async def read(
+        self, body: bytes, url: str, content_type: str | None, known: Mapping[str, str]
+    ) -> ReadFeed:
+        """The feed body read (see ``read_changed``)."""
+        read = functools.partial(read_changed, body, url, content_type, dict(known))
+        try:
+            return await self._run(read, url)
+        except BrokenProcessPool:
+            return ReadFeed(error="the feed reading process died reading this feed")
+
+    async def extract(self, body: bytes, url: str) -> ArticleText | None:
+        """An article page's text (see ``extract_article``); None when its process died."""
+        try:
+            return await self._run(functools.partial(extract_article, body, url=url), url)
+        except BrokenProcessPool:
+            return None
+
+    async def _run(self, job: Callable[[], _T], url: str) -> _T:
+        if self.workers == 0:
+            return await asyncio.to_thread(job)
+        loop = asyncio.get_running_loop()
+        for attempt in (1, 2):
+            executor = self._started()
+            try:
+                return await loop.run_in_executor(executor, job)
+            except BrokenProcessPool:
+                log.warning("a reading process died (on %s, try %d)", url, attempt)
+                self._discard(executor)
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+    def close(self) -> None:
+        """Stop the worker processes (pending reads are cancelled)."""
+        if self._executor is not None:
+            self._executor.shutdown(wait=True, cancel_futures=True)
+            self._executor = None
+
+    def _started(self) -> ProcessPoolExecutor:
+        if self._executor is None:
+            # forkserver: a worker never inherits the event loop, sockets or threads of the
+            # parent; forked from a server that has imported the parsers, it starts at once.
+            context = multiprocessing.get_context("forkserver")
+            context.set_forkserver_preload([__name__])
+            self._executor = ProcessPoolExecutor(
+                max_workers=self.workers,
+                mp_context=context,
+                max_tasks_per_child=TASKS_PER_WORKER,
+            )
+        return self._executor
+
+    def _discard(self, executor: ProcessPoolExecutor) -> None:
+        if self._executor is executor:
+            self._executor = None
+            executor.shutdown(wait=False, cancel_futures=True)
