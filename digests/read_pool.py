@@ -12,10 +12,14 @@ import asyncio
 import functools
 import logging
 import multiprocessing
+import os
+import threading
+import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TypeVar
 
 from digests.dedup import entry_signature
@@ -29,6 +33,8 @@ log = logging.getLogger(__name__)
 # Feeds one worker process reads before it is replaced: whatever a parser leaks or caches
 # is given back to the system that often.
 TASKS_PER_WORKER = 200
+# How often a worker checks that its owner still runs.
+PARENT_CHECK_SECONDS = 1.0
 _T = TypeVar("_T")
 
 
@@ -67,6 +73,35 @@ def read_changed(
         if known.get(entry.entry_id) != signature:
             changed.append(ChangedEntry(entry, signature, text_from_html(entry.content_html)))
     return ReadFeed(parsed.title, parsed.warning, tuple(changed))
+
+
+def _exit_with_parent(parent: int) -> None:
+    """Worker start: exit once the process that owns the pool is gone.
+
+    A worker waits on a queue it holds both ends of, so it would outlive an owner killed
+    with SIGKILL (and keep the forkserver alive with it).
+    """
+
+    def watch() -> None:
+        while not _gone(parent):
+            time.sleep(PARENT_CHECK_SECONDS)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="owner-watch", daemon=True).start()
+
+
+def _gone(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    try:
+        # Killed but not yet reaped (its parent may be waiting on this very worker's pipes).
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+    except (OSError, IndexError):
+        return False
 
 
 class ReadPool:
@@ -129,6 +164,8 @@ class ReadPool:
                 max_workers=self.workers,
                 mp_context=context,
                 max_tasks_per_child=TASKS_PER_WORKER,
+                initializer=_exit_with_parent,
+                initargs=(os.getpid(),),
             )
         return self._executor
 

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -72,3 +76,40 @@ def test_a_body_that_is_no_feed_is_an_error_not_an_exception() -> None:
         b"<html><head><title>Shop</title></head></html>", "https://a.example/", None, {}
     )
     assert read.error and not read.entries
+
+
+_KILLED_OWNER = """
+import asyncio, os, signal
+from digests.read_pool import ReadPool
+
+async def main():
+    pool = ReadPool(1)
+    body = b"<rss version='2.0'><channel><title>t</title></channel></rss>"
+    await pool.read(body, "https://a.example/", None, {})
+    print(*(p.pid for p in pool._executor._processes.values()), flush=True)
+    os.kill(os.getpid(), signal.SIGKILL)
+
+asyncio.run(main())
+"""
+
+
+def test_workers_exit_when_their_owner_is_killed(tmp_path: Path) -> None:
+    out = tmp_path / "workers.txt"
+    with out.open("w") as handle:
+        # A file, not a pipe: the workers inherit it and would hold a pipe open.
+        code = subprocess.call([sys.executable, "-c", _KILLED_OWNER], stdout=handle)
+    assert code == -signal.SIGKILL
+    workers = [int(pid) for pid in out.read_text().split()]
+    assert workers
+    deadline = time.monotonic() + 60  # a bound on waiting, not a timing under test
+    while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not any(_alive(pid) for pid in workers)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state != "Z"
