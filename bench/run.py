@@ -411,6 +411,35 @@ async def one_host_rows(opts: Options, workdir: Path, results: Results) -> None:
     }
 
 
+def interaction_rows(opts: Options, workdir: Path, results: Results) -> None:
+    from bench.interaction import interaction_latency
+
+    figures = asyncio.run(
+        interaction_latency(
+            opts.feeds,
+            items=opts.items,
+            latency=opts.latency,
+            hosts=opts.hosts,
+            concurrency=opts.workers,
+            workdir=workdir,
+        )
+    )
+    results.raw["interaction_latency"] = figures
+    busy, idle = figures["refreshing"], figures["idle"]
+    for label, key in (("p50", "p50_s"), ("p99", "p99_s")):
+        results.rows.append(
+            Row(
+                f"Slash command acknowledged, {label}, during a {opts.feeds}-feed refresh",
+                "ms",
+                busy[key] * 1000,
+                "lower",
+                "same, bot idle",
+                idle[key] * 1000,
+                note=f"{busy['interactions']} commands" if label == "p50" else "",
+            )
+        )
+
+
 # --- compose and render ---------------------------------------------------------------------
 
 
@@ -727,6 +756,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         workdir = Path(tmp)
         asyncio.run(refresh_rounds(opts, workdir, results))
         asyncio.run(one_host_rows(opts, workdir, results))
+        interaction_rows(opts, workdir, results)
         summarizer_rows(opts, results)
         rss_rows(opts, workdir, results)
     info = machine()
