@@ -30,11 +30,13 @@ from digests.feed_text import text_from_html
 from digests.records import ArticleText, ParsedEntry
 
 log = logging.getLogger(__name__)
-# Feeds one worker process reads before it is replaced: whatever a parser leaks or caches
+# Reads per worker process before the pool is replaced: whatever a parser leaks or caches
 # is given back to the system that often.
 TASKS_PER_WORKER = 200
 # How often a worker checks that its owner still runs.
 PARENT_CHECK_SECONDS = 1.0
+# Retired pools that ``close`` waits for.
+_RETIRED_KEPT = 4
 _T = TypeVar("_T")
 
 
@@ -107,14 +109,17 @@ def _gone(pid: int) -> bool:
 class ReadPool:
     """Reads feeds and article pages on ``workers`` processes; with 0, in a worker thread.
 
-    The processes start on first use and are stopped by ``close``. Should one die (a body
-    exhausting the memory limit of the system), the pool is replaced and the feeds it was
-    reading are read once more on the new one.
+    The processes start on first use and are stopped by ``close``. After
+    ``TASKS_PER_WORKER`` reads a worker the pool is replaced by a fresh one, so that what a
+    parser leaks or caches is given back. Should a process die (a body exhausting the memory
+    limit of the system), the pool is replaced and its pending feeds are read once more.
     """
 
     def __init__(self, workers: int) -> None:
         self.workers = workers
         self._executor: ProcessPoolExecutor | None = None
+        self._submitted = 0
+        self._retired: list[ProcessPoolExecutor] = []
 
     async def read(
         self, body: bytes, url: str, content_type: str | None, known: Mapping[str, str]
@@ -140,7 +145,10 @@ class ReadPool:
         for attempt in (1, 2):
             executor = self._started()
             try:
-                return await loop.run_in_executor(executor, job)
+                # Submitted at once; the pool may then be retired for the next reads.
+                pending = loop.run_in_executor(executor, job)
+                self._count(executor)
+                return await pending
             except BrokenProcessPool:
                 log.warning("a reading process died (on %s, try %d)", url, attempt)
                 self._discard(executor)
@@ -151,8 +159,11 @@ class ReadPool:
     def close(self) -> None:
         """Stop the worker processes (pending reads are cancelled)."""
         if self._executor is not None:
-            self._executor.shutdown(wait=True, cancel_futures=True)
+            self._retired.append(self._executor)
             self._executor = None
+        for executor in self._retired:
+            executor.shutdown(wait=True, cancel_futures=True)
+        self._retired.clear()
 
     def _started(self) -> ProcessPoolExecutor:
         if self._executor is None:
@@ -163,11 +174,22 @@ class ReadPool:
             self._executor = ProcessPoolExecutor(
                 max_workers=self.workers,
                 mp_context=context,
-                max_tasks_per_child=TASKS_PER_WORKER,
                 initializer=_exit_with_parent,
                 initargs=(os.getpid(),),
             )
+            self._submitted = 0
         return self._executor
+
+    def _count(self, executor: ProcessPoolExecutor) -> None:
+        self._submitted += 1
+        if executor is self._executor and self._submitted >= TASKS_PER_WORKER * self.workers:
+            # Retired, not stopped: it finishes what it was given, then its processes exit.
+            # (max_tasks_per_child would do this per worker, but can hang on Python 3.11.)
+            self._retired.append(executor)
+            executor.shutdown(wait=False)
+            self._executor = None
+            # Older ones are long done; only recent ones may still be finishing their reads.
+            del self._retired[:-_RETIRED_KEPT]
 
     def _discard(self, executor: ProcessPoolExecutor) -> None:
         if self._executor is executor:

@@ -113,3 +113,19 @@ def _alive(pid: int) -> bool:
     except (OSError, IndexError):
         return False
     return state != "Z"
+
+
+def test_a_replaced_pool_reads_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("digests.read_pool.TASKS_PER_WORKER", 2)
+
+    async def read_on_one_worker() -> tuple[list[ReadFeed], int]:
+        pool = ReadPool(1)
+        try:
+            reads = [await pool.read(body, url, None, {}) for url, body in FEEDS * 3]
+            return reads, len(pool._retired)
+        finally:
+            pool.close()
+
+    reads, retired = asyncio.run(read_on_one_worker())
+    assert retired >= 2
+    assert reads == [read_changed(body, url, None, {}) for url, body in FEEDS * 3]
