@@ -102,7 +102,10 @@ async def real_feeds_digest(
                 pipeline = Pipeline(
                     settings, store=store, fetcher=fetcher, briefings=briefings, clock=clock
                 )
-                await pipeline.refresh()
+                try:
+                    await pipeline.refresh()
+                finally:
+                    pipeline.close()
                 top = await pipeline.compose(max_stories=max_stories)
                 unlimited = settings.digest.model_copy(update={"max_per_feed": 100_000})
                 pipeline.settings = settings.model_copy(update={"digest": unlimited})

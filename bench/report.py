@@ -90,6 +90,17 @@ def advantage(ours: float, peer: float | None, better: Better) -> float | None:
     return num / den
 
 
+def network_floor(
+    feeds: int, *, hosts: int, concurrency: int, per_host: int, latency: float
+) -> float:
+    """The least time a refresh can take when every response waits ``latency``: rounds of
+    ``concurrency`` requests, and no more than ``per_host`` at once on the busiest host
+    (feeds are dealt over the hosts in turn)."""
+    busiest = math.ceil(feeds / hosts)
+    rounds = max(math.ceil(feeds / concurrency), math.ceil(busiest / per_host))
+    return rounds * latency
+
+
 def extrapolate(seconds: float, measured: int, total: int) -> float:
     """The time ``total`` items would take at the per-item rate seen on ``measured``."""
     if measured <= 0:

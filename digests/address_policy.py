@@ -102,6 +102,12 @@ def _embedded_ipv4(address: IPAddress) -> list[ipaddress.IPv4Address]:
 
 
 async def _resolve(host: str, port: int) -> list[str]:
+    if "%" not in host:
+        try:
+            # An address needs no lookup: a worker-thread hop per connection is saved.
+            return [str(ipaddress.ip_address(host))]
+        except ValueError:
+            pass
     loop = asyncio.get_running_loop()
     try:
         infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)

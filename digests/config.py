@@ -10,6 +10,7 @@ leave them unread (``ignore_tables``).
 
 from __future__ import annotations
 
+import os
 import tomllib
 from collections.abc import Collection, Mapping
 from importlib import resources
@@ -53,6 +54,13 @@ class FetchConfig(_Section):
     user_agent: str = "newsdigest/0.1 (+https://github.com/newsdigest/newsdigest)"
     full_text: bool = True
     teaser_chars: Annotated[int, Field(ge=0)] = 400
+    # Processes that parse and clean fetched feeds; None is one per core, 0 reads them in a
+    # thread of this process (for tests and tiny servers).
+    read_workers: Annotated[int, Field(ge=0)] | None = None
+
+    def read_pool_size(self) -> int:
+        """How many feed reading processes to run (0: none, read in this process)."""
+        return (os.cpu_count() or 1) if self.read_workers is None else self.read_workers
 
 
 class SummarizerConfig(_Section):

@@ -13,6 +13,7 @@ from digests.clock import Clock
 from digests.compose_step import ComposeStep
 from digests.config import Settings
 from digests.fetch import Fetcher
+from digests.read_pool import ReadPool
 from digests.refresh_step import RefreshStep
 from digests.similarity import ArticleSignature, Embedder
 from digests.store import Store
@@ -42,3 +43,9 @@ class Pipeline(RefreshStep, ComposeStep):
         # refreshes.
         self._vectors: dict[int, ArticleSignature] = {}
         self._embedder: Embedder | None = None
+        # Parses and cleans fetched feeds on every core; its processes start on first use.
+        self._reader = ReadPool(settings.fetch.read_pool_size())
+
+    def close(self) -> None:
+        """Stop the feed reading processes; a later refresh starts them again."""
+        self._reader.close()

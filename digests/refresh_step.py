@@ -17,14 +17,13 @@ from datetime import datetime, timedelta
 from digests.clock import Clock
 from digests.cluster import assign_stories
 from digests.config import Settings
-from digests.dedup import content_hash, entry_signature
-from digests.discover import read_result
+from digests.dedup import content_hash
 from digests.errors import FeedError, StorageError
-from digests.extract import extract_article
-from digests.feed_text import is_teaser, text_from_html
+from digests.feed_text import is_teaser
 from digests.fetch import Fetcher
 from digests.parse import UNTITLED
-from digests.records import Article, ArticleDraft, ArticleText, FeedSource, FeedState, ParsedEntry
+from digests.read_pool import ChangedEntry, ReadPool
+from digests.records import Article, ArticleDraft, ArticleText, FeedSource, FeedState
 from digests.refetch import (
     failures_to_disable,
     next_fetch_after_failure,
@@ -69,6 +68,7 @@ class RefreshStep:
     _tagger: TopicTagger
     _vectors: dict[int, ArticleSignature]
     _embedder: Embedder | None
+    _reader: ReadPool
 
     async def refresh(
         self,
@@ -167,12 +167,16 @@ class RefreshStep:
         if result.status == "not_modified" or result.body is None:
             successes.append(FetchSuccess(state.url, now, state.validators, next_at, state.title))
             return FeedOutcome(state.url, "not_modified")
-        try:
-            parsed = read_result(result)
-        except FeedError as exc:
-            return await self._record_failure(state, str(exc), None)
-
         tally = _FeedTally()
+        try:
+            # Only the store's ids and signatures go to the reader: it cleans only the
+            # entries that changed since the last fetch.
+            known = await asyncio.to_thread(self.store.entry_source_hashes, state.url)
+        except StorageError as exc:
+            return await self._record_failure(state, f"storage error: {exc}", None, tally)
+        parsed = await self._reader.read(result.body, result.final_url, result.content_type, known)
+        if parsed.error is not None:
+            return await self._record_failure(state, parsed.error, None)
         try:
             results = await self._store_entries(state.url, parsed.entries, tally, page_progress)
         except StorageError as exc:
@@ -213,20 +217,13 @@ class RefreshStep:
     async def _store_entries(
         self,
         feed_url: str,
-        entries: Sequence[ParsedEntry],
+        changed: Sequence[ChangedEntry],
         tally: _FeedTally,
         page_progress: PageHook | None,
     ) -> list[UpsertResult]:
         """Draft the entries that changed since the last fetch and store them."""
-        # Entries the feed sends exactly as before need no cleaning and no page fetch.
-        known = await asyncio.to_thread(self.store.entry_source_hashes, feed_url)
-        changed = [
-            (entry, signature)
-            for entry in entries
-            if known.get(entry.entry_id) != (signature := entry_signature(entry))
-        ]
         drafts = await asyncio.gather(
-            *(self._draft(feed_url, e, sig, tally, page_progress) for e, sig in changed)
+            *(self._draft(feed_url, c, tally, page_progress) for c in changed)
         )
         kept = [d for d in drafts if d is not None]
         tally.skipped += len(drafts) - len(kept)
@@ -284,17 +281,17 @@ class RefreshStep:
     async def _draft(
         self,
         feed_url: str,
-        entry: ParsedEntry,
-        signature: str | None = None,
-        tally: _FeedTally | None = None,
+        changed: ChangedEntry,
+        tally: _FeedTally,
         page_progress: PageHook | None = None,
     ) -> ArticleDraft | None:
         """Join an entry with its clean full text; fetch the page when the feed has a teaser.
         None for an entry with neither a title nor any text: there is nothing to show."""
-        text = ArticleText(text=text_from_html(entry.content_html), origin="feed")
+        entry = changed.entry
+        text = ArticleText(text=changed.text, origin="feed")
         cfg = self.settings.fetch
         if entry.url and cfg.full_text and is_teaser(text.text, teaser_chars=cfg.teaser_chars):
-            page = await self._page_text(entry.url, tally or _FeedTally(), page_progress)
+            page = await self._page_text(entry.url, tally, page_progress)
             if page is not None and len(page.text) > len(text.text):
                 text = page
         # Both text_from_html and extract_article already strip page junk.
@@ -315,7 +312,7 @@ class RefreshStep:
             text=body,
             image_url=entry.image_url or text.image_url,
             content_hash=content_hash(entry.title, body),
-            source_hash=signature,
+            source_hash=changed.signature,
             categories=entry.categories,
         )
 
@@ -339,7 +336,7 @@ class RefreshStep:
         if page.body is None:
             return None
         # Extraction is CPU work; keep the event loop free for the other fetches.
-        return await asyncio.to_thread(extract_article, page.body, url=page.final_url)
+        return await self._reader.extract(page.body, page.final_url)
 
     def _cluster(self) -> tuple[int, int]:
         """Group unassigned articles into stories and tag their topics."""

@@ -6,6 +6,7 @@ The environment is read here and nowhere deeper: each builder is given it.
 
 from __future__ import annotations
 
+import asyncio
 import os
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
@@ -103,9 +104,14 @@ async def _pipeline(
         briefings = build_briefings(settings, store=store, clock=clock, client=client)
         try:
             async with Fetcher(settings.fetch, transport=transport, clock=clock) as fetcher:
-                yield Pipeline(
+                pipeline = Pipeline(
                     settings, store=store, fetcher=fetcher, briefings=briefings, clock=clock
                 )
+                try:
+                    yield pipeline
+                finally:
+                    # Waits for the reading processes to exit: a thread, not the loop.
+                    await asyncio.to_thread(pipeline.close)
         finally:
             await briefings.aclose()
     finally:

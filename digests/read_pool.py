@@ -1,0 +1,197 @@
+"""Reading fetched feed bodies into their changed, cleaned entries, off the event loop.
+
+Parsing a feed and cleaning its entries' HTML is pure CPU work. ``read_changed`` does all of
+it for one feed as a function of bytes and strings, so it can run in another process;
+``ReadPool`` runs it on a process pool that uses every core (or, with no workers, in a
+thread) and leaves the event loop to I/O.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+import multiprocessing
+import os
+import threading
+import time
+from collections.abc import Callable, Mapping
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TypeVar
+
+from digests.dedup import entry_signature
+from digests.discover import read_feed
+from digests.errors import FeedError
+from digests.extract import extract_article
+from digests.feed_text import text_from_html
+from digests.records import ArticleText, ParsedEntry
+
+log = logging.getLogger(__name__)
+# Reads per worker process before the pool is replaced: whatever a parser leaks or caches
+# is given back to the system that often.
+TASKS_PER_WORKER = 200
+# How often a worker checks that its owner still runs.
+PARENT_CHECK_SECONDS = 1.0
+# Retired pools that ``close`` waits for.
+_RETIRED_KEPT = 4
+_T = TypeVar("_T")
+
+
+@dataclass(frozen=True, slots=True)
+class ChangedEntry:
+    """An entry that differs from what the store holds, with its clean feed text."""
+
+    entry: ParsedEntry
+    signature: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class ReadFeed:
+    """One feed body read: its title and warning and the changed entries, or why it failed."""
+
+    title: str | None = None
+    warning: str | None = None
+    entries: tuple[ChangedEntry, ...] = ()
+    error: str | None = None
+
+
+def read_changed(
+    body: bytes, url: str, content_type: str | None, known: Mapping[str, str]
+) -> ReadFeed:
+    """Parse a feed body and clean the text of each entry whose signature is not ``known``
+    (entry id -> signature of what was stored). A body that is no feed gives ``error``."""
+    try:
+        parsed = read_feed(body, url=url, content_type=content_type)
+    except FeedError as exc:
+        return ReadFeed(error=str(exc))
+    changed = []
+    for entry in parsed.entries:
+        signature = entry_signature(entry)
+        # Entries the feed sends exactly as before need no cleaning.
+        if known.get(entry.entry_id) != signature:
+            changed.append(ChangedEntry(entry, signature, text_from_html(entry.content_html)))
+    return ReadFeed(parsed.title, parsed.warning, tuple(changed))
+
+
+def _exit_with_parent(parent: int) -> None:
+    """Worker start: exit once the process that owns the pool is gone.
+
+    A worker waits on a queue it holds both ends of, so it would outlive an owner killed
+    with SIGKILL (and keep the forkserver alive with it).
+    """
+
+    def watch() -> None:
+        while not _gone(parent):
+            time.sleep(PARENT_CHECK_SECONDS)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="owner-watch", daemon=True).start()
+
+
+def _gone(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    try:
+        # Killed but not yet reaped (its parent may be waiting on this very worker's pipes).
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+    except (OSError, IndexError):
+        return False
+
+
+class ReadPool:
+    """Reads feeds and article pages on ``workers`` processes; with 0, in a worker thread.
+
+    The processes start on first use and are stopped by ``close``. After
+    ``TASKS_PER_WORKER`` reads a worker the pool is replaced by a fresh one, so that what a
+    parser leaks or caches is given back. Should a process die (a body exhausting the memory
+    limit of the system), the pool is replaced and its pending feeds are read once more.
+    """
+
+    def __init__(self, workers: int) -> None:
+        self.workers = workers
+        self._executor: ProcessPoolExecutor | None = None
+        self._submitted = 0
+        self._retired: list[ProcessPoolExecutor] = []
+
+    async def read(
+        self, body: bytes, url: str, content_type: str | None, known: Mapping[str, str]
+    ) -> ReadFeed:
+        """The feed body read (see ``read_changed``)."""
+        read = functools.partial(read_changed, body, url, content_type, dict(known))
+        try:
+            return await self._run(read, url)
+        except BrokenProcessPool:
+            return ReadFeed(error="the feed reading process died reading this feed")
+
+    async def extract(self, body: bytes, url: str) -> ArticleText | None:
+        """An article page's text (see ``extract_article``); None when its process died."""
+        try:
+            return await self._run(functools.partial(extract_article, body, url=url), url)
+        except BrokenProcessPool:
+            return None
+
+    async def _run(self, job: Callable[[], _T], url: str) -> _T:
+        if self.workers == 0:
+            return await asyncio.to_thread(job)
+        loop = asyncio.get_running_loop()
+        for attempt in (1, 2):
+            executor = self._started()
+            try:
+                # Submitted at once; the pool may then be retired for the next reads.
+                pending = loop.run_in_executor(executor, job)
+                self._count(executor)
+                return await pending
+            except BrokenProcessPool:
+                log.warning("a reading process died (on %s, try %d)", url, attempt)
+                self._discard(executor)
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+    def close(self) -> None:
+        """Stop the worker processes (pending reads are cancelled)."""
+        if self._executor is not None:
+            self._retired.append(self._executor)
+            self._executor = None
+        for executor in self._retired:
+            executor.shutdown(wait=True, cancel_futures=True)
+        self._retired.clear()
+
+    def _started(self) -> ProcessPoolExecutor:
+        if self._executor is None:
+            # forkserver: a worker never inherits the event loop, sockets or threads of the
+            # parent; forked from a server that has imported the parsers, it starts at once.
+            context = multiprocessing.get_context("forkserver")
+            context.set_forkserver_preload([__name__])
+            self._executor = ProcessPoolExecutor(
+                max_workers=self.workers,
+                mp_context=context,
+                initializer=_exit_with_parent,
+                initargs=(os.getpid(),),
+            )
+            self._submitted = 0
+        return self._executor
+
+    def _count(self, executor: ProcessPoolExecutor) -> None:
+        self._submitted += 1
+        if executor is self._executor and self._submitted >= TASKS_PER_WORKER * self.workers:
+            # Retired, not stopped: it finishes what it was given, then its processes exit.
+            # (max_tasks_per_child would do this per worker, but can hang on Python 3.11.)
+            self._retired.append(executor)
+            executor.shutdown(wait=False)
+            self._executor = None
+            # Older ones are long done; only recent ones may still be finishing their reads.
+            del self._retired[:-_RETIRED_KEPT]
+
+    def _discard(self, executor: ProcessPoolExecutor) -> None:
+        if self._executor is executor:
+            self._executor = None
+            executor.shutdown(wait=False, cancel_futures=True)
