@@ -28,6 +28,8 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot import metrics
 from bot.delivery import OutboxSender
+from bot.formats import channel_messages
+from bot.notices import notice_messages
 from bot.render import digest_messages
 from digests import (
     Digest,
@@ -267,6 +269,20 @@ class Newsroom:
                 report.new_articles,
                 report.new_stories,
             )
+        await self.check_feed_notices()
+
+    async def check_feed_notices(self) -> None:
+        """Queue the failing-feed notices the feeds now earn, and deliver them."""
+        try:
+            queued = await self.desk.check_feed_notices(notice_messages)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("the failing-feed check failed")
+            return
+        if queued:
+            log.info("queued %s failing-feed notices", queued)
+            await self.sender.flush()
 
     # --- posting -------------------------------------------------------------------------
     async def post_digest(self, guild_id: int, channel_id: int) -> DigestRecord | None:
@@ -278,7 +294,8 @@ class Newsroom:
             if digest.is_empty:
                 log.info("no new stories for channel %s", channel_id)
                 return None
-            payloads = digest_messages(digest, title="News digest")
+            fmt = await self.desk.channel_format(guild_id, channel_id)
+            payloads = channel_messages(fmt, digest, title="News digest")
             record = await self.desk.enqueue(
                 guild_id,
                 "channel",
