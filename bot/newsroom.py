@@ -87,6 +87,8 @@ class Newsroom:
         self.scheduler = AsyncIOScheduler(timezone=UTC)
         self.sender = OutboxSender(client, desk, on_problem=self._report_problem)
         self._channel_locks: defaultdict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
+        # One failing-feed check at a time, so two polls cannot queue the same notice.
+        self._notice_lock = asyncio.Lock()
         self.problems: dict[int, str] = {}
         self.leader = leader
         # The stored schedules as last seen: the leader's jobs are built from them.
@@ -269,12 +271,15 @@ class Newsroom:
                 report.new_articles,
                 report.new_stories,
             )
-        await self.check_feed_notices()
+        if self._leading:
+            await self.check_feed_notices()
 
     async def check_feed_notices(self) -> None:
-        """Queue the failing-feed notices the feeds now earn, and deliver them."""
+        """Queue the failing-feed notices the feeds now earn, and deliver them; only the
+        leader checks, so processes sharing a database do not each give a notice."""
         try:
-            queued = await self.desk.check_feed_notices(notice_messages)
+            async with self._notice_lock:
+                queued = await self.desk.check_feed_notices(notice_messages)
         except asyncio.CancelledError:
             raise
         except Exception:
