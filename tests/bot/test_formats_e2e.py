@@ -21,6 +21,7 @@ from tests.bot.harness import (
     running_bot,
     settings_for,
 )
+from tests.bot.test_formats import PINGS
 from tests.servers.discord_server import DiscordServer, discord_server
 from tests.servers.feed_server import FeedServer, feed_server
 
@@ -28,7 +29,6 @@ __all__ = ["discord_server", "feed_server"]
 
 ROLE = 910_000_000_000_000_500
 START = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
-PINGS = re.compile(r"@(everyone|here)|<@[!&]?\d+>")
 COMPACT_LINE = re.compile(r"^\[.+\]\(<https?://[^>]+>\) — .+$")
 
 PING_FEED = f"""<?xml version="1.0"?><rss version="2.0"><channel><title>Loud News</title>

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime
 
 from bot.notices import notice_line, notice_messages
 from digests import FeedNotice
+from tests.bot.test_formats import PINGS
 
 SINCE = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
 URL = "https://a.example/feed.xml"
-PINGS = re.compile(r"@(everyone|here)|<@[!&]?\d+>")
 
 
 def test_a_failing_notice_names_the_feed_the_reason_since_when_and_the_fix() -> None:
