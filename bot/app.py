@@ -24,6 +24,7 @@ EXTENSIONS = (
     "bot.exts.questions",
     "bot.exts.admin",
     "bot.exts.status",
+    "bot.exts.formats",
 )
 
 

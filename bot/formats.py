@@ -10,6 +10,7 @@ kept as written; the payloads allow no mentions at all.
 from __future__ import annotations
 
 import functools
+import logging
 import string
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -30,6 +31,7 @@ from bot.render import (
 from digests import (
     Article,
     Briefing,
+    ChannelFormat,
     Digest,
     DigestItem,
     InputError,
@@ -39,6 +41,8 @@ from digests import (
     primary_url,
     sources_of,
 )
+
+log = logging.getLogger(__name__)
 
 PLACEHOLDERS = ("headline", "summary", "facts", "sources", "url", "topics", "published")
 BUILT_IN_FORMATS = ("default", "compact", "headlines")
@@ -205,6 +209,26 @@ def preview_messages(
     times = [t for t in (i.story.published for i in shown) if t is not None]
     digest = Digest(generated_at=max(times, default=_SAMPLE_TIME), items=shown)
     return format_messages(digest, style, title=title)
+
+
+def channel_style(fmt: ChannelFormat) -> str | StoryTemplate:
+    """The ``format_messages`` style of a channel's stored format. A stored template was
+    checked when it was set; should it no longer parse, the channel gets the default layout
+    rather than no digest."""
+    if fmt.style == "full":
+        return "default"
+    if fmt.style != "custom":
+        return fmt.style
+    try:
+        return parse_template(fmt.template or "")
+    except InputError as exc:
+        log.warning("the format of channel %s no longer parses: %s", fmt.channel_id, exc)
+        return "default"
+
+
+def channel_messages(fmt: ChannelFormat, digest: Digest, *, title: str) -> list[dict[str, Any]]:
+    """Message payloads for a digest in the channel's own format."""
+    return format_messages(digest, channel_style(fmt), title=title)
 
 
 def pack_texts(texts: Iterable[str], separator: str) -> list[str]:

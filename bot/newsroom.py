@@ -28,6 +28,8 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot import metrics
 from bot.delivery import OutboxSender
+from bot.formats import channel_messages
+from bot.notices import notice_messages
 from bot.render import digest_messages
 from digests import (
     Digest,
@@ -85,6 +87,8 @@ class Newsroom:
         self.scheduler = AsyncIOScheduler(timezone=UTC)
         self.sender = OutboxSender(client, desk, on_problem=self._report_problem)
         self._channel_locks: defaultdict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
+        # One failing-feed check at a time, so two polls cannot queue the same notice.
+        self._notice_lock = asyncio.Lock()
         self.problems: dict[int, str] = {}
         self.leader = leader
         # The stored schedules as last seen: the leader's jobs are built from them.
@@ -268,6 +272,23 @@ class Newsroom:
                 report.new_articles,
                 report.new_stories,
             )
+        if self._leading:
+            await self.check_feed_notices()
+
+    async def check_feed_notices(self) -> None:
+        """Queue the failing-feed notices the feeds now earn, and deliver them; only the
+        leader checks, so processes sharing a database do not each give a notice."""
+        try:
+            async with self._notice_lock:
+                queued = await self.desk.check_feed_notices(notice_messages)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("the failing-feed check failed")
+            return
+        if queued:
+            log.info("queued %s failing-feed notices", queued)
+            await self.sender.flush()
 
     # --- posting -------------------------------------------------------------------------
     async def post_digest(self, guild_id: int, channel_id: int) -> DigestRecord | None:
@@ -279,7 +300,8 @@ class Newsroom:
             if digest.is_empty:
                 log.info("no new stories for channel %s", channel_id)
                 return None
-            payloads = digest_messages(digest, title="News digest")
+            fmt = await self.desk.channel_format(guild_id, channel_id)
+            payloads = channel_messages(fmt, digest, title="News digest")
             record = await self.desk.enqueue(
                 guild_id,
                 "channel",

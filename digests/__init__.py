@@ -23,6 +23,7 @@ from digests.errors import (
 )
 from digests.extract import extract_article
 from digests.leader import Leader
+from digests.notices import FeedNotice
 from digests.output import escape_md
 from digests.records import (
     Answer,
@@ -35,7 +36,7 @@ from digests.records import (
     Story,
 )
 from digests.refresh_report import RefreshReport
-from digests.store import DigestRecord, OutboxMessage, Schedule
+from digests.store import ChannelFormat, DigestRecord, OutboxMessage, Schedule
 from digests.summarize.facts import unsupported_anchors
 from digests.text import ELLIPSIS, one_line, truncate
 from digests.wiring import open_newsdesk
@@ -46,6 +47,7 @@ __all__ = [
     "Answer",
     "Article",
     "Briefing",
+    "ChannelFormat",
     "ELLIPSIS",
     "Clock",
     "ConfigError",
@@ -54,6 +56,7 @@ __all__ = [
     "DigestItem",
     "DigestRecord",
     "FeedError",
+    "FeedNotice",
     "FeedPreview",
     "FeedState",
     "InputError",

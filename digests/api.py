@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter, defaultdict
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
@@ -25,12 +25,22 @@ from digests.config import Settings
 from digests.discover import find_feed
 from digests.errors import FeedError, InputError, UnknownTopicError
 from digests.leader import Leader
+from digests.notices import FeedNotice, plan_notices
 from digests.pipeline import Pipeline
 from digests.records import Answer, Briefing, Digest, FeedSource, FeedState, Story
 from digests.refresh_report import RefreshReport, skip_summary
 from digests.schedules import build_schedule, missed_run, next_run, trigger_for
 from digests.scope import scope_story
-from digests.store import DigestRecord, OutboxMessage, Schedule, Store, TargetKind
+from digests.store import (
+    ChannelFormat,
+    DigestRecord,
+    FeedNoticeState,
+    FormatStyle,
+    OutboxMessage,
+    Schedule,
+    Store,
+    TargetKind,
+)
 
 if TYPE_CHECKING:
     from apscheduler.triggers.base import BaseTrigger
@@ -38,6 +48,7 @@ if TYPE_CHECKING:
 # The window /topics counts over and follow-up questions are answered from.
 RECENT = timedelta(days=7)
 MAX_QUERY_CHARS = 100
+FORMAT_STYLES: tuple[FormatStyle, ...] = ("full", "compact", "headlines", "custom")
 
 
 @dataclass(frozen=True, slots=True)
@@ -350,6 +361,69 @@ class Newsdesk:
         """The latest run missed since the schedule last ran, if any (None when paused)."""
         return missed_run(schedule, self.now())
 
+    # --- channel formats and failing-feed notices ----------------------------------------
+    async def set_channel_format(
+        self, community_id: int, channel_id: int, style: str, template: str | None = None
+    ) -> ChannelFormat:
+        """Store how the channel's digests are laid out. InputError for an unknown style, or
+        a template without ``custom`` or the other way round; the edge, which renders, checks
+        the template's placeholders before."""
+        if style not in FORMAT_STYLES:
+            raise InputError(f"Unknown style {style!r}; use {', '.join(FORMAT_STYLES)}.")
+        template = (template or "").strip() or None
+        if style == "custom" and template is None:
+            raise InputError("The custom style needs a template, e.g. `{headline} {url}`.")
+        if style != "custom" and template is not None:
+            raise InputError("A template goes with the custom style only.")
+        fmt = ChannelFormat(community_id, channel_id, style, template)
+        now = self.now()
+        return await asyncio.to_thread(lambda: self._store.set_channel_format(fmt, now=now))
+
+    async def channel_format(self, community_id: int, channel_id: int) -> ChannelFormat:
+        """The channel's format; ``full`` when none was set."""
+        found = await asyncio.to_thread(self._store.channel_format, community_id, channel_id)
+        return found or ChannelFormat(community_id, channel_id)
+
+    async def set_notice_channel(self, community_id: int, channel_id: int) -> None:
+        """Send the community's failing-feed notices to ``channel_id``."""
+        now = self.now()
+        await asyncio.to_thread(
+            lambda: self._store.set_notice_channel(community_id, channel_id, now=now)
+        )
+
+    async def notice_channel(self, community_id: int) -> int | None:
+        """Where the community's failing-feed notices go, if anywhere."""
+        channels = await asyncio.to_thread(self._store.notice_channels)
+        return channels.get(community_id)
+
+    async def check_feed_notices(
+        self, render: Callable[[Sequence[FeedNotice]], Sequence[dict[str, object]]]
+    ) -> int:
+        """Queue, for every community with a notice channel, the notices its feeds earn now
+        (``digests.notices``), rendered by ``render``; the states are stored with them in one
+        transaction, so each notice is queued once. How many notices were queued."""
+        return await asyncio.to_thread(self._check_feed_notices, render)
+
+    def _check_feed_notices(
+        self, render: Callable[[Sequence[FeedNotice]], Sequence[dict[str, object]]]
+    ) -> int:
+        threshold = timedelta(hours=self._settings.fetch.notice_after_hours)
+        queued = 0
+        for community_id, channel_id in self._store.notice_channels().items():
+            now = self.now()
+            stored = self._store.feed_notice_states(community_id)
+            feeds = self._feed_states(community_id)
+            by_url = {s.feed_url: s for s in stored}
+            plan = plan_notices(community_id, feeds, by_url, now, threshold=threshold)
+            if not plan.notices and sorted(plan.states, key=_by_url) == stored:
+                continue
+            payloads = render(plan.notices) if plan.notices else ()
+            self._store.save_feed_notices(
+                community_id, plan.states, channel_id=channel_id, payloads=payloads, now=now
+            )
+            queued += len(plan.notices)
+        return queued
+
     # --- outbox --------------------------------------------------------------------------
     async def enqueue(
         self,
@@ -428,3 +502,7 @@ class Newsdesk:
             len(store.pending_messages()),
             store.tokens_used(self.now().date()),
         )
+
+
+def _by_url(state: FeedNoticeState) -> str:
+    return state.feed_url

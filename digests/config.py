@@ -49,6 +49,8 @@ class FetchConfig(_Section):
     per_host_concurrency: Annotated[int, Field(ge=1)] = 4
     interval_minutes: Annotated[float, Field(gt=0)] = 15.0
     max_failures: Annotated[int, Field(ge=1)] = 10
+    # How long a feed fails before its community's notice channel is told.
+    notice_after_hours: Annotated[float, Field(gt=0)] = 24.0
     backoff_base_seconds: Annotated[float, Field(gt=0)] = 60.0
     backoff_max_seconds: Annotated[float, Field(gt=0)] = 24 * 3600.0
     user_agent: str = "newsdigest/0.1 (+https://github.com/newsdigest/newsdigest)"

@@ -4,6 +4,7 @@ SQLAlchemy backend for SQLite and PostgreSQL."""
 from digests.store.base import (
     ArticleStore,
     BriefingStore,
+    ChannelStore,
     CommunityStore,
     FeedStore,
     OutboxStore,
@@ -14,9 +15,12 @@ from digests.store.base import (
     TokenStore,
 )
 from digests.store.records import (
+    ChannelFormat,
     DigestRecord,
     DigestStatus,
+    FeedNoticeState,
     FetchSuccess,
+    FormatStyle,
     NewStory,
     OutboxMessage,
     PruneReport,
@@ -30,11 +34,15 @@ from digests.store.records import (
 __all__ = [
     "ArticleStore",
     "BriefingStore",
+    "ChannelFormat",
+    "ChannelStore",
     "CommunityStore",
     "DigestRecord",
     "DigestStatus",
+    "FeedNoticeState",
     "FeedStore",
     "FetchSuccess",
+    "FormatStyle",
     "NewStory",
     "OutboxMessage",
     "OutboxStore",

@@ -32,7 +32,9 @@ from digests.records import (
     Validators,
 )
 from digests.store.records import (
+    ChannelFormat,
     DigestRecord,
+    FeedNoticeState,
     FetchSuccess,
     NewStory,
     OutboxMessage,
@@ -46,6 +48,7 @@ from digests.store.records import (
 __all__ = [
     "ArticleStore",
     "BriefingStore",
+    "ChannelStore",
     "CommunityStore",
     "FeedStore",
     "OutboxStore",
@@ -332,6 +335,40 @@ class SubscriptionStore(Protocol):
         """Users of a community subscribed to a topic, by id."""
 
 
+class ChannelStore(Protocol):
+    """How a channel's digests are laid out, and where a community's failing-feed notices
+    go with what the check last noted of each feed."""
+
+    def set_channel_format(self, fmt: ChannelFormat, *, now: datetime) -> ChannelFormat:
+        """Create or replace the channel's format, updated at ``now``. ValueError for an
+        unknown style, a custom style without a template or a template on another style."""
+
+    def channel_format(self, community_id: int, channel_id: int) -> ChannelFormat | None:
+        """The channel's format in this community (None: the default, ``full``)."""
+
+    def set_notice_channel(self, community_id: int, channel_id: int, *, now: datetime) -> None:
+        """Send the community's failing-feed notices to this channel from now on."""
+
+    def notice_channels(self) -> dict[int, int]:
+        """Every community's notice channel, by community id."""
+
+    def feed_notice_states(self, community_id: int) -> list[FeedNoticeState]:
+        """What the failing-feed check last noted of the community's feeds, by feed URL."""
+
+    def save_feed_notices(
+        self,
+        community_id: int,
+        states: Sequence[FeedNoticeState],
+        *,
+        channel_id: int,
+        payloads: Sequence[dict[str, object]],
+        now: datetime,
+    ) -> DigestRecord | None:
+        """In one transaction: replace the community's notice states with ``states`` and,
+        when there are payloads, queue them to ``channel_id`` in the outbox (claiming no
+        story). The queued digest, or None. ValueError for a state of another community."""
+
+
 class Store(
     FeedStore,
     ArticleStore,
@@ -342,6 +379,7 @@ class Store(
     ScheduleStore,
     OutboxStore,
     SubscriptionStore,
+    ChannelStore,
     Protocol,
 ):
     """Persistence for feeds, articles, stories, briefings and delivery: every role."""

@@ -229,3 +229,41 @@ class SubscriptionRow(Base):
     )
     user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     topic: Mapped[str] = mapped_column(String(100), primary_key=True)
+
+
+class ChannelFormatRow(Base):
+    """The layout a channel's digests are rendered in."""
+
+    __tablename__ = "channel_formats"
+
+    channel_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    community_id: Mapped[int] = mapped_column("guild_id", BigInteger, index=True)
+    style: Mapped[str] = mapped_column(String(16))
+    template: Mapped[str | None] = mapped_column(Text)
+    updated_at: Mapped[datetime | None]
+
+
+class NoticeChannelRow(Base):
+    """The admin channel of a community that gets failing-feed notices."""
+
+    __tablename__ = "notice_channels"
+
+    community_id: Mapped[int] = mapped_column(
+        "guild_id", BigInteger, primary_key=True, autoincrement=False
+    )
+    channel_id: Mapped[int] = mapped_column(BigInteger)
+    updated_at: Mapped[datetime | None]
+
+
+class FeedNoticeRow(Base):
+    """What the failing-feed check last noted of one feed of a community."""
+
+    __tablename__ = "feed_notices"
+
+    community_id: Mapped[int] = mapped_column(
+        "guild_id", BigInteger, primary_key=True, autoincrement=False
+    )
+    feed_url: Mapped[str] = mapped_column(String, primary_key=True)
+    failing_since: Mapped[datetime | None]
+    notice: Mapped[str | None] = mapped_column(String(16))
+    noticed_at: Mapped[datetime | None]

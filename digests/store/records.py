@@ -129,3 +129,32 @@ class DigestRecord:
     status: DigestStatus
     error: str | None = None
     messages: tuple[OutboxMessage, ...] = ()
+
+
+FormatStyle = Literal["full", "compact", "headlines", "custom"]
+
+NoticeKind = Literal["failing", "back"]
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelFormat:
+    """How a channel's digests are laid out: a built-in style, or ``custom`` with the
+    server's own story template (checked by the edge before it is stored)."""
+
+    community_id: int
+    channel_id: int
+    style: FormatStyle = "full"
+    template: str | None = None
+    updated_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FeedNoticeState:
+    """What the failing-feed check remembers of one feed of a community: since when it has
+    been seen failing (None while healthy) and the last notice it gave, and when."""
+
+    community_id: int
+    feed_url: str
+    failing_since: datetime | None = None
+    notice: NoticeKind | None = None
+    noticed_at: datetime | None = None

@@ -18,6 +18,7 @@ import yarl
 
 from bot.app import NewsBot
 from bot.settings import BotSettings
+from digests.clock import Clock
 from digests.config import SAMPLES_DIR, parse_config
 from digests.store import Store, open_store
 from digests.wiring import open_newsdesk
@@ -130,11 +131,14 @@ async def pointed_at(srv: DiscordServer) -> AsyncIterator[None]:
 
 
 @contextlib.asynccontextmanager
-async def running_bot(srv: DiscordServer, settings: BotSettings) -> AsyncIterator[QuickBot]:
-    """The real NewsBot connected to ``srv``, ready, with its feeds polled once."""
+async def running_bot(
+    srv: DiscordServer, settings: BotSettings, *, clock: Clock | None = None
+) -> AsyncIterator[QuickBot]:
+    """The real NewsBot connected to ``srv``, ready, with its feeds polled once; its desk
+    tells the time by ``clock`` when one is given."""
     store = open_store(settings.storage.url)
     try:
-        async with pointed_at(srv), open_newsdesk(settings, store=store) as desk:
+        async with pointed_at(srv), open_newsdesk(settings, store=store, clock=clock) as desk:
             bot = QuickBot(settings, desk=desk, guild_ready_timeout=0.05)
             bot.store = store
             task = asyncio.create_task(bot.start(TOKEN))

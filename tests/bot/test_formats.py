@@ -9,6 +9,9 @@ import pytest
 
 from bot.formats import (
     SAMPLE_ITEM,
+    StoryTemplate,
+    channel_messages,
+    channel_style,
     compact_line,
     format_messages,
     headline_line,
@@ -17,6 +20,7 @@ from bot.formats import (
     preview_messages,
     render_story,
 )
+from digests import ChannelFormat
 from digests.errors import InputError
 from digests.records import Digest, DigestItem, Story
 from tests.digests._story_builders import make_article, make_briefing
@@ -322,3 +326,27 @@ def test_preview_of_a_template_uses_the_recent_stories() -> None:
     template = parse_template("{headline} · {sources}")
     messages = preview_messages(template, digest(2).items, title="Preview")
     assert messages[1]["content"] == "Story 0 · Example News\n\nStory 1 · Example News"
+
+
+@pytest.mark.parametrize(
+    ("style", "template", "expected"),
+    [("full", None, "default"), ("compact", None, "compact"), ("headlines", None, "headlines")],
+)
+def test_channel_style_maps_a_stored_style(style: str, template: str | None, expected: str) -> None:
+    assert channel_style(ChannelFormat(1, 2, style, template)) == expected  # type: ignore[arg-type]
+
+
+def test_channel_style_parses_a_stored_template() -> None:
+    style = channel_style(ChannelFormat(1, 2, "custom", "{headline} {url}"))
+    assert isinstance(style, StoryTemplate) and style.placeholders == ("headline", "url")
+
+
+def test_a_stored_template_that_no_longer_parses_falls_back_to_the_default() -> None:
+    assert channel_style(ChannelFormat(1, 2, "custom", "{gone}")) == "default"
+
+
+def test_channel_messages_render_the_channels_format() -> None:
+    digest = Digest(generated_at=WHEN, items=(item(headline="Tram line opens"),))
+    header, body = channel_messages(ChannelFormat(1, 2, "headlines"), digest, title="News")
+    assert body["content"] == "- Tram line opens"
+    assert body["allowed_mentions"] == {"parse": []}

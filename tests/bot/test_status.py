@@ -161,3 +161,8 @@ async def test_digest_now_survives_odd_items_and_status_says_what_was_skipped(wo
     # A headline-only story has no briefing text: its description is at most when it appeared.
     assert all(re.fullmatch(r"(<t:\d+:R>)?", e.get("description", "")) and e["url"] for e in bare)
     assert "2 stories shown by headline only: 2 no usable text" in reply_text(replies)
+
+
+def test_status_names_where_feed_notices_go_or_how_to_turn_them_on() -> None:
+    assert "**Feed notices** go to <#42>" in render_status(_report(notice_channel=42))
+    assert "off (turn on with /status channel:)" in render_status(_report())

@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from digests import (
+    ChannelFormat,
+    FeedNotice,
     InputError,
     Newsdesk,
     NotFoundError,
     ScheduleError,
+    Settings,
     UnknownTopicError,
     open_newsdesk,
     parse_config,
 )
+from digests.clock import FixedClock
 from digests.config import SAMPLES_DIR
 from tests.servers.feed_server import FeedServer, feed_server
 
@@ -33,9 +38,11 @@ ZEPPELIN_FEED = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>Sky 
 </description></item></channel></rss>"""
 
 
-@pytest.fixture
-async def desk(tmp_path: Path) -> AsyncIterator[Newsdesk]:
-    settings = parse_config(
+T0 = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
+
+
+def desk_settings(tmp_path: Path) -> Settings:
+    return parse_config(
         {
             "storage": {"url": f"sqlite:///{tmp_path / 'desk.db'}"},
             "summarizer": {"backend": "extractive"},
@@ -50,8 +57,23 @@ async def desk(tmp_path: Path) -> AsyncIterator[Newsdesk]:
         },
         tmp_path,
     )
-    async with open_newsdesk(settings, env={}) as opened:
+
+
+@pytest.fixture
+async def desk(tmp_path: Path) -> AsyncIterator[Newsdesk]:
+    async with open_newsdesk(desk_settings(tmp_path), env={}) as opened:
         await opened.refresh(only_due=False)
+        yield opened
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(T0)
+
+
+@pytest.fixture
+async def clocked_desk(tmp_path: Path, clock: FixedClock) -> AsyncIterator[Newsdesk]:
+    async with open_newsdesk(desk_settings(tmp_path), env={}, clock=clock) as opened:
         yield opened
 
 
@@ -196,3 +218,70 @@ async def test_a_search_must_be_1_to_100_characters(desk: Newsdesk, query: str) 
 async def test_an_answer_names_the_articles_it_comes_from(desk: Newsdesk) -> None:
     answer = await desk.ask(COMMUNITY, "What about the tram?")
     assert answer.sources
+
+
+async def test_a_channel_format_is_full_until_set(desk: Newsdesk) -> None:
+    assert await desk.channel_format(COMMUNITY, CHANNEL) == ChannelFormat(COMMUNITY, CHANNEL)
+    await desk.set_channel_format(COMMUNITY, CHANNEL, "custom", "  {headline} {url} ")
+    fmt = await desk.channel_format(COMMUNITY, CHANNEL)
+    assert (fmt.style, fmt.template) == ("custom", "{headline} {url}")
+    assert (await desk.channel_format(OTHER, CHANNEL)).style == "full"
+
+
+@pytest.mark.parametrize(
+    ("style", "template", "says"),
+    [
+        ("fancy", None, "Unknown style 'fancy'"),
+        ("custom", None, "needs a template"),
+        ("custom", "   ", "needs a template"),
+        ("compact", "{headline}", "custom style only"),
+    ],
+)
+async def test_a_format_the_desk_cannot_store_says_why(
+    desk: Newsdesk, style: str, template: str | None, says: str
+) -> None:
+    with pytest.raises(InputError, match=says):
+        await desk.set_channel_format(COMMUNITY, CHANNEL, style, template)
+    assert (await desk.channel_format(COMMUNITY, CHANNEL)).style == "full"
+
+
+def _notice_lines(notices: Sequence[FeedNotice]) -> list[dict[str, object]]:
+    return [{"content": f"{n.kind} {n.feed_url} {n.reason}"} for n in notices]
+
+
+async def test_a_failing_feed_is_noticed_once_past_the_threshold_and_once_back(
+    clocked_desk: Newsdesk, clock: FixedClock, feed_server: FeedServer
+) -> None:
+    desk = clocked_desk
+    route = feed_server.route("/flaky.xml").serve(ZEPPELIN_FEED).status(404)
+    url = (await desk.add_community_feed(COMMUNITY, feed_server.url("/flaky.xml"))).url
+    await desk.set_notice_channel(COMMUNITY, CHANNEL)
+    assert await desk.notice_channel(COMMUNITY) == CHANNEL
+    assert await desk.notice_channel(OTHER) is None
+    await desk.refresh(only_due=False)
+    assert await desk.check_feed_notices(_notice_lines) == 0
+    clock.advance(hours=23)
+    assert await desk.check_feed_notices(_notice_lines) == 0
+    clock.advance(hours=2)
+    assert await desk.check_feed_notices(_notice_lines) == 1
+    clock.advance(hours=3)
+    assert await desk.check_feed_notices(_notice_lines) == 0
+    route.serve(ZEPPELIN_FEED).only_last()
+    await desk.refresh(only_due=False)
+    assert await desk.check_feed_notices(_notice_lines) == 1
+    assert await desk.check_feed_notices(_notice_lines) == 0
+    sent = [(m.target_id, m.payload["content"]) for m in await desk.pending_messages()]
+    assert [target for target, _ in sent] == [CHANNEL, CHANNEL]
+    assert str(sent[0][1]).startswith(f"failing {url} ") and "404" in str(sent[0][1])
+    assert sent[1][1] == f"back {url} None"
+
+
+async def test_no_notice_is_checked_without_a_notice_channel(
+    clocked_desk: Newsdesk, clock: FixedClock, feed_server: FeedServer
+) -> None:
+    feed_server.route("/down.xml").serve(ZEPPELIN_FEED).status(500)
+    await clocked_desk.add_community_feed(COMMUNITY, feed_server.url("/down.xml"))
+    await clocked_desk.refresh(only_due=False)
+    clock.advance(days=3)
+    assert await clocked_desk.check_feed_notices(_notice_lines) == 0
+    assert await clocked_desk.pending_messages() == []

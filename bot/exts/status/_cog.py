@@ -14,6 +14,8 @@ from bot.exts.status._report import StatusReport, render_status
 if TYPE_CHECKING:
     from bot.app import NewsBot
 
+Postable = discord.TextChannel | discord.ForumChannel
+
 # Unscheduled channels looked at for a last digest (scheduled ones always are).
 MAX_CHANNELS = 50
 
@@ -44,14 +46,22 @@ class StatusCog(commands.Cog):
             shard_ids=shard_ids,
             shard_count=bot.shard_count or 1,
             skipped=figures.skipped,
+            notice_channel=await bot.desk.notice_channel(guild_id),
         )
 
     @app_commands.command(name="status", description="Feeds, digests, outbox and bot health")
     @app_commands.guild_only()
     @app_commands.default_permissions(manage_guild=True)
     @app_commands.check(require_manage_guild)
-    async def status(self, interaction: discord.Interaction) -> None:
+    @app_commands.describe(
+        channel="Send failing-feed notices to this channel from now on (admins' channel)"
+    )
+    async def status(
+        self, interaction: discord.Interaction, channel: Postable | None = None
+    ) -> None:
         assert interaction.guild_id is not None
         await interaction.response.defer(ephemeral=True, thinking=True)
+        if channel is not None:
+            await self.bot.desk.set_notice_channel(interaction.guild_id, channel.id)
         report = await self.gather(interaction.guild_id)
         await reply(interaction, render_status(report))

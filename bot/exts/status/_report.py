@@ -25,6 +25,8 @@ class StatusReport:
     shard_count: int
     # What the last refresh (all servers) and this server's last digest skipped, and why.
     skipped: tuple[str, ...] = ()
+    # Where failing-feed notices go (set with /status channel:), if anywhere.
+    notice_channel: int | None = None
 
 
 def _failing(state: FeedState) -> bool:
@@ -42,6 +44,10 @@ def render_status(report: StatusReport) -> str:
         lines.append(f"- {name} ({word}): {why}")
     if len(failing) > MAX_NAMED_FAILING:
         lines.append(f"- … and {len(failing) - MAX_NAMED_FAILING} more")
+    if report.notice_channel is not None:
+        lines.append(f"**Feed notices** go to <#{report.notice_channel}>")
+    else:
+        lines.append("**Feed notices**: off (turn on with /status channel:)")
     if report.last_digests:
         lines.append("**Last digest**")
         lines += [f"- <#{cid}>: {relative_or_never(when)}" for cid, when in report.last_digests]

@@ -7,6 +7,7 @@ and a query helper two domains need goes into ``_base`` (or ``_rows``), once.
 from digests.store.sql._articles import ArticlesMixin
 from digests.store.sql._base import MIGRATIONS_DIR, SqlStoreBase, normalize_url
 from digests.store.sql._briefings import BriefingsMixin, TokensMixin
+from digests.store.sql._channels import ChannelsMixin
 from digests.store.sql._feeds import CommunitiesMixin, FeedsMixin
 from digests.store.sql._outbox import OutboxMixin
 from digests.store.sql._schedules import SchedulesMixin
@@ -26,6 +27,7 @@ class SqlStore(
     SchedulesMixin,
     OutboxMixin,
     SubscriptionsMixin,
+    ChannelsMixin,
     SqlStoreBase,
 ):
     """The ``Store`` contract on SQLite (file or memory) or PostgreSQL via SQLAlchemy."""

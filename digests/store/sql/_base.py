@@ -26,6 +26,7 @@ from digests.store.records import TargetKind
 
 T = TypeVar("T")
 K = TypeVar("K")
+R = TypeVar("R")
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -120,6 +121,17 @@ def feed_row(session: Session, url: str) -> FeedRow:
     row = find_feed(session, url)
     if row is None:
         raise NotFoundError(f"no feed {url!r}")
+    return row
+
+
+def get_or_add(session: Session, model: type[R], **key: object) -> R:
+    """The row of ``model`` with this (one-column) primary key, added to the session when
+    there is none."""
+    (value,) = key.values()
+    row = session.get(model, value)
+    if row is None:
+        row = model(**key)
+        session.add(row)
     return row
 
 

@@ -40,51 +40,17 @@ class OutboxMixin(SqlStoreBase):
     ) -> DigestRecord:
         kind = checked_kind(target_kind)
         now = aware(now, "now")
-        unique_ids = list(dict.fromkeys(story_ids))
 
         def work(session: Session) -> DigestRecord:
-            claimed = set(
-                session.scalars(
-                    select(PostedStoryRow.story_id).where(
-                        PostedStoryRow.target_kind == kind,
-                        PostedStoryRow.target_id == target_id,
-                        PostedStoryRow.story_id.in_(unique_ids),
-                    )
-                )
-            )
-            if claimed:
-                raise StorageError(
-                    f"stories {sorted(claimed)} were already queued for {kind} {target_id}"
-                )
-            digest = DigestRow(
+            return queue_digest(
+                session,
                 community_id=community_id,
                 target_kind=kind,
                 target_id=target_id,
-                story_ids=unique_ids,
-                created_at=now,
-                status="pending",
+                story_ids=story_ids,
+                payloads=payloads,
+                now=now,
             )
-            session.add(digest)
-            session.flush()
-            messages = [
-                DigestMessageRow(digest_id=digest.id, seq=seq, payload=dict(payload), attempts=0)
-                for seq, payload in enumerate(payloads)
-            ]
-            session.add_all(messages)
-            session.add_all(
-                PostedStoryRow(
-                    target_kind=kind, target_id=target_id, story_id=story_id, digest_id=digest.id
-                )
-                for story_id in unique_ids
-            )
-            try:
-                session.flush()
-            except IntegrityError as exc:
-                # Another writer claimed one of these stories between the check and the insert.
-                raise StorageError(
-                    f"a story of this digest was already queued for {kind} {target_id}"
-                ) from exc
-            return _rows.digest(digest, messages)
 
         return self._run(f"queueing a digest for {kind} {target_id}", work)
 
@@ -183,3 +149,59 @@ class OutboxMixin(SqlStoreBase):
             return _rows.digest(row, messages)
 
         return self._run(f"reading the latest digest of {kind} {target_id}", work, write=False)
+
+
+def queue_digest(
+    session: Session,
+    *,
+    community_id: int,
+    target_kind: TargetKind,
+    target_id: int,
+    story_ids: Sequence[str],
+    payloads: Sequence[dict[str, object]],
+    now: datetime,
+) -> DigestRecord:
+    """Add a pending digest, its messages and its story claims in ``session``'s transaction
+    (StorageError when a story was already claimed for the target)."""
+    kind = target_kind
+    unique_ids = list(dict.fromkeys(story_ids))
+    claimed = set(
+        session.scalars(
+            select(PostedStoryRow.story_id).where(
+                PostedStoryRow.target_kind == kind,
+                PostedStoryRow.target_id == target_id,
+                PostedStoryRow.story_id.in_(unique_ids),
+            )
+        )
+    )
+    if claimed:
+        raise StorageError(f"stories {sorted(claimed)} were already queued for {kind} {target_id}")
+    digest = DigestRow(
+        community_id=community_id,
+        target_kind=kind,
+        target_id=target_id,
+        story_ids=unique_ids,
+        created_at=now,
+        status="pending",
+    )
+    session.add(digest)
+    session.flush()
+    messages = [
+        DigestMessageRow(digest_id=digest.id, seq=seq, payload=dict(payload), attempts=0)
+        for seq, payload in enumerate(payloads)
+    ]
+    session.add_all(messages)
+    session.add_all(
+        PostedStoryRow(
+            target_kind=kind, target_id=target_id, story_id=story_id, digest_id=digest.id
+        )
+        for story_id in unique_ids
+    )
+    try:
+        session.flush()
+    except IntegrityError as exc:
+        # Another writer claimed one of these stories between the check and the insert.
+        raise StorageError(
+            f"a story of this digest was already queued for {kind} {target_id}"
+        ) from exc
+    return _rows.digest(digest, messages)

@@ -13,13 +13,24 @@ from digests.records import Article, Briefing, FeedState, Story, SummarizerName,
 from digests.store.models import (
     ArticleRow,
     BriefingRow,
+    ChannelFormatRow,
     DigestMessageRow,
     DigestRow,
+    FeedNoticeRow,
     FeedRow,
     ScheduleRow,
     StoryRow,
 )
-from digests.store.records import DigestRecord, DigestStatus, OutboxMessage, Schedule
+from digests.store.records import (
+    ChannelFormat,
+    DigestRecord,
+    DigestStatus,
+    FeedNoticeState,
+    FormatStyle,
+    NoticeKind,
+    OutboxMessage,
+    Schedule,
+)
 from digests.store.sql._base import checked_kind
 
 ARTICLES = cast(Table, ArticleRow.__table__)
@@ -181,4 +192,24 @@ def digest(row: DigestRow, messages: Iterable[DigestMessageRow]) -> DigestRecord
         status=cast(DigestStatus, row.status),
         error=row.error,
         messages=tuple(message(m, row) for m in sorted(messages, key=lambda m: m.seq)),
+    )
+
+
+def channel_format(row: ChannelFormatRow) -> ChannelFormat:
+    return ChannelFormat(
+        community_id=row.community_id,
+        channel_id=row.channel_id,
+        style=cast(FormatStyle, row.style),
+        template=row.template,
+        updated_at=row.updated_at,
+    )
+
+
+def feed_notice(row: FeedNoticeRow) -> FeedNoticeState:
+    return FeedNoticeState(
+        community_id=row.community_id,
+        feed_url=row.feed_url,
+        failing_since=row.failing_since,
+        notice=cast(NoticeKind | None, row.notice),
+        noticed_at=row.noticed_at,
     )

@@ -11,7 +11,7 @@ from digests.errors import NotFoundError
 from digests.store.models import ScheduleRow
 from digests.store.records import Schedule
 from digests.store.sql import _rows
-from digests.store.sql._base import SqlStoreBase, aware, aware_or_none
+from digests.store.sql._base import SqlStoreBase, aware, aware_or_none, get_or_add
 
 
 class SchedulesMixin(SqlStoreBase):
@@ -27,10 +27,7 @@ class SchedulesMixin(SqlStoreBase):
         last_run_at = aware_or_none(schedule.last_run_at, "schedule.last_run_at")
 
         def work(session: Session) -> Schedule:
-            row = session.get(ScheduleRow, schedule.channel_id)
-            if row is None:
-                row = ScheduleRow(channel_id=schedule.channel_id)
-                session.add(row)
+            row = get_or_add(session, ScheduleRow, channel_id=schedule.channel_id)
             row.community_id = schedule.community_id
             row.timezone = schedule.timezone
             row.cron = schedule.cron
