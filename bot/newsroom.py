@@ -276,7 +276,11 @@ class Newsroom:
             now = self.desk.now()
             await self._mark_run(guild_id, channel_id, now)
             if digest.is_empty:
-                log.info("no new stories for channel %s", channel_id)
+                log.info(
+                    "no new stories for channel %s (its filters left out %s)",
+                    channel_id,
+                    digest.filtered,
+                )
                 return None
             payloads = digest_messages(digest, title="News digest")
             record = await self.desk.enqueue(

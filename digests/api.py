@@ -11,9 +11,10 @@ off the event loop; the pure ones (schedule arithmetic, the clock) are plain met
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections import Counter, defaultdict
 from collections.abc import Collection, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -23,21 +24,29 @@ from digests.clock import Clock, SystemClock
 from digests.compose_step import summary_input
 from digests.config import Settings
 from digests.discover import find_feed
-from digests.errors import FeedError, InputError, UnknownTopicError
+from digests.errors import FeedError, InputError, NotFoundError, UnknownTopicError
+from digests.filters import apply_filters, check_text, kept_items, make_rule
 from digests.leader import Leader
 from digests.pipeline import Pipeline
 from digests.records import Answer, Briefing, Digest, FeedSource, FeedState, Story
 from digests.refresh_report import RefreshReport, skip_summary
 from digests.schedules import build_schedule, missed_run, next_run, trigger_for
 from digests.scope import scope_story
-from digests.store import DigestRecord, OutboxMessage, Schedule, Store, TargetKind
+from digests.store import DigestRecord, FilterRecord, OutboxMessage, Schedule, Store, TargetKind
 
 if TYPE_CHECKING:
     from apscheduler.triggers.base import BaseTrigger
 
+log = logging.getLogger(__name__)
+
 # The window /topics counts over and follow-up questions are answered from.
 RECENT = timedelta(days=7)
 MAX_QUERY_CHARS = 100
+# Every rule is checked against every story of each digest: a channel keeps a short list.
+MAX_FILTERS_PER_CHANNEL = 50
+MAX_FILTER_TEST_CHARS = 1000
+# Discord lets one message name at most 100 roles it may ping; a digest names far fewer.
+MAX_TOPIC_ROLES = 20
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +81,18 @@ class StatusFigures:
     skipped: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True, slots=True)
+class FilterCheck:
+    """What a channel's rules decide for a text: kept or not, why, and the deciding rule's
+    id (None when no rule decided); ``unchecked`` counts rules of one feed only, which a
+    text of no feed cannot meet."""
+
+    kept: bool
+    reason: str
+    filter_id: int | None
+    unchecked: int = 0
+
+
 class Newsdesk:
     """Feeds, stories, digests, schedules, the outbox and subscriptions, per community."""
 
@@ -93,6 +114,8 @@ class Newsdesk:
         self._refresh_lock = asyncio.Lock()
         self._last_refresh: RefreshReport | None = None
         self._headline_only: dict[int, dict[str, int]] = {}
+        # Per community: channel -> (stories its filters left out, stories composed) last time.
+        self._filtered: defaultdict[int, dict[int, tuple[int, int]]] = defaultdict(dict)
 
     @property
     def settings(self) -> Settings:
@@ -174,12 +197,32 @@ class Newsdesk:
 
     # --- stories -------------------------------------------------------------------------
     async def compose(self, community_id: int, channel_id: int) -> Digest:
-        """A digest of the community's stories that this channel has not had yet."""
+        """A digest of the community's stories that this channel has not had yet and that
+        its filter rules keep (``Digest.filtered`` counts the ones they left out)."""
         feed_urls = await asyncio.to_thread(self._feed_urls, community_id)
         posted = await asyncio.to_thread(self._store.posted_story_ids, "channel", channel_id)
         digest = await self._pipeline.compose(feed_urls=feed_urls, exclude_story_ids=posted)
+        digest = await self._filtered_digest(community_id, channel_id, digest)
         self._headline_only[community_id] = digest.headline_only_counts()
         return digest
+
+    async def _filtered_digest(self, community_id: int, channel_id: int, digest: Digest) -> Digest:
+        records = await self.filters(community_id, channel_id)
+        if not records:
+            self._filtered[community_id].pop(channel_id, None)
+            return digest
+        kept = kept_items(apply_filters(digest.items, [r.rule for r in records]))
+        dropped = len(digest.items) - len(kept)
+        self._filtered[community_id][channel_id] = (dropped, len(digest.items))
+        if dropped:
+            log.info(
+                "filters of channel %s left out %s of %s stories%s",
+                channel_id,
+                dropped,
+                len(digest.items),
+                ": nothing is left to post" if not kept else "",
+            )
+        return replace(digest, items=kept, filtered=dropped)
 
     async def story(self, community_id: int, story_id: str) -> Story:
         """The story as this community sees it (only its feeds' articles); InputError when
@@ -298,6 +341,101 @@ class Newsdesk:
                 out.append(PersonalDigest(user_id, Digest(digest.generated_at, items)))
         return out
 
+    # --- filters and topic roles ---------------------------------------------------------
+    async def add_filter(
+        self,
+        community_id: int,
+        channel_id: int,
+        *,
+        action: str,
+        pattern: str,
+        regex: bool = False,
+        feed_url: str | None = None,
+    ) -> FilterRecord:
+        """Check and store an include or exclude rule of a channel, for every feed or for one
+        of the community's feeds; InputError saying why a rule is refused."""
+        rule = make_rule(
+            action,
+            "regex" if regex else "word",
+            pattern,
+            channel_id=channel_id,
+            feed_url=feed_url.strip() if feed_url else None,
+        )
+        urls = await asyncio.to_thread(self._feed_urls, community_id)
+        if rule.feed_url is not None and rule.feed_url not in urls:
+            raise InputError("This server reads no such feed; /feed list shows them.")
+        now = self.now()
+
+        def work() -> FilterRecord:
+            existing = self._store.list_filters(community_id, channel_id)
+            for record in existing:
+                if record.rule == rule:
+                    raise InputError(f"That filter exists already (#{record.id}).")
+            if len(existing) >= MAX_FILTERS_PER_CHANNEL:
+                raise InputError(f"A channel has at most {MAX_FILTERS_PER_CHANNEL} filters.")
+            return self._store.add_filter(community_id, rule, now=now)
+
+        return await asyncio.to_thread(work)
+
+    async def filters(self, community_id: int, channel_id: int | None = None) -> list[FilterRecord]:
+        """The community's filter rules (of one channel, or of all), by channel then id."""
+        return await asyncio.to_thread(self._store.list_filters, community_id, channel_id)
+
+    async def remove_filter(self, community_id: int, filter_id: int) -> FilterRecord:
+        """Remove a rule by its id; InputError when the community has no such rule."""
+        try:
+            return await asyncio.to_thread(self._store.remove_filter, community_id, filter_id)
+        except NotFoundError:
+            raise InputError(f"No filter #{filter_id} here; /filter list shows them.") from None
+
+    async def check_filters(self, community_id: int, channel_id: int, text: str) -> FilterCheck:
+        """What the channel's rules for every feed decide for a story whose text is ``text``
+        (a headline, say); InputError for an empty or overlong text."""
+        text = text.strip()
+        if not text or len(text) > MAX_FILTER_TEST_CHARS:
+            raise InputError(f"Test a text of 1 to {MAX_FILTER_TEST_CHARS} characters.")
+        records = await self.filters(community_id, channel_id)
+        general = [r for r in records if r.rule.feed_url is None]
+        verdict = check_text(text, [r.rule for r in general])
+        decided = next((r.id for r in general if r.rule == verdict.rule), None)
+        return FilterCheck(verdict.kept, verdict.reason, decided, len(records) - len(general))
+
+    async def set_topic_role(self, community_id: int, topic: str, role_id: int) -> str:
+        """Mention ``role_id`` in the channel digests that carry a story of a known topic;
+        the topic's name as spelt (UnknownTopicError when there is none)."""
+        name = await self.topic_named(community_id, topic)
+        roles = await self.topic_roles(community_id)
+        if name not in roles and len(roles) >= MAX_TOPIC_ROLES:
+            raise InputError(f"At most {MAX_TOPIC_ROLES} topics can mention a role.")
+        await asyncio.to_thread(self._store.set_topic_role, community_id, name, role_id)
+        return name
+
+    async def remove_topic_role(self, community_id: int, topic: str) -> str:
+        """Stop mentioning a role for a topic (matched case-insensitively); its name as
+        stored, InputError when the topic mentions no role."""
+        roles = await self.topic_roles(community_id)
+        wanted = topic.strip().lower()
+        name = next((t for t in roles if t.lower() == wanted), None)
+        if name is None:
+            raise InputError("That topic mentions no role.")
+        await asyncio.to_thread(self._store.remove_topic_role, community_id, name)
+        return name
+
+    async def topic_roles(self, community_id: int) -> dict[str, int]:
+        """Topic -> the role its stories mention, by topic."""
+        return await asyncio.to_thread(self._store.topic_roles, community_id)
+
+    async def digest_roles(self, community_id: int, digest: Digest) -> list[int]:
+        """The roles a channel digest mentions: those of the topics its stories carry, each
+        once, in the order the stories first name them."""
+        roles = await self.topic_roles(community_id)
+        found: dict[int, None] = {}
+        for item in digest.items:
+            for topic in item.story.topics:
+                if topic in roles:
+                    found.setdefault(roles[topic])
+        return list(found)
+
     # --- schedules -----------------------------------------------------------------------
     async def set_schedule(
         self,
@@ -410,6 +548,13 @@ class Newsdesk:
         the scheduled channels (those that never had one are left out)."""
         figures = await asyncio.to_thread(self._status, community_id, set(channel_ids))
         skipped = skip_summary(self._last_refresh, self._headline_only.get(community_id, {}))
+        for channel_id, (dropped, composed) in sorted(self._filtered[community_id].items()):
+            if dropped:
+                went = "nothing was posted" if dropped == composed else "the rest went out"
+                skipped.append(
+                    f"the filters of <#{channel_id}> left out {dropped} of the {composed} "
+                    f"stories of its last digest ({went})"
+                )
         return StatusFigures(*figures, skipped=tuple(skipped))
 
     def _status(

@@ -8,6 +8,7 @@ from digests.store.sql._articles import ArticlesMixin
 from digests.store.sql._base import MIGRATIONS_DIR, SqlStoreBase, normalize_url
 from digests.store.sql._briefings import BriefingsMixin, TokensMixin
 from digests.store.sql._feeds import CommunitiesMixin, FeedsMixin
+from digests.store.sql._filters import FiltersMixin, TopicRolesMixin
 from digests.store.sql._outbox import OutboxMixin
 from digests.store.sql._schedules import SchedulesMixin
 from digests.store.sql._stories import StoriesMixin
@@ -26,6 +27,8 @@ class SqlStore(
     SchedulesMixin,
     OutboxMixin,
     SubscriptionsMixin,
+    FiltersMixin,
+    TopicRolesMixin,
     SqlStoreBase,
 ):
     """The ``Store`` contract on SQLite (file or memory) or PostgreSQL via SQLAlchemy."""

@@ -9,6 +9,7 @@ from typing import Any, cast, get_args
 from sqlalchemy import Select, Table, select
 
 from digests.errors import StorageError
+from digests.filters import FilterRule
 from digests.records import Article, Briefing, FeedState, Story, SummarizerName, Validators
 from digests.store.models import (
     ArticleRow,
@@ -16,10 +17,17 @@ from digests.store.models import (
     DigestMessageRow,
     DigestRow,
     FeedRow,
+    FilterRow,
     ScheduleRow,
     StoryRow,
 )
-from digests.store.records import DigestRecord, DigestStatus, OutboxMessage, Schedule
+from digests.store.records import (
+    DigestRecord,
+    DigestStatus,
+    FilterRecord,
+    OutboxMessage,
+    Schedule,
+)
 from digests.store.sql._base import checked_kind
 
 ARTICLES = cast(Table, ArticleRow.__table__)
@@ -181,4 +189,18 @@ def digest(row: DigestRow, messages: Iterable[DigestMessageRow]) -> DigestRecord
         status=cast(DigestStatus, row.status),
         error=row.error,
         messages=tuple(message(m, row) for m in sorted(messages, key=lambda m: m.seq)),
+    )
+
+
+def filter_record(row: FilterRow) -> FilterRecord:
+    # Stored rules were checked by ``make_rule`` when added, so they are rebuilt as they are.
+    rule = FilterRule(
+        action=cast(Any, row.action),
+        kind=cast(Any, row.kind),
+        pattern=row.pattern,
+        channel_id=row.channel_id,
+        feed_url=row.feed_url,
+    )
+    return FilterRecord(
+        id=row.id, community_id=row.community_id, rule=rule, created_at=row.created_at
     )
