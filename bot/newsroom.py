@@ -28,7 +28,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot import metrics
 from bot.delivery import OutboxSender
-from bot.render import digest_messages
+from bot.render import digest_messages, with_role_mentions
 from digests import (
     Digest,
     DigestRecord,
@@ -283,6 +283,9 @@ class Newsroom:
                 )
                 return None
             payloads = digest_messages(digest, title="News digest")
+            # The first message mentions the roles of the digest's topics; DMs mention none.
+            roles = await self.desk.digest_roles(guild_id, digest)
+            payloads = with_role_mentions(payloads, roles)
             record = await self.desk.enqueue(
                 guild_id,
                 "channel",
