@@ -21,14 +21,15 @@ from typing import TYPE_CHECKING
 from digests import metrics
 from digests.answer import MAX_QUESTION_CHARS, Answerer
 from digests.clock import Clock, SystemClock
+from digests.compose import grouped_digest
 from digests.compose_step import summary_input
 from digests.config import Settings
 from digests.discover import find_feed
 from digests.errors import FeedError, InputError, NotFoundError, UnknownTopicError
-from digests.filters import apply_filters, check_text, kept_items, make_rule
+from digests.filters import FilterRule, apply_filters, check_text, kept_items, make_rule
 from digests.leader import Leader
 from digests.pipeline import Pipeline
-from digests.records import Answer, Briefing, Digest, FeedSource, FeedState, Story
+from digests.records import Answer, Briefing, Digest, DigestItem, FeedSource, FeedState, Story
 from digests.refresh_report import RefreshReport, skip_summary
 from digests.schedules import build_schedule, missed_run, next_run, trigger_for
 from digests.scope import scope_story
@@ -45,6 +46,8 @@ MAX_QUERY_CHARS = 100
 # Every rule is checked against every story of each digest: a channel keeps a short list.
 MAX_FILTERS_PER_CHANNEL = 50
 MAX_FILTER_TEST_CHARS = 1000
+# How many times a digest whose stories filters dropped reaches further down the ranking.
+FILTER_ROUNDS = 3
 # Discord lets one message name at most 100 roles it may ping; a digest names far fewer.
 MAX_TOPIC_ROLES = 20
 
@@ -198,31 +201,59 @@ class Newsdesk:
     # --- stories -------------------------------------------------------------------------
     async def compose(self, community_id: int, channel_id: int) -> Digest:
         """A digest of the community's stories that this channel has not had yet and that
-        its filter rules keep (``Digest.filtered`` counts the ones they left out)."""
+        its filter rules keep (``Digest.filtered`` counts the ones they left out).
+
+        When the rules drop stories of a digest that is not full, the next-ranked stories
+        are composed and filtered in turn, a few rounds at most, so a strict rule does not
+        leave the channel with nothing while stories it would keep wait further down."""
         feed_urls = await asyncio.to_thread(self._feed_urls, community_id)
         posted = await asyncio.to_thread(self._store.posted_story_ids, "channel", channel_id)
+        rules = [r.rule for r in await self.filters(community_id, channel_id)]
         digest = await self._pipeline.compose(feed_urls=feed_urls, exclude_story_ids=posted)
-        digest = await self._filtered_digest(community_id, channel_id, digest)
+        if rules:
+            digest = await self._filtered_digest(channel_id, digest, rules, feed_urls, posted)
+            composed = digest.filtered + len(digest.items)
+            self._filtered[community_id][channel_id] = (digest.filtered, composed)
+        else:
+            self._filtered[community_id].pop(channel_id, None)
         self._headline_only[community_id] = digest.headline_only_counts()
         return digest
 
-    async def _filtered_digest(self, community_id: int, channel_id: int, digest: Digest) -> Digest:
-        records = await self.filters(community_id, channel_id)
-        if not records:
-            self._filtered[community_id].pop(channel_id, None)
-            return digest
-        kept = kept_items(apply_filters(digest.items, [r.rule for r in records]))
-        dropped = len(digest.items) - len(kept)
-        self._filtered[community_id][channel_id] = (dropped, len(digest.items))
+    async def _filtered_digest(
+        self,
+        channel_id: int,
+        digest: Digest,
+        rules: Sequence[FilterRule],
+        feed_urls: Sequence[str],
+        posted: Collection[str],
+    ) -> Digest:
+        limit = self._settings.digest.max_stories
+        excluded = set(posted)
+        kept: list[DigestItem] = []
+        dropped = rounds = 0
+        first = digest
+        while rounds < FILTER_ROUNDS and not digest.is_empty:
+            rounds += 1
+            passed = kept_items(apply_filters(digest.items, rules))
+            kept.extend(passed)
+            dropped += len(digest.items) - len(passed)
+            if len(kept) >= limit or len(passed) == len(digest.items):
+                break
+            excluded.update(item.story.id for item in digest.items)
+            digest = await self._pipeline.compose(feed_urls=feed_urls, exclude_story_ids=excluded)
         if dropped:
             log.info(
-                "filters of channel %s left out %s of %s stories%s",
+                "filters of channel %s left out %s stories%s",
                 channel_id,
                 dropped,
-                len(digest.items),
                 ": nothing is left to post" if not kept else "",
             )
-        return replace(digest, items=kept, filtered=dropped)
+        if rounds <= 1:
+            return replace(first, items=tuple(kept), filtered=dropped)
+        # Items of a later round rank below those of earlier ones; grouping keeps that order.
+        topic_order = [t.name for t in self._settings.topics]
+        regrouped = grouped_digest(kept[:limit], now=first.generated_at, topic_order=topic_order)
+        return replace(regrouped, filtered=dropped)
 
     async def story(self, community_id: int, story_id: str) -> Story:
         """The story as this community sees it (only its feeds' articles); InputError when

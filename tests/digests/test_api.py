@@ -299,3 +299,31 @@ async def test_a_topic_role_is_named_by_the_digests_holding_its_topic(desk: News
         await desk.remove_topic_role(COMMUNITY, "Science")
     with pytest.raises(UnknownTopicError):
         await desk.set_topic_role(COMMUNITY, "Knitting", 503)
+
+
+async def test_a_strict_filter_reaches_further_down_the_ranking(tmp_path: Path) -> None:
+    settings = parse_config(
+        {
+            "storage": {"url": f"sqlite:///{tmp_path / 'small.db'}"},
+            "summarizer": {"backend": "extractive"},
+            "digest": {"max_age_hours": 876000, "max_stories": 2},
+            "feeds": [
+                {"url": str(SAMPLES_DIR / "harbor-courier.xml"), "topics": ["Local"]},
+                {"url": str(SAMPLES_DIR / "metro-science.json"), "topics": ["Science"]},
+            ],
+        },
+        tmp_path,
+    )
+    async with open_newsdesk(settings, env={}) as small:
+        await small.refresh(only_due=False)
+        unfiltered = await small.compose(COMMUNITY, CHANNEL + 1)
+        assert len(unfiltered.items) == 2
+        shown = {i.story.id for i in unfiltered.items}
+        for item in unfiltered.items:
+            await small.add_filter(
+                COMMUNITY, CHANNEL, action="exclude", pattern=item.briefing.headline
+            )
+        digest = await small.compose(COMMUNITY, CHANNEL)
+    assert len(digest.items) == 2
+    assert digest.filtered == 2
+    assert not shown & {i.story.id for i in digest.items}
