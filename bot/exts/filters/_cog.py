@@ -9,7 +9,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.checks import reply, require_manage_guild
-from bot.exts.filters._render import check_text, rule_line, rules_text
+from bot.exts.filters._render import rule_line, rules_text, verdict_text
 from digests import InputError
 
 if TYPE_CHECKING:
@@ -122,7 +122,7 @@ class FilterGroup(app_commands.Group, name="filter", description="Which stories 
         channel_id = channel.id if channel is not None else interaction.channel_id
         assert channel_id is not None
         check = await self.bot.desk.check_filters(interaction.guild_id, channel_id, text)
-        await reply(interaction, check_text(check, channel_id))
+        await reply(interaction, verdict_text(check, channel_id))
 
 
 class FiltersCog(commands.Cog):

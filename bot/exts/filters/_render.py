@@ -35,7 +35,7 @@ def rules_text(records: Sequence[FilterRecord]) -> str:
     return text if len(text) <= LIST_LIMIT else text[: LIST_LIMIT - 2] + "\n…"
 
 
-def check_text(check: FilterCheck, channel_id: int) -> str:
+def verdict_text(check: FilterCheck, channel_id: int) -> str:
     """Kept or dropped in the channel's digests, and by which rule."""
     word = "kept" if check.kept else "dropped"
     by = f" by filter #{check.filter_id}" if check.filter_id is not None else ""
