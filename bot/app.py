@@ -23,6 +23,7 @@ EXTENSIONS = (
     "bot.exts.topics",
     "bot.exts.questions",
     "bot.exts.admin",
+    "bot.exts.filters",
     "bot.exts.status",
     "bot.exts.formats",
 )

@@ -16,6 +16,7 @@ import aiohttp
 import discord
 
 from bot import metrics
+from bot.render import MENTIONED_ROLES_LIMIT
 from digests import Newsdesk, OutboxMessage
 
 log = logging.getLogger(__name__)
@@ -25,17 +26,36 @@ MAX_ATTEMPTS = 8
 ProblemHook = Callable[[OutboxMessage, str], Any]
 
 
-def message_kwargs(payload: dict[str, object]) -> dict[str, Any]:
-    """discord.py send() arguments for a stored payload; nothing the bot sends can ping."""
+def message_kwargs(payload: dict[str, object], *, pings: bool = True) -> dict[str, Any]:
+    """discord.py send() arguments for a stored payload. It pings only the roles its
+    ``allowed_mentions`` lists (a topic's role), never everyone, here or a user; with
+    ``pings=False`` (replaying a digest to one reader) it pings nobody."""
     stored = payload.get("embeds")
     # A payload is JSON from the outbox: anything but a list of embeds means none.
     embeds = [discord.Embed.from_dict(e) for e in stored] if isinstance(stored, list) else []
-    kwargs: dict[str, Any] = {"allowed_mentions": discord.AllowedMentions.none()}
+    allowed = allowed_roles(payload) if pings else discord.AllowedMentions.none()
+    kwargs: dict[str, Any] = {"allowed_mentions": allowed}
     if payload.get("content"):
         kwargs["content"] = payload["content"]
     if embeds:
         kwargs["embeds"] = embeds
     return kwargs
+
+
+def allowed_roles(payload: dict[str, object]) -> discord.AllowedMentions:
+    """The mentions a stored payload may make: the role ids its ``allowed_mentions`` lists,
+    and nothing else whatever else it says."""
+    stored = payload.get("allowed_mentions")
+    listed = stored.get("roles") if isinstance(stored, dict) else None
+    ids = [int(r) for r in listed if str(r).isdigit()] if isinstance(listed, list) else []
+    if not ids:
+        return discord.AllowedMentions.none()
+    return discord.AllowedMentions(
+        everyone=False,
+        users=False,
+        replied_user=False,
+        roles=[discord.Object(id=i) for i in ids[:MENTIONED_ROLES_LIMIT]],
+    )
 
 
 class OutboxSender:

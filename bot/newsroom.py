@@ -30,7 +30,7 @@ from bot import metrics
 from bot.delivery import OutboxSender
 from bot.formats import channel_messages
 from bot.notices import notice_messages
-from bot.render import digest_messages
+from bot.render import digest_messages, with_role_mentions
 from digests import (
     Digest,
     DigestRecord,
@@ -298,10 +298,17 @@ class Newsroom:
             now = self.desk.now()
             await self._mark_run(guild_id, channel_id, now)
             if digest.is_empty:
-                log.info("no new stories for channel %s", channel_id)
+                log.info(
+                    "no new stories for channel %s (its filters left out %s)",
+                    channel_id,
+                    digest.filtered,
+                )
                 return None
             fmt = await self.desk.channel_format(guild_id, channel_id)
             payloads = channel_messages(fmt, digest, title="News digest")
+            # The first message mentions the roles of the digest's topics; DMs mention none.
+            roles = await self.desk.digest_roles(guild_id, digest)
+            payloads = with_role_mentions(payloads, roles)
             record = await self.desk.enqueue(
                 guild_id,
                 "channel",

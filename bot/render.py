@@ -6,6 +6,9 @@ Discord measures every limit in code points, which is what ``len`` counts.
 Discord renders Markdown in message content, embed descriptions and field values, so feed text
 there is escaped; it shows embed titles, author names and masked-link text literally, so text
 there is only neutralised (an escape would show its backslash).
+
+It is a little over the house's ~500 lines because every Discord limit is enforced here, in
+one place, for the digest, the story view and the role-mention header alike.
 """
 
 from __future__ import annotations
@@ -46,6 +49,8 @@ EMBED_TOTAL_LIMIT = 6000
 EMBEDS_PER_MESSAGE = 10
 CONTENT_LIMIT = 2000
 URL_LIMIT = 2048
+# Discord takes at most 100 ids in one allowed_mentions list.
+MENTIONED_ROLES_LIMIT = 100
 
 ZERO_WIDTH_SPACE = "\u200b"
 
@@ -180,6 +185,24 @@ def digest_messages(digest: Digest, *, title: str) -> list[dict[str, Any]]:
     for batch in pack_embeds(story_embed(item) for item in digest.items):
         messages.append({"embeds": batch, "allowed_mentions": _no_mentions()})
     return messages
+
+
+def with_role_mentions(
+    payloads: Sequence[dict[str, Any]], role_ids: Sequence[int]
+) -> list[dict[str, Any]]:
+    """The payloads with the first one mentioning each role once, on a line of its own, and
+    allowed to ping exactly those roles (never everyone, here or a user); the others keep
+    allowing no mention at all. Stored in the outbox as they are, a resend pings the same."""
+    roles = list(dict.fromkeys(role_ids))[:MENTIONED_ROLES_LIMIT]
+    if not roles or not payloads:
+        return list(payloads)
+    line = " ".join(f"<@&{role}>" for role in roles)
+    first = dict(payloads[0])
+    content = str(first.get("content") or "")
+    body = shorten(content, CONTENT_LIMIT - len(line) - 1) if content else ""
+    first["content"] = f"{line}\n{body}" if body else line
+    first["allowed_mentions"] = {"parse": [], "roles": [str(role) for role in roles]}
+    return [first, *payloads[1:]]
 
 
 def pack_embeds(embeds: Iterable[dict[str, Any]]) -> list[list[dict[str, Any]]]:

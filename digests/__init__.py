@@ -6,7 +6,7 @@ it, the settings, the records it takes and returns, the errors it raises, and a 
 helpers for rendering stories. Every other module of the package is internal to the core.
 """
 
-from digests.api import FeedPreview, Newsdesk, PersonalDigest, StatusFigures
+from digests.api import FeedPreview, FilterCheck, Newsdesk, PersonalDigest, StatusFigures
 from digests.clock import Clock, SystemClock
 from digests.compose import group_by_topic, primary_topic, primary_url, sources_of, story_time
 from digests.config import Settings, find_config, parse_config
@@ -36,7 +36,7 @@ from digests.records import (
     Story,
 )
 from digests.refresh_report import RefreshReport
-from digests.store import ChannelFormat, DigestRecord, OutboxMessage, Schedule
+from digests.store import ChannelFormat, DigestRecord, FilterRecord, OutboxMessage, Schedule
 from digests.summarize.facts import unsupported_anchors
 from digests.text import ELLIPSIS, one_line, truncate
 from digests.wiring import open_newsdesk
@@ -59,6 +59,8 @@ __all__ = [
     "FeedNotice",
     "FeedPreview",
     "FeedState",
+    "FilterCheck",
+    "FilterRecord",
     "InputError",
     "Leader",
     "Newsdesk",

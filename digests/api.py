@@ -6,28 +6,36 @@ It is built over the store, the pipeline, the briefing service and the answerer
 outbox holds what is to be delivered to a *target* (a channel, or a user's direct messages).
 Every method that touches storage or the network is a coroutine that keeps the blocking work
 off the event loop; the pure ones (schedule arithmetic, the clock) are plain methods.
+
+The module is longer than the house's ~500 lines on purpose: it is one class of thin methods,
+one per operation the edge may call, each a few lines that hand work to the module that owns
+it. Splitting it would scatter the list of what the edge may do, which is what a reader of the
+public API comes here to see.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections import Counter, defaultdict
 from collections.abc import Callable, Collection, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from digests import metrics
 from digests.answer import MAX_QUESTION_CHARS, Answerer
 from digests.clock import Clock, SystemClock
+from digests.compose import grouped_digest
 from digests.compose_step import summary_input
 from digests.config import Settings
 from digests.discover import find_feed
-from digests.errors import FeedError, InputError, UnknownTopicError
+from digests.errors import FeedError, InputError, NotFoundError, UnknownTopicError
+from digests.filters import FilterRule, apply_filters, check_text, kept_items, make_rule
 from digests.leader import Leader
 from digests.notices import FeedNotice, plan_notices
 from digests.pipeline import Pipeline
-from digests.records import Answer, Briefing, Digest, FeedSource, FeedState, Story
+from digests.records import Answer, Briefing, Digest, DigestItem, FeedSource, FeedState, Story
 from digests.refresh_report import RefreshReport, skip_summary
 from digests.schedules import build_schedule, missed_run, next_run, trigger_for
 from digests.scope import scope_story
@@ -35,6 +43,7 @@ from digests.store import (
     ChannelFormat,
     DigestRecord,
     FeedNoticeState,
+    FilterRecord,
     FormatStyle,
     OutboxMessage,
     Schedule,
@@ -45,10 +54,19 @@ from digests.store import (
 if TYPE_CHECKING:
     from apscheduler.triggers.base import BaseTrigger
 
+log = logging.getLogger(__name__)
+
 # The window /topics counts over and follow-up questions are answered from.
 RECENT = timedelta(days=7)
 MAX_QUERY_CHARS = 100
 FORMAT_STYLES: tuple[FormatStyle, ...] = ("full", "compact", "headlines", "custom")
+# Every rule is checked against every story of each digest: a channel keeps a short list.
+MAX_FILTERS_PER_CHANNEL = 50
+MAX_FILTER_TEST_CHARS = 1000
+# How many times a digest whose stories filters dropped reaches further down the ranking.
+FILTER_ROUNDS = 3
+# Discord lets one message name at most 100 roles it may ping; a digest names far fewer.
+MAX_TOPIC_ROLES = 20
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +101,18 @@ class StatusFigures:
     skipped: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True, slots=True)
+class FilterCheck:
+    """What a channel's rules decide for a text: kept or not, why, and the deciding rule's
+    id (None when no rule decided); ``unchecked`` counts rules of one feed only, which a
+    text of no feed cannot meet."""
+
+    kept: bool
+    reason: str
+    filter_id: int | None
+    unchecked: int = 0
+
+
 class Newsdesk:
     """Feeds, stories, digests, schedules, the outbox and subscriptions, per community."""
 
@@ -104,6 +134,8 @@ class Newsdesk:
         self._refresh_lock = asyncio.Lock()
         self._last_refresh: RefreshReport | None = None
         self._headline_only: dict[int, dict[str, int]] = {}
+        # Per community: channel -> (stories its filters left out, stories composed) last time.
+        self._filtered: defaultdict[int, dict[int, tuple[int, int]]] = defaultdict(dict)
 
     @property
     def settings(self) -> Settings:
@@ -185,12 +217,60 @@ class Newsdesk:
 
     # --- stories -------------------------------------------------------------------------
     async def compose(self, community_id: int, channel_id: int) -> Digest:
-        """A digest of the community's stories that this channel has not had yet."""
+        """A digest of the community's stories that this channel has not had yet and that
+        its filter rules keep (``Digest.filtered`` counts the ones they left out).
+
+        When the rules drop stories of a digest that is not full, the next-ranked stories
+        are composed and filtered in turn, a few rounds at most, so a strict rule does not
+        leave the channel with nothing while stories it would keep wait further down."""
         feed_urls = await asyncio.to_thread(self._feed_urls, community_id)
         posted = await asyncio.to_thread(self._store.posted_story_ids, "channel", channel_id)
+        rules = [r.rule for r in await self.filters(community_id, channel_id)]
         digest = await self._pipeline.compose(feed_urls=feed_urls, exclude_story_ids=posted)
+        if rules:
+            digest = await self._filtered_digest(channel_id, digest, rules, feed_urls, posted)
+            composed = digest.filtered + len(digest.items)
+            self._filtered[community_id][channel_id] = (digest.filtered, composed)
+        else:
+            self._filtered[community_id].pop(channel_id, None)
         self._headline_only[community_id] = digest.headline_only_counts()
         return digest
+
+    async def _filtered_digest(
+        self,
+        channel_id: int,
+        digest: Digest,
+        rules: Sequence[FilterRule],
+        feed_urls: Sequence[str],
+        posted: Collection[str],
+    ) -> Digest:
+        limit = self._settings.digest.max_stories
+        excluded = set(posted)
+        kept: list[DigestItem] = []
+        dropped = rounds = 0
+        first = digest
+        while rounds < FILTER_ROUNDS and not digest.is_empty:
+            rounds += 1
+            passed = kept_items(apply_filters(digest.items, rules))
+            kept.extend(passed)
+            dropped += len(digest.items) - len(passed)
+            if len(kept) >= limit or len(passed) == len(digest.items):
+                break
+            excluded.update(item.story.id for item in digest.items)
+            digest = await self._pipeline.compose(feed_urls=feed_urls, exclude_story_ids=excluded)
+        if dropped:
+            log.info(
+                "filters of channel %s left out %s stories%s",
+                channel_id,
+                dropped,
+                ": nothing is left to post" if not kept else "",
+            )
+        if rounds <= 1:
+            return replace(first, items=tuple(kept), filtered=dropped)
+        # Items of a later round rank below those of earlier ones; grouping keeps that order.
+        topic_order = [t.name for t in self._settings.topics]
+        regrouped = grouped_digest(kept[:limit], now=first.generated_at, topic_order=topic_order)
+        return replace(regrouped, filtered=dropped)
 
     async def story(self, community_id: int, story_id: str) -> Story:
         """The story as this community sees it (only its feeds' articles); InputError when
@@ -308,6 +388,101 @@ class Newsdesk:
             if items:
                 out.append(PersonalDigest(user_id, Digest(digest.generated_at, items)))
         return out
+
+    # --- filters and topic roles ---------------------------------------------------------
+    async def add_filter(
+        self,
+        community_id: int,
+        channel_id: int,
+        *,
+        action: str,
+        pattern: str,
+        regex: bool = False,
+        feed_url: str | None = None,
+    ) -> FilterRecord:
+        """Check and store an include or exclude rule of a channel, for every feed or for one
+        of the community's feeds; InputError saying why a rule is refused."""
+        rule = make_rule(
+            action,
+            "regex" if regex else "word",
+            pattern,
+            channel_id=channel_id,
+            feed_url=feed_url.strip() if feed_url else None,
+        )
+        urls = await asyncio.to_thread(self._feed_urls, community_id)
+        if rule.feed_url is not None and rule.feed_url not in urls:
+            raise InputError("This server reads no such feed; /feed list shows them.")
+        now = self.now()
+
+        def work() -> FilterRecord:
+            existing = self._store.list_filters(community_id, channel_id)
+            for record in existing:
+                if record.rule == rule:
+                    raise InputError(f"That filter exists already (#{record.id}).")
+            if len(existing) >= MAX_FILTERS_PER_CHANNEL:
+                raise InputError(f"A channel has at most {MAX_FILTERS_PER_CHANNEL} filters.")
+            return self._store.add_filter(community_id, rule, now=now)
+
+        return await asyncio.to_thread(work)
+
+    async def filters(self, community_id: int, channel_id: int | None = None) -> list[FilterRecord]:
+        """The community's filter rules (of one channel, or of all), by channel then id."""
+        return await asyncio.to_thread(self._store.list_filters, community_id, channel_id)
+
+    async def remove_filter(self, community_id: int, filter_id: int) -> FilterRecord:
+        """Remove a rule by its id; InputError when the community has no such rule."""
+        try:
+            return await asyncio.to_thread(self._store.remove_filter, community_id, filter_id)
+        except NotFoundError:
+            raise InputError(f"No filter #{filter_id} here; /filter list shows them.") from None
+
+    async def check_filters(self, community_id: int, channel_id: int, text: str) -> FilterCheck:
+        """What the channel's rules for every feed decide for a story whose text is ``text``
+        (a headline, say); InputError for an empty or overlong text."""
+        text = text.strip()
+        if not text or len(text) > MAX_FILTER_TEST_CHARS:
+            raise InputError(f"Test a text of 1 to {MAX_FILTER_TEST_CHARS} characters.")
+        records = await self.filters(community_id, channel_id)
+        general = [r for r in records if r.rule.feed_url is None]
+        verdict = check_text(text, [r.rule for r in general])
+        decided = next((r.id for r in general if r.rule == verdict.rule), None)
+        return FilterCheck(verdict.kept, verdict.reason, decided, len(records) - len(general))
+
+    async def set_topic_role(self, community_id: int, topic: str, role_id: int) -> str:
+        """Mention ``role_id`` in the channel digests that carry a story of a known topic;
+        the topic's name as spelt (UnknownTopicError when there is none)."""
+        name = await self.topic_named(community_id, topic)
+        roles = await self.topic_roles(community_id)
+        if name not in roles and len(roles) >= MAX_TOPIC_ROLES:
+            raise InputError(f"At most {MAX_TOPIC_ROLES} topics can mention a role.")
+        await asyncio.to_thread(self._store.set_topic_role, community_id, name, role_id)
+        return name
+
+    async def remove_topic_role(self, community_id: int, topic: str) -> str:
+        """Stop mentioning a role for a topic (matched case-insensitively); its name as
+        stored, InputError when the topic mentions no role."""
+        roles = await self.topic_roles(community_id)
+        wanted = topic.strip().lower()
+        name = next((t for t in roles if t.lower() == wanted), None)
+        if name is None:
+            raise InputError("That topic mentions no role.")
+        await asyncio.to_thread(self._store.remove_topic_role, community_id, name)
+        return name
+
+    async def topic_roles(self, community_id: int) -> dict[str, int]:
+        """Topic -> the role its stories mention, by topic."""
+        return await asyncio.to_thread(self._store.topic_roles, community_id)
+
+    async def digest_roles(self, community_id: int, digest: Digest) -> list[int]:
+        """The roles a channel digest mentions: those of the topics its stories carry, each
+        once, in the order the stories first name them."""
+        roles = await self.topic_roles(community_id)
+        found: dict[int, None] = {}
+        for item in digest.items:
+            for topic in item.story.topics:
+                if topic in roles:
+                    found.setdefault(roles[topic])
+        return list(found)
 
     # --- schedules -----------------------------------------------------------------------
     async def set_schedule(
@@ -484,6 +659,13 @@ class Newsdesk:
         the scheduled channels (those that never had one are left out)."""
         figures = await asyncio.to_thread(self._status, community_id, set(channel_ids))
         skipped = skip_summary(self._last_refresh, self._headline_only.get(community_id, {}))
+        for channel_id, (dropped, composed) in sorted(self._filtered[community_id].items()):
+            if dropped:
+                went = "nothing was posted" if dropped == composed else "the rest went out"
+                skipped.append(
+                    f"the filters of <#{channel_id}> left out {dropped} of the {composed} "
+                    f"stories of its last digest ({went})"
+                )
         return StatusFigures(*figures, skipped=tuple(skipped))
 
     def _status(

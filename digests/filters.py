@@ -117,9 +117,27 @@ def _re2_reason(exc: Exception) -> str:
     return raw.decode(errors="replace") if isinstance(raw, bytes) else str(raw)
 
 
+@dataclass(frozen=True)
+class Verdict:
+    """Whether a text stays, the rule that decided (None when no rule did), and why."""
+
+    kept: bool
+    reason: str
+    rule: FilterRule | None = None
+
+
 def rule_matches(rule: FilterRule, item: DigestItem) -> bool:
     """Whether the rule's pattern occurs in the item's headline, summary or one of its topics."""
-    texts = _texts(item)
+    return _matches(rule, _texts(item))
+
+
+def check_text(text: str, rules: Sequence[FilterRule]) -> Verdict:
+    """What ``rules`` decide for a story whose only text is ``text`` (the caller passes the
+    rules that apply to it: a feed's rules only for a story of that feed)."""
+    return _verdict([text], rules)
+
+
+def _matches(rule: FilterRule, texts: Sequence[str]) -> bool:
     if rule.kind == "word":
         words = _word_pattern(rule.pattern)
         return any(words.search(one_line(text)) for text in texts)
@@ -147,16 +165,21 @@ def kept_items(decisions: Iterable[FilterDecision]) -> tuple[DigestItem, ...]:
 
 
 def _decide(item: DigestItem, rules: Sequence[FilterRule]) -> FilterDecision:
+    verdict = _verdict(_texts(item), rules)
+    return FilterDecision(item, verdict.kept, verdict.reason, verdict.rule)
+
+
+def _verdict(texts: Sequence[str], rules: Sequence[FilterRule]) -> Verdict:
     for rule in rules:
-        if rule.action == "exclude" and rule_matches(rule, item):
-            return FilterDecision(item, False, f"matches exclude {_label(rule)}", rule)
+        if rule.action == "exclude" and _matches(rule, texts):
+            return Verdict(False, f"matches exclude {_label(rule)}", rule)
     includes = [r for r in rules if r.action == "include"]
     if not includes:
-        return FilterDecision(item, True, "no include rule applies")
+        return Verdict(True, "no include rule applies")
     for rule in includes:
-        if rule_matches(rule, item):
-            return FilterDecision(item, True, f"matches include {_label(rule)}", rule)
-    return FilterDecision(item, False, "matches no include rule")
+        if _matches(rule, texts):
+            return Verdict(True, f"matches include {_label(rule)}", rule)
+    return Verdict(False, "matches no include rule")
 
 
 def _label(rule: FilterRule) -> str:

@@ -258,6 +258,8 @@ class Digest:
 
     generated_at: datetime
     items: tuple[DigestItem, ...] = field(default_factory=tuple)
+    # How many stories the channel's filter rules took out of it.
+    filtered: int = 0
 
     @property
     def is_empty(self) -> bool:

@@ -21,6 +21,7 @@ from collections.abc import Collection, Mapping, Sequence
 from datetime import date, datetime
 from typing import Protocol
 
+from digests.filters import FilterRule
 from digests.records import (
     Article,
     ArticleDraft,
@@ -36,6 +37,7 @@ from digests.store.records import (
     DigestRecord,
     FeedNoticeState,
     FetchSuccess,
+    FilterRecord,
     NewStory,
     OutboxMessage,
     PruneReport,
@@ -51,12 +53,14 @@ __all__ = [
     "ChannelStore",
     "CommunityStore",
     "FeedStore",
+    "FilterStore",
     "OutboxStore",
     "ScheduleStore",
     "Store",
     "StoryStore",
     "SubscriptionStore",
     "TokenStore",
+    "TopicRoleStore",
 ]
 
 
@@ -369,6 +373,34 @@ class ChannelStore(Protocol):
         story). The queued digest, or None. ValueError for a state of another community."""
 
 
+class FilterStore(Protocol):
+    """Include/exclude rules of a community's channels (see ``digests.filters``)."""
+
+    def add_filter(self, community_id: int, rule: FilterRule, *, now: datetime) -> FilterRecord:
+        """Store a rule of ``rule.channel_id`` (ValueError when it names no channel); the
+        rule is stored as given, so check it with ``make_rule`` first."""
+
+    def list_filters(self, community_id: int, channel_id: int | None = None) -> list[FilterRecord]:
+        """The community's rules (of one channel, or of all), by channel then id."""
+
+    def remove_filter(self, community_id: int, filter_id: int) -> FilterRecord:
+        """Delete a rule and return it; NotFoundError when the community has no rule with
+        this id."""
+
+
+class TopicRoleStore(Protocol):
+    """The role a community's channel digests mention when they carry a topic's story."""
+
+    def set_topic_role(self, community_id: int, topic: str, role_id: int) -> None:
+        """Give a topic its role, replacing the one it had."""
+
+    def remove_topic_role(self, community_id: int, topic: str) -> None:
+        """NotFoundError when the topic has no role in this community."""
+
+    def topic_roles(self, community_id: int) -> dict[str, int]:
+        """Topic -> role id of a community, by topic."""
+
+
 class Store(
     FeedStore,
     ArticleStore,
@@ -380,6 +412,8 @@ class Store(
     OutboxStore,
     SubscriptionStore,
     ChannelStore,
+    FilterStore,
+    TopicRoleStore,
     Protocol,
 ):
     """Persistence for feeds, articles, stories, briefings and delivery: every role."""

@@ -267,3 +267,31 @@ class FeedNoticeRow(Base):
     failing_since: Mapped[datetime | None]
     notice: Mapped[str | None] = mapped_column(String(16))
     noticed_at: Mapped[datetime | None]
+
+
+class FilterRow(Base):
+    """An include or exclude rule of one channel's digests, for every feed or one feed."""
+
+    __tablename__ = "filters"
+    __table_args__ = (Index(None, "guild_id", "channel_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    community_id: Mapped[int] = mapped_column("guild_id", BigInteger)
+    channel_id: Mapped[int] = mapped_column(BigInteger)
+    feed_url: Mapped[str | None] = mapped_column(String)
+    action: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[str] = mapped_column(String(16))
+    pattern: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+
+
+class TopicRoleRow(Base):
+    """The role a community's digests mention when they carry a story of a topic."""
+
+    __tablename__ = "topic_roles"
+
+    community_id: Mapped[int] = mapped_column(
+        "guild_id", BigInteger, primary_key=True, autoincrement=False
+    )
+    topic: Mapped[str] = mapped_column(String(100), primary_key=True)
+    role_id: Mapped[int] = mapped_column(BigInteger)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
+from digests.filters import FilterRule
 from digests.records import Validators
 
 TargetKind = Literal["channel", "user"]
@@ -158,3 +159,13 @@ class FeedNoticeState:
     failing_since: datetime | None = None
     notice: NoticeKind | None = None
     noticed_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FilterRecord:
+    """A stored filter rule of a community's channel, with the id it is removed by."""
+
+    id: int
+    community_id: int
+    rule: FilterRule
+    created_at: datetime

@@ -37,6 +37,8 @@ EXPECTED = {
     "search",
     "schedule",
     "feed",
+    "filter",
+    "topic",
     "status",
     "format",
 }
@@ -68,6 +70,8 @@ async def test_commands_are_registered_at_start_with_descriptions(world, tmp_pat
     assert admin["feed"] == str(1 << 5)
     assert admin["status"] == str(1 << 5)
     assert admin["format"] == str(1 << 5)
+    assert admin["filter"] == str(1 << 5)
+    assert admin["topic"] == str(1 << 5)
 
 
 async def test_schedule_set_by_an_admin_changes_the_next_run_and_survives_a_restart(

@@ -285,3 +285,134 @@ async def test_no_notice_is_checked_without_a_notice_channel(
     clock.advance(days=3)
     assert await clocked_desk.check_feed_notices(_notice_lines) == 0
     assert await clocked_desk.pending_messages() == []
+
+
+# --- filters and topic roles ---------------------------------------------------------------
+
+
+def _headlines(digest) -> list[str]:
+    return [i.briefing.headline for i in digest.items]
+
+
+async def test_an_exclude_filter_drops_matching_stories_from_the_channel_only(
+    desk: Newsdesk,
+) -> None:
+    await desk.add_filter(COMMUNITY, CHANNEL, action="exclude", pattern="comet")
+    digest = await desk.compose(COMMUNITY, CHANNEL)
+    assert digest.filtered == 1
+    assert not any("Comet" in h for h in _headlines(digest))
+    assert any("Comet" in h for h in _headlines(await desk.compose(COMMUNITY, CHANNEL + 1)))
+    skipped = (await desk.status(COMMUNITY)).skipped
+    assert any(f"<#{CHANNEL}> left out 1 of the 6" in line for line in skipped)
+
+
+async def test_a_digest_whose_stories_are_all_filtered_is_empty_and_says_so(
+    desk: Newsdesk,
+) -> None:
+    await desk.add_filter(COMMUNITY, CHANNEL, action="include", pattern="zeppelin")
+    digest = await desk.compose(COMMUNITY, CHANNEL)
+    assert digest.is_empty and digest.filtered == 6
+    (line,) = [s for s in (await desk.status(COMMUNITY)).skipped if "filters" in s]
+    assert "nothing was posted" in line
+
+
+async def test_a_feed_rule_applies_only_to_that_feeds_stories(desk: Newsdesk) -> None:
+    science = str(SAMPLES_DIR / "metro-science.json")
+    await desk.add_filter(
+        COMMUNITY, CHANNEL, action="exclude", pattern=".", regex=True, feed_url=science
+    )
+    digest = await desk.compose(COMMUNITY, CHANNEL)
+    assert digest.filtered == 2
+    assert all("Science" not in i.story.topics for i in digest.items)
+
+
+async def test_a_catastrophic_regex_is_accepted_and_runs(desk: Newsdesk) -> None:
+    record = await desk.add_filter(
+        COMMUNITY, CHANNEL, action="exclude", pattern="(a+)+$", regex=True
+    )
+    check = await desk.check_filters(COMMUNITY, CHANNEL, "a" * 300 + "!")
+    assert (check.kept, check.filter_id) == (True, None)
+    dropped = await desk.check_filters(COMMUNITY, CHANNEL, "b" + "a" * 300)
+    assert (dropped.kept, dropped.filter_id) == (False, record.id)
+
+
+@pytest.mark.parametrize(
+    ("pattern", "reason"),
+    [("(a", "Not a valid regex"), (r"(a)\1", "backreferences and lookaround")],
+)
+async def test_a_bad_regex_is_refused_with_the_reason(
+    desk: Newsdesk, pattern: str, reason: str
+) -> None:
+    with pytest.raises(InputError, match=reason):
+        await desk.add_filter(COMMUNITY, CHANNEL, action="exclude", pattern=pattern, regex=True)
+    assert await desk.filters(COMMUNITY) == []
+
+
+async def test_filters_are_listed_checked_and_removed_per_community(desk: Newsdesk) -> None:
+    tram = await desk.add_filter(COMMUNITY, CHANNEL, action="include", pattern="tram")
+    with pytest.raises(InputError, match=f"exists already \\(#{tram.id}\\)"):
+        await desk.add_filter(COMMUNITY, CHANNEL, action="include", pattern=" tram ")
+    check = await desk.check_filters(COMMUNITY, CHANNEL, "New tram depot")
+    assert (check.kept, check.filter_id, check.reason) == (
+        True,
+        tram.id,
+        "matches include word 'tram'",
+    )
+    assert not (await desk.check_filters(COMMUNITY, CHANNEL, "Bus fares")).kept
+    assert await desk.filters(OTHER) == []
+    with pytest.raises(InputError, match=f"No filter #{tram.id}"):
+        await desk.remove_filter(OTHER, tram.id)
+    assert await desk.remove_filter(COMMUNITY, tram.id) == tram
+    assert await desk.filters(COMMUNITY) == []
+
+
+async def test_a_filter_for_a_feed_the_community_does_not_read_is_refused(
+    desk: Newsdesk,
+) -> None:
+    with pytest.raises(InputError, match="no such feed"):
+        await desk.add_filter(
+            COMMUNITY, CHANNEL, action="exclude", pattern="x", feed_url="https://nope.example/"
+        )
+
+
+async def test_a_topic_role_is_named_by_the_digests_holding_its_topic(desk: Newsdesk) -> None:
+    assert await desk.set_topic_role(COMMUNITY, "transport", 501) == "Transport"
+    await desk.set_topic_role(COMMUNITY, "Science", 502)
+    await desk.set_topic_role(COMMUNITY, "Local", 501)
+    digest = await desk.compose(COMMUNITY, CHANNEL)
+    assert await desk.digest_roles(COMMUNITY, digest) == [501, 502]
+    assert await desk.digest_roles(OTHER, digest) == []
+    assert await desk.remove_topic_role(COMMUNITY, "SCIENCE") == "Science"
+    assert await desk.topic_roles(COMMUNITY) == {"Local": 501, "Transport": 501}
+    with pytest.raises(InputError, match="mentions no role"):
+        await desk.remove_topic_role(COMMUNITY, "Science")
+    with pytest.raises(UnknownTopicError):
+        await desk.set_topic_role(COMMUNITY, "Knitting", 503)
+
+
+async def test_a_strict_filter_reaches_further_down_the_ranking(tmp_path: Path) -> None:
+    settings = parse_config(
+        {
+            "storage": {"url": f"sqlite:///{tmp_path / 'small.db'}"},
+            "summarizer": {"backend": "extractive"},
+            "digest": {"max_age_hours": 876000, "max_stories": 2},
+            "feeds": [
+                {"url": str(SAMPLES_DIR / "harbor-courier.xml"), "topics": ["Local"]},
+                {"url": str(SAMPLES_DIR / "metro-science.json"), "topics": ["Science"]},
+            ],
+        },
+        tmp_path,
+    )
+    async with open_newsdesk(settings, env={}) as small:
+        await small.refresh(only_due=False)
+        unfiltered = await small.compose(COMMUNITY, CHANNEL + 1)
+        assert len(unfiltered.items) == 2
+        shown = {i.story.id for i in unfiltered.items}
+        for item in unfiltered.items:
+            await small.add_filter(
+                COMMUNITY, CHANNEL, action="exclude", pattern=item.briefing.headline
+            )
+        digest = await small.compose(COMMUNITY, CHANNEL)
+    assert len(digest.items) == 2
+    assert digest.filtered == 2
+    assert not shown & {i.story.id for i in digest.items}

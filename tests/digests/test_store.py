@@ -20,6 +20,7 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from digests.compose import select_stories, shortlist
 from digests.errors import NotFoundError, StorageError
+from digests.filters import FilterRule, make_rule
 from digests.records import Article, ArticleDraft, Briefing, FeedSource, FeedState, Validators
 from digests.store import FetchSuccess, NewStory, Schedule, StoryRank, UpsertResult
 from digests.store.models import Base, UtcDateTime
@@ -1117,6 +1118,71 @@ def test_subscribers_are_scoped_to_community_and_topic(store: SqlStore) -> None:
         store.subscribe(community, user, topic)
     assert store.subscribers(1, "tech") == [7, 9]
     assert store.subscriptions(1, 9) == ["tech"]
+
+
+# --- filters and topic roles ----------------------------------------------------------------
+
+
+def test_add_filter_stores_the_rule_with_an_id(store: SqlStore) -> None:
+    rule = make_rule("exclude", "regex", "(a+)+$", channel_id=10, feed_url=FEED_A)
+    record = store.add_filter(1, rule, now=T0)
+    assert record.rule == rule
+    assert record.community_id == 1
+    assert record.created_at == T0
+    assert store.list_filters(1) == [record]
+
+
+def test_list_filters_by_channel_then_id_and_scoped_to_community(store: SqlStore) -> None:
+    first = store.add_filter(1, make_rule("include", "word", "tram", channel_id=11), now=T0)
+    second = store.add_filter(1, make_rule("exclude", "word", "bus", channel_id=10), now=T0)
+    third = store.add_filter(1, make_rule("exclude", "word", "car", channel_id=11), now=T0)
+    store.add_filter(2, make_rule("exclude", "word", "car", channel_id=20), now=T0)
+    assert store.list_filters(1) == [second, first, third]
+    assert store.list_filters(1, 11) == [first, third]
+    assert store.list_filters(1, 99) == []
+
+
+def test_remove_filter_returns_it_and_forgets_it(store: SqlStore) -> None:
+    record = store.add_filter(1, make_rule("exclude", "word", "bus", channel_id=10), now=T0)
+    assert store.remove_filter(1, record.id) == record
+    assert store.list_filters(1) == []
+
+
+@pytest.mark.parametrize("community", [1, 2], ids=["unknown-id", "other-community"])
+def test_remove_filter_the_community_lacks_raises_not_found(
+    store: SqlStore, community: int
+) -> None:
+    record = store.add_filter(1, make_rule("exclude", "word", "bus", channel_id=10), now=T0)
+    with pytest.raises(NotFoundError):
+        store.remove_filter(community, record.id + (community == 1))
+    assert store.list_filters(1) == [record]
+
+
+def test_add_filter_refuses_a_rule_without_a_channel_or_a_naive_time(store: SqlStore) -> None:
+    with pytest.raises(ValueError, match="channel"):
+        store.add_filter(1, FilterRule("exclude", "word", "bus"), now=T0)
+    with pytest.raises(ValueError, match="naive"):
+        store.add_filter(
+            1, make_rule("exclude", "word", "bus", channel_id=1), now=T0.replace(tzinfo=None)
+        )
+
+
+def test_topic_roles_are_set_replaced_and_scoped_to_community(store: SqlStore) -> None:
+    store.set_topic_role(1, "Transport", 501)
+    store.set_topic_role(1, "Science", 502)
+    store.set_topic_role(1, "Transport", 503)
+    store.set_topic_role(2, "Transport", 601)
+    assert store.topic_roles(1) == {"Science": 502, "Transport": 503}
+    assert list(store.topic_roles(1)) == ["Science", "Transport"]
+    assert store.topic_roles(3) == {}
+
+
+def test_remove_topic_role(store: SqlStore) -> None:
+    store.set_topic_role(1, "Transport", 501)
+    store.remove_topic_role(1, "Transport")
+    assert store.topic_roles(1) == {}
+    with pytest.raises(NotFoundError):
+        store.remove_topic_role(1, "Transport")
 
 
 # --- migrations and plumbing ---------------------------------------------------------------

@@ -40,7 +40,9 @@ class DigestsCog(commands.GroupCog, group_name="digest", group_description="News
             return
         await interaction.response.defer(ephemeral=True)
         for message in record.messages:
-            await interaction.followup.send(ephemeral=True, **message_kwargs(message.payload))
+            await interaction.followup.send(
+                ephemeral=True, **message_kwargs(message.payload, pings=False)
+            )
 
     @app_commands.command(name="now", description="Fetch feeds and post a digest now (admins)")
     @app_commands.describe(channel="Where to post (default: this channel)")

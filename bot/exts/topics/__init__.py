@@ -1,4 +1,4 @@
-"""/topics, /subscribe and /unsubscribe."""
+"""/topics, /subscribe and /unsubscribe; /topic ping and unping for admins."""
 
 from __future__ import annotations
 

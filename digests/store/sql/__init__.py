@@ -9,6 +9,7 @@ from digests.store.sql._base import MIGRATIONS_DIR, SqlStoreBase, normalize_url
 from digests.store.sql._briefings import BriefingsMixin, TokensMixin
 from digests.store.sql._channels import ChannelsMixin
 from digests.store.sql._feeds import CommunitiesMixin, FeedsMixin
+from digests.store.sql._filters import FiltersMixin, TopicRolesMixin
 from digests.store.sql._outbox import OutboxMixin
 from digests.store.sql._schedules import SchedulesMixin
 from digests.store.sql._stories import StoriesMixin
@@ -28,6 +29,8 @@ class SqlStore(
     OutboxMixin,
     SubscriptionsMixin,
     ChannelsMixin,
+    FiltersMixin,
+    TopicRolesMixin,
     SqlStoreBase,
 ):
     """The ``Store`` contract on SQLite (file or memory) or PostgreSQL via SQLAlchemy."""

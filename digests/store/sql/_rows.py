@@ -9,6 +9,7 @@ from typing import Any, cast, get_args
 from sqlalchemy import Select, Table, select
 
 from digests.errors import StorageError
+from digests.filters import FilterRule
 from digests.records import Article, Briefing, FeedState, Story, SummarizerName, Validators
 from digests.store.models import (
     ArticleRow,
@@ -18,6 +19,7 @@ from digests.store.models import (
     DigestRow,
     FeedNoticeRow,
     FeedRow,
+    FilterRow,
     ScheduleRow,
     StoryRow,
 )
@@ -26,6 +28,7 @@ from digests.store.records import (
     DigestRecord,
     DigestStatus,
     FeedNoticeState,
+    FilterRecord,
     FormatStyle,
     NoticeKind,
     OutboxMessage,
@@ -212,4 +215,18 @@ def feed_notice(row: FeedNoticeRow) -> FeedNoticeState:
         failing_since=row.failing_since,
         notice=cast(NoticeKind | None, row.notice),
         noticed_at=row.noticed_at,
+    )
+
+
+def filter_record(row: FilterRow) -> FilterRecord:
+    # Stored rules were checked by ``make_rule`` when added, so they are rebuilt as they are.
+    rule = FilterRule(
+        action=cast(Any, row.action),
+        kind=cast(Any, row.kind),
+        pattern=row.pattern,
+        channel_id=row.channel_id,
+        feed_url=row.feed_url,
+    )
+    return FilterRecord(
+        id=row.id, community_id=row.community_id, rule=rule, created_at=row.created_at
     )
