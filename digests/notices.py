@@ -43,11 +43,6 @@ class NoticePlan:
     states: tuple[FeedNoticeState, ...]
 
 
-def is_failing(feed: FeedState) -> bool:
-    """Whether the feed's last fetch failed, or it has been disabled."""
-    return not feed.enabled or feed.last_error is not None
-
-
 def plan_notices(
     community_id: int,
     feeds: Iterable[FeedState],
@@ -72,7 +67,7 @@ def plan_notices(
 def _decide(
     feed: FeedState, state: FeedNoticeState, now: datetime, threshold: timedelta
 ) -> tuple[FeedNotice | None, FeedNoticeState]:
-    if not is_failing(feed):
+    if not feed.failing:
         state = replace(state, failing_since=None)
         if state.notice != "failing":
             return None, state

@@ -296,6 +296,12 @@ class FeedState:
     def enabled(self) -> bool:
         return self.disabled_reason is None
 
+    @property
+    def failing(self) -> bool:
+        """Whether the last fetch failed or the feed has been disabled: what /status counts
+        and what a failing-feed notice is about."""
+        return not self.enabled or self.last_error is not None
+
 
 @dataclass(frozen=True, slots=True)
 class Passage:

@@ -29,13 +29,9 @@ class StatusReport:
     notice_channel: int | None = None
 
 
-def _failing(state: FeedState) -> bool:
-    return state.disabled_reason is not None or state.last_error is not None
-
-
 def render_status(report: StatusReport) -> str:
     """The /status reply: feed health, last digests, outbox, tokens, leadership, shards."""
-    failing = [s for s in report.feeds if _failing(s)]
+    failing = [s for s in report.feeds if s.failing]
     lines = [f"**Feeds**: {len(report.feeds) - len(failing)} ok, {len(failing)} failing"]
     for state in failing[:MAX_NAMED_FAILING]:
         name = neutralise_mentions(state.name or state.title or state.url)[:80]
