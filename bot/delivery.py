@@ -180,7 +180,7 @@ class OutboxSender:
             name = str(message.payload.get("thread_name") or "News digest")[:100]
             me = forum.guild.me
             tags = forum_tags(
-                forum,
+                forum.available_tags,
                 payload_topics(message.payload),
                 can_moderate=forum.permissions_for(me).manage_threads,
             )

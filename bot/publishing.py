@@ -48,20 +48,20 @@ def with_delivery_hints(payloads: Sequence[dict[str, Any]], digest: Digest) -> l
 
 
 def forum_tags(
-    forum: discord.ForumChannel, topics: Sequence[str], *, can_moderate: bool
+    available: Sequence[discord.ForumTag], topics: Sequence[str], *, can_moderate: bool
 ) -> list[discord.ForumTag]:
     """The forum's tags named like the topics (case-insensitive), in topic order, at most 5;
     a moderated tag only when the bot may apply it (Manage Threads)."""
     by_name: dict[str, discord.ForumTag] = {}
-    for tag in forum.available_tags:
+    for tag in available:
         if can_moderate or not tag.moderated:
             by_name.setdefault(tag.name.casefold(), tag)
-    chosen: list[discord.ForumTag] = []
+    chosen: dict[str, discord.ForumTag] = {}
     for topic in topics:
-        found = by_name.get(str(topic).casefold())
-        if found is not None and found not in chosen:
-            chosen.append(found)
-    return chosen[:APPLIED_TAGS_LIMIT]
+        key = str(topic).casefold()
+        if key in by_name:
+            chosen.setdefault(key, by_name[key])
+    return list(chosen.values())[:APPLIED_TAGS_LIMIT]
 
 
 def payload_topics(payload: dict[str, object]) -> list[str]:
