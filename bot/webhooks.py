@@ -29,7 +29,14 @@ import aiohttp
 import discord
 
 from bot import metrics
-from digests import ChannelWebhook, InputError, Newsdesk, OutboxMessage, WebhookSend
+from digests import (
+    ChannelWebhook,
+    InputError,
+    Newsdesk,
+    NotFoundError,
+    OutboxMessage,
+    WebhookSend,
+)
 
 log = logging.getLogger(__name__)
 
@@ -192,11 +199,12 @@ class WebhookPoster:
     async def _remake(
         self, channel: discord.TextChannel, hook: ChannelWebhook
     ) -> ChannelWebhook | None:
-        """A new webhook in place of a deleted one, or None when it cannot be made."""
+        """A new webhook in place of a deleted one, or None when the bot may not make one
+        (a transient failure is raised: the message is tried again later, as any other)."""
         log.warning("the webhook of channel %s is gone; making it again", channel.id)
         try:
             made = await channel.create_webhook(name=hook.identity.name, reason="newsdigest")
-        except discord.HTTPException as exc:
+        except (discord.Forbidden, discord.NotFound) as exc:
             log.warning("could not make the webhook of channel %s again: %s", channel.id, exc)
             return None
         assert made.token is not None
@@ -214,7 +222,7 @@ class WebhookPoster:
         """Post as the bot from now on, and tell the admins why."""
         try:
             await self.desk.remove_channel_webhook(channel.guild.id, channel.id)
-        except Exception:  # noqa: BLE001  (already gone is fine)
+        except NotFoundError:
             log.debug("the webhook of channel %s was already forgotten", channel.id)
         text = (
             f"⚠️ The webhook I post through in <#{channel.id}> {what} "
