@@ -21,6 +21,7 @@ stops using a webhook, admins are told, and the message goes out as the bot.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import urlsplit
@@ -54,6 +55,27 @@ NEEDS_PERMISSION = (
 
 # Told (guild id, channel id, text) when a channel's webhook had to be given up.
 NoticeHook = Callable[[int, int, str], Awaitable[None]]
+
+
+_WEBHOOK_URL = re.compile(r"(/webhooks/\d+/)[\w.-]+")
+
+
+class RedactWebhookTokens(logging.Filter):
+    """Replaces the token in webhook URLs of a log record (discord.py logs them at DEBUG)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        text = record.getMessage()
+        redacted = _WEBHOOK_URL.sub(r"\1<token>", text)
+        if redacted != text:
+            record.msg, record.args = redacted, ()
+        return True
+
+
+def redact_webhook_logs() -> None:
+    """Keep webhook tokens out of discord.py's webhook log, once."""
+    logger = logging.getLogger("discord.webhook.async_")
+    if not any(isinstance(f, RedactWebhookTokens) for f in logger.filters):
+        logger.addFilter(RedactWebhookTokens())
 
 
 class WebhookServerError(aiohttp.ClientError):
@@ -104,6 +126,7 @@ class WebhookPoster:
         # The newest message id this process got back per channel (the cache may lag).
         self._last_ids: dict[int, int] = {}
         self._http: aiohttp.ClientSession | None = None
+        redact_webhook_logs()
 
     async def close(self) -> None:
         """Release the HTTP session webhook executions use."""

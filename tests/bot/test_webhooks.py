@@ -3,10 +3,12 @@ message when a resend looks for an earlier attempt."""
 
 from __future__ import annotations
 
+import logging
+
 import discord
 import pytest
 
-from bot.webhooks import check_identity, fingerprint
+from bot.webhooks import check_identity, fingerprint, redact_webhook_logs
 from digests import InputError
 
 
@@ -57,3 +59,13 @@ def test_a_message_is_known_by_its_text_and_embeds_not_by_their_styling() -> Non
     assert fingerprint("**News** \n", sent) == fingerprint("**News**", echoed)
     assert fingerprint("**News**", sent) != fingerprint("**News**", [])
     assert fingerprint("a", []) != fingerprint("b", [])
+
+
+def test_a_webhook_token_never_reaches_discord_py_s_log(caplog: pytest.LogCaptureFixture) -> None:
+    redact_webhook_logs()
+    logger = logging.getLogger("discord.webhook.async_")
+    url = "https://discord.com/api/v10/webhooks/123/s3cr3t-Tok_en?wait=1"
+    with caplog.at_level(logging.DEBUG, logger="discord.webhook.async_"):
+        logger.debug("Webhook ID %s with %s %s has returned status code %s", 123, "POST", url, 200)
+    assert "s3cr3t" not in caplog.text
+    assert "/webhooks/123/<token>?wait=1" in caplog.text
