@@ -26,6 +26,7 @@ EXTENSIONS = (
     "bot.exts.filters",
     "bot.exts.status",
     "bot.exts.formats",
+    "bot.exts.webhooks",
 )
 
 

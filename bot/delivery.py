@@ -3,6 +3,9 @@
 A digest's messages are stored before anything is sent and marked sent one by one. Each send
 carries a nonce derived from the outbox row with ``enforce_nonce``, so a message whose send
 succeeded just before a crash (but was not yet marked) is not created twice when retried.
+A channel with a webhook posts through it (``bot.webhooks``, which has its own way to the
+same guarantee); a forum post gets the tags of its topics and a message of an announcement
+channel is published once sent (``bot.publishing``).
 """
 
 from __future__ import annotations
@@ -16,7 +19,9 @@ import aiohttp
 import discord
 
 from bot import metrics
+from bot.publishing import Publisher, forum_tags, payload_topics
 from bot.render import MENTIONED_ROLES_LIMIT
+from bot.webhooks import NoticeHook, WebhookPoster
 from digests import Newsdesk, OutboxMessage
 
 log = logging.getLogger(__name__)
@@ -62,12 +67,23 @@ class OutboxSender:
     """Sends pending outbox messages; one flush at a time."""
 
     def __init__(
-        self, client: discord.Client, desk: Newsdesk, *, on_problem: ProblemHook | None = None
+        self,
+        client: discord.Client,
+        desk: Newsdesk,
+        *,
+        on_problem: ProblemHook | None = None,
+        notify: NoticeHook | None = None,
     ) -> None:
         self.client = client
         self.desk = desk
         self.on_problem = on_problem
+        self.webhooks = WebhookPoster(client, desk, notify=notify)
+        self.publisher = Publisher(desk)
         self._lock = asyncio.Lock()
+
+    async def close(self) -> None:
+        """Release what delivery holds open (the webhook session)."""
+        await self.webhooks.close()
 
     async def flush(self) -> int:
         """Send every pending message in order; returns how many were sent."""
@@ -76,8 +92,13 @@ class OutboxSender:
             sent = 0
             blocked: set[int] = set()
             threads: dict[int, int] = {}
+            unsettled = self.webhooks.unsettled
+            unsettled.clear()
             for message in pending:
                 if message.digest_id in blocked:
+                    continue
+                if message.target_kind == "channel" and message.target_id in unsettled:
+                    # A webhook send there may have gone out: settle it first, next flush.
                     continue
                 try:
                     ok = await self._send(message, threads)
@@ -117,6 +138,11 @@ class OutboxSender:
             return False
         await self.desk.mark_sent(message.id, remote_id=remote_id)
         metrics.MESSAGES_SENT.inc()
+        if message.target_kind == "channel":
+            channel = self.client.get_channel(message.target_id)
+            if isinstance(channel, discord.TextChannel) and channel.is_news():
+                # After marking: a failed publish can never make the message go out again.
+                await self.publisher.publish(channel, remote_id)
         return True
 
     async def _deliver(self, message: OutboxMessage, threads: dict[int, int]) -> str:
@@ -135,6 +161,10 @@ class OutboxSender:
             return await self._deliver_forum(channel, message, kwargs, threads)
         if not isinstance(channel, discord.abc.Messageable):
             raise discord.NotFound(_FakeResponse(404), "channel is not a text channel")
+        if isinstance(channel, discord.TextChannel):
+            through_webhook = await self.webhooks.deliver(channel, message, kwargs)
+            if through_webhook is not None:
+                return through_webhook
         sent = await channel.send(nonce=nonce, **kwargs)
         return str(sent.id)
 
@@ -148,7 +178,13 @@ class OutboxSender:
         """Forum channels get one thread per digest: the header opens it, the rest follow."""
         if message.seq == 0:
             name = str(message.payload.get("thread_name") or "News digest")[:100]
-            created = await forum.create_thread(name=name, **kwargs)
+            me = forum.guild.me
+            tags = forum_tags(
+                forum.available_tags,
+                payload_topics(message.payload),
+                can_moderate=forum.permissions_for(me).manage_threads,
+            )
+            created = await forum.create_thread(name=name, applied_tags=tags, **kwargs)
             threads[message.digest_id] = created.thread.id
             return str(created.thread.id)
         thread_id = threads.get(message.digest_id) or await self._thread_of(message.digest_id)

@@ -30,6 +30,7 @@ from bot import metrics
 from bot.delivery import OutboxSender
 from bot.formats import channel_messages
 from bot.notices import notice_messages
+from bot.publishing import with_delivery_hints
 from bot.render import digest_messages, with_role_mentions
 from digests import (
     Digest,
@@ -85,7 +86,9 @@ class Newsroom:
         self.client = client
         self.desk = desk
         self.scheduler = AsyncIOScheduler(timezone=UTC)
-        self.sender = OutboxSender(client, desk, on_problem=self._report_problem)
+        self.sender = OutboxSender(
+            client, desk, on_problem=self._report_problem, notify=self._notify_admins
+        )
         self._channel_locks: defaultdict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
         # One failing-feed check at a time, so two polls cannot queue the same notice.
         self._notice_lock = asyncio.Lock()
@@ -121,6 +124,7 @@ class Newsroom:
             task.cancel()
         # Awaited, so nothing of this newsroom still runs once stop() returns.
         await asyncio.gather(*running, return_exceptions=True)
+        await self.sender.close()
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
         self._leading = False
@@ -308,7 +312,7 @@ class Newsroom:
             payloads = channel_messages(fmt, digest, title="News digest")
             # The first message mentions the roles of the digest's topics; DMs mention none.
             roles = await self.desk.digest_roles(guild_id, digest)
-            payloads = with_role_mentions(payloads, roles)
+            payloads = with_delivery_hints(with_role_mentions(payloads, roles), digest)
             record = await self.desk.enqueue(
                 guild_id,
                 "channel",
@@ -355,3 +359,20 @@ class Newsroom:
         """A channel the bot cannot post to is skipped; admins see why in /schedule show."""
         if message.target_kind == "channel":
             self.problems[message.target_id] = reason
+
+    async def _notify_admins(self, guild_id: int, channel_id: int, text: str) -> None:
+        """A delivery problem admins should act on: shown in /schedule show, and posted to
+        the server's notice channel (/status channel:) when it has one."""
+        self.problems[channel_id] = text
+        notice_channel = await self.desk.notice_channel(guild_id)
+        if notice_channel is None:
+            return
+        payload: dict[str, object] = {"content": text, "allowed_mentions": {"parse": []}}
+        await self.desk.enqueue(
+            guild_id, "channel", notice_channel, story_ids=(), payloads=[payload]
+        )
+        # The running flush holds the sender's lock; this one delivers the notice after it.
+        self._spawn(self._flush_later())
+
+    async def _flush_later(self) -> None:
+        await self.sender.flush()

@@ -36,7 +36,16 @@ from digests.records import (
     Story,
 )
 from digests.refresh_report import RefreshReport
-from digests.store import ChannelFormat, DigestRecord, FilterRecord, OutboxMessage, Schedule
+from digests.store import (
+    ChannelFormat,
+    ChannelWebhook,
+    DigestRecord,
+    FilterRecord,
+    OutboxMessage,
+    Schedule,
+    WebhookIdentity,
+    WebhookSend,
+)
 from digests.summarize.facts import unsupported_anchors
 from digests.text import ELLIPSIS, one_line, truncate
 from digests.wiring import open_newsdesk
@@ -48,6 +57,7 @@ __all__ = [
     "Article",
     "Briefing",
     "ChannelFormat",
+    "ChannelWebhook",
     "ELLIPSIS",
     "Clock",
     "ConfigError",
@@ -78,6 +88,8 @@ __all__ = [
     "SummaryError",
     "SystemClock",
     "UnknownTopicError",
+    "WebhookIdentity",
+    "WebhookSend",
     "__version__",
     "escape_md",
     "extract_article",

@@ -41,6 +41,7 @@ from digests.schedules import build_schedule, missed_run, next_run, trigger_for
 from digests.scope import scope_story
 from digests.store import (
     ChannelFormat,
+    ChannelWebhook,
     DigestRecord,
     FeedNoticeState,
     FilterRecord,
@@ -49,6 +50,8 @@ from digests.store import (
     Schedule,
     Store,
     TargetKind,
+    WebhookIdentity,
+    WebhookSend,
 )
 
 if TYPE_CHECKING:
@@ -648,6 +651,79 @@ class Newsdesk:
     async def latest_digest(self, target_kind: TargetKind, target_id: int) -> DigestRecord | None:
         """The newest digest fully delivered to a target, with its messages."""
         return await asyncio.to_thread(self._store.latest_digest, target_kind, target_id)
+
+    # --- webhooks and announcement publishes -------------------------------------------
+    async def set_channel_webhook(
+        self,
+        community_id: int,
+        channel_id: int,
+        webhook_id: int,
+        token: str,
+        name: str,
+        avatar_url: str | None,
+    ) -> ChannelWebhook:
+        """Store the webhook the edge made (or kept) in a channel and the identity it posts
+        under; the edge checks the name and avatar against the platform's rules first."""
+        hook = ChannelWebhook(
+            community_id, channel_id, webhook_id, token, WebhookIdentity(name, avatar_url)
+        )
+        now = self.now()
+        return await asyncio.to_thread(lambda: self._store.set_channel_webhook(hook, now=now))
+
+    async def set_feed_identity(
+        self,
+        community_id: int,
+        channel_id: int,
+        feed_url: str,
+        name: str | None,
+        avatar_url: str | None = None,
+    ) -> ChannelWebhook:
+        """Give digests of one of the community's feeds their own identity in the channel
+        (a None name takes it away). InputError for a feed the community does not have,
+        NotFoundError when the channel has no webhook."""
+        url = feed_url.strip()
+        identity = None if name is None else WebhookIdentity(name, avatar_url)
+        now = self.now()
+
+        def work() -> ChannelWebhook:
+            if url not in self._feed_urls(community_id):
+                raise InputError(f"This server has no feed {url!r}; /feed list shows them.")
+            return self._store.set_feed_identity(community_id, channel_id, url, identity, now=now)
+
+        return await asyncio.to_thread(work)
+
+    async def channel_webhook(self, community_id: int, channel_id: int) -> ChannelWebhook | None:
+        """The channel's webhook, if it posts through one."""
+        return await asyncio.to_thread(self._store.channel_webhook, community_id, channel_id)
+
+    async def remove_channel_webhook(self, community_id: int, channel_id: int) -> ChannelWebhook:
+        """Stop posting through the channel's webhook; NotFoundError when it has none."""
+        return await asyncio.to_thread(self._store.remove_channel_webhook, community_id, channel_id)
+
+    async def begin_webhook_send(
+        self, message_id: int, *, webhook_id: int, after_id: int | None
+    ) -> None:
+        """Record that an outbox message is about to go out through a webhook."""
+        now = self.now()
+        await asyncio.to_thread(
+            lambda: self._store.begin_webhook_send(
+                message_id, webhook_id=webhook_id, after_id=after_id, now=now
+            )
+        )
+
+    async def webhook_send(self, message_id: int) -> WebhookSend | None:
+        """The webhook send last started for an outbox message, if any."""
+        return await asyncio.to_thread(self._store.webhook_send, message_id)
+
+    async def record_publish(self, channel_id: int, remote_id: str) -> None:
+        """Remember that a message of an announcement channel was published now."""
+        now = self.now()
+        await asyncio.to_thread(lambda: self._store.record_publish(channel_id, remote_id, now=now))
+
+    async def publishes_in(self, channel_id: int, window: timedelta) -> int:
+        """How many messages of the channel were published within the last ``window``."""
+        since = self.now() - window
+        return await asyncio.to_thread(self._store.publishes_since, channel_id, since)
 
     # --- status --------------------------------------------------------------------------
     async def tokens_today(self) -> int:

@@ -9,15 +9,18 @@ from digests.store.base import (
     FeedStore,
     FilterStore,
     OutboxStore,
+    PublishStore,
     ScheduleStore,
     Store,
     StoryStore,
     SubscriptionStore,
     TokenStore,
     TopicRoleStore,
+    WebhookStore,
 )
 from digests.store.records import (
     ChannelFormat,
+    ChannelWebhook,
     DigestRecord,
     DigestStatus,
     FeedNoticeState,
@@ -32,6 +35,8 @@ from digests.store.records import (
     TargetKind,
     UpsertResult,
     UpsertStatus,
+    WebhookIdentity,
+    WebhookSend,
 )
 
 __all__ = [
@@ -63,6 +68,11 @@ __all__ = [
     "TopicRoleStore",
     "UpsertResult",
     "UpsertStatus",
+    "WebhookIdentity",
+    "WebhookSend",
+    "WebhookStore",
+    "PublishStore",
+    "ChannelWebhook",
     "open_store",
 ]
 

@@ -34,6 +34,7 @@ from digests.records import (
 )
 from digests.store.records import (
     ChannelFormat,
+    ChannelWebhook,
     DigestRecord,
     FeedNoticeState,
     FetchSuccess,
@@ -45,6 +46,8 @@ from digests.store.records import (
     StoryRank,
     TargetKind,
     UpsertResult,
+    WebhookIdentity,
+    WebhookSend,
 )
 
 __all__ = [
@@ -55,12 +58,14 @@ __all__ = [
     "FeedStore",
     "FilterStore",
     "OutboxStore",
+    "PublishStore",
     "ScheduleStore",
     "Store",
     "StoryStore",
     "SubscriptionStore",
     "TokenStore",
     "TopicRoleStore",
+    "WebhookStore",
 ]
 
 
@@ -401,6 +406,55 @@ class TopicRoleStore(Protocol):
         """Topic -> role id of a community, by topic."""
 
 
+class WebhookStore(Protocol):
+    """The webhooks the bot owns in channels, the identities they post under, and the
+    webhook executions of outbox messages that were started (for exactly-once resends)."""
+
+    def set_channel_webhook(self, hook: ChannelWebhook, *, now: datetime) -> ChannelWebhook:
+        """Create or replace the channel's webhook (id, token) and identity, updated at
+        ``now``; the feed identities stored for the channel are kept (``hook``'s are
+        ignored). Returns the stored webhook with them."""
+
+    def set_feed_identity(
+        self,
+        community_id: int,
+        channel_id: int,
+        feed_url: str,
+        identity: WebhookIdentity | None,
+        *,
+        now: datetime,
+    ) -> ChannelWebhook:
+        """Give digests of one feed their own identity in the channel (None removes it).
+        NotFoundError when the channel has no webhook in this community."""
+
+    def channel_webhook(self, community_id: int, channel_id: int) -> ChannelWebhook | None:
+        """The channel's webhook in this community, with its feed identities by URL."""
+
+    def remove_channel_webhook(self, community_id: int, channel_id: int) -> ChannelWebhook:
+        """Forget the channel's webhook and its feed identities and return what was stored;
+        NotFoundError when the channel has none in this community."""
+
+    def begin_webhook_send(
+        self, message_id: int, *, webhook_id: int, after_id: int | None, now: datetime
+    ) -> None:
+        """Record, before executing the webhook, that this outbox message is being sent
+        (replacing an earlier record); NotFoundError when the message is unknown."""
+
+    def webhook_send(self, message_id: int) -> WebhookSend | None:
+        """The webhook execution last started for this outbox message, if any."""
+
+
+class PublishStore(Protocol):
+    """Messages published (crossposted) from announcement channels, to keep within
+    Discord's hourly limit across restarts."""
+
+    def record_publish(self, channel_id: int, remote_id: str, *, now: datetime) -> None:
+        """Remember that a message of the channel was published at ``now``."""
+
+    def publishes_since(self, channel_id: int, since: datetime) -> int:
+        """How many messages of the channel were published at or after ``since``."""
+
+
 class Store(
     FeedStore,
     ArticleStore,
@@ -414,6 +468,8 @@ class Store(
     ChannelStore,
     FilterStore,
     TopicRoleStore,
+    WebhookStore,
+    PublishStore,
     Protocol,
 ):
     """Persistence for feeds, articles, stories, briefings and delivery: every role."""

@@ -295,3 +295,55 @@ class TopicRoleRow(Base):
     )
     topic: Mapped[str] = mapped_column(String(100), primary_key=True)
     role_id: Mapped[int] = mapped_column(BigInteger)
+
+
+class ChannelWebhookRow(Base):
+    """The webhook the bot owns in a channel and the identity it posts under."""
+
+    __tablename__ = "channel_webhooks"
+
+    channel_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    community_id: Mapped[int] = mapped_column("guild_id", BigInteger, index=True)
+    webhook_id: Mapped[int] = mapped_column(BigInteger)
+    token: Mapped[str] = mapped_column(String(200))
+    name: Mapped[str] = mapped_column(String(80))
+    avatar_url: Mapped[str | None] = mapped_column(String(2048))
+    updated_at: Mapped[datetime | None]
+
+
+class WebhookFeedIdentityRow(Base):
+    """The identity a channel's webhook posts a digest of one feed under."""
+
+    __tablename__ = "webhook_feed_identities"
+
+    channel_id: Mapped[int] = mapped_column(
+        ForeignKey("channel_webhooks.channel_id", ondelete="CASCADE"), primary_key=True
+    )
+    feed_url: Mapped[str] = mapped_column(String, primary_key=True)
+    name: Mapped[str] = mapped_column(String(80))
+    avatar_url: Mapped[str | None] = mapped_column(String(2048))
+
+
+class WebhookSendRow(Base):
+    """A webhook execution of an outbox message that was started, for a safe resend."""
+
+    __tablename__ = "webhook_sends"
+
+    message_id: Mapped[int] = mapped_column(
+        ForeignKey("digest_messages.id", ondelete="CASCADE"), primary_key=True
+    )
+    webhook_id: Mapped[int] = mapped_column(BigInteger)
+    after_id: Mapped[int | None] = mapped_column(BigInteger)
+    started_at: Mapped[datetime]
+
+
+class ChannelPublishRow(Base):
+    """A message published (crossposted) from an announcement channel."""
+
+    __tablename__ = "channel_publishes"
+    __table_args__ = (Index(None, "channel_id", "published_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel_id: Mapped[int] = mapped_column(BigInteger)
+    remote_id: Mapped[str] = mapped_column(String(32))
+    published_at: Mapped[datetime]

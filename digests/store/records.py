@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
@@ -169,3 +169,40 @@ class FilterRecord:
     community_id: int
     rule: FilterRule
     created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookIdentity:
+    """The name and avatar a channel's webhook posts under."""
+
+    name: str
+    avatar_url: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelWebhook:
+    """The webhook the bot owns in a channel, the identity it posts under and per-feed
+    identities for digests of one feed. ``token`` is a secret: never logged or shown."""
+
+    community_id: int
+    channel_id: int
+    webhook_id: int
+    token: str = field(repr=False)
+    identity: WebhookIdentity = WebhookIdentity("News digest")
+    feed_identities: tuple[tuple[str, WebhookIdentity], ...] = ()
+    updated_at: datetime | None = None
+
+    def identity_for(self, feed_url: str | None) -> WebhookIdentity:
+        """The feed's own identity when it has one, else the channel's."""
+        return dict(self.feed_identities).get(feed_url or "", self.identity)
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookSend:
+    """A webhook execution of an outbox message that was started: which webhook, and the
+    newest channel message id before it (so a retry can look for the message after it)."""
+
+    message_id: int
+    webhook_id: int
+    after_id: int | None
+    started_at: datetime

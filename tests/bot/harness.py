@@ -8,7 +8,7 @@ import os
 import signal
 import subprocess
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -178,6 +178,16 @@ async def command(
         permissions=MANAGE_GUILD if admin else None,
     )
     return await srv.wait_for_interaction_response(iid, timeout, count=replies)
+
+
+async def until(predicate: Callable[[], object], timeout: float, what: str) -> None:
+    """Wait, polling, until ``predicate()`` holds; AssertionError naming ``what`` after
+    ``timeout`` seconds."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not predicate():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await asyncio.sleep(0.05)
 
 
 def reply_text(replies: list[Any]) -> str:

@@ -41,6 +41,7 @@ EXPECTED = {
     "topic",
     "status",
     "format",
+    "webhook",
 }
 
 

@@ -15,6 +15,7 @@ from tests.bot.harness import (
     command,
     running_bot,
     settings_for,
+    until,
     write_config,
 )
 from tests.servers.discord_server import DiscordServer, discord_server
@@ -26,14 +27,6 @@ __all__ = ["discord_server"]
 def world(discord_server: DiscordServer) -> DiscordServer:
     build_world(discord_server)
     return discord_server
-
-
-async def _until(predicate, timeout: float, what: str) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not predicate():
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await asyncio.sleep(0.05)
 
 
 def _outbox(store: SqlStore) -> list:
@@ -49,7 +42,7 @@ async def test_killed_between_two_messages_every_message_arrives_exactly_once(wo
     proc.start()
     try:
         await world.wait_ready(30)
-        await _until(lambda: world.registered_commands(GUILD), 30, "commands")
+        await until(lambda: world.registered_commands(GUILD), 30, "commands")
         world.hold_messages_after(1)
         command_task = asyncio.create_task(
             command(world, "digest", {}, "now", admin=True, replies=1, timeout=60)
@@ -57,7 +50,7 @@ async def test_killed_between_two_messages_every_message_arrives_exactly_once(wo
         await world.wait_for_messages(TEXT, 1, timeout=60)
         await command_task
         # Let the second send hit the stall, then kill the process without warning.
-        await _until(lambda: any(r.status == 429 for r in world.requests()), 30, "the stalled send")
+        await until(lambda: any(r.status == 429 for r in world.requests()), 30, "the stalled send")
         proc.kill()
         assert len(world.messages(TEXT)) == 1
 
@@ -66,7 +59,7 @@ async def test_killed_between_two_messages_every_message_arrives_exactly_once(wo
         await world.wait_ready(30, count=2)
         store = SqlStore(settings.storage.url)
         try:
-            await _until(lambda: not store.pending_messages(), 60, "the outbox to drain")
+            await until(lambda: not store.pending_messages(), 60, "the outbox to drain")
             expected = store.digest_messages(store.latest_digest("channel", TEXT).id)
         finally:
             store.close()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -416,3 +416,45 @@ async def test_a_strict_filter_reaches_further_down_the_ranking(tmp_path: Path) 
     assert len(digest.items) == 2
     assert digest.filtered == 2
     assert not shown & {i.story.id for i in digest.items}
+
+
+async def test_a_channel_webhook_and_a_feed_identity_are_kept_per_community(
+    desk: Newsdesk,
+) -> None:
+    assert await desk.channel_webhook(COMMUNITY, CHANNEL) is None
+    await desk.set_channel_webhook(COMMUNITY, CHANNEL, 500, "tok", "Desk", None)
+    feed = (await desk.feeds(COMMUNITY))[0].url
+    hook = await desk.set_feed_identity(COMMUNITY, CHANNEL, feed, "Feed desk", None)
+    assert hook.identity_for(feed).name == "Feed desk"
+    assert await desk.channel_webhook(OTHER, CHANNEL) is None
+    cleared = await desk.set_feed_identity(COMMUNITY, CHANNEL, feed, None)
+    assert cleared.feed_identities == ()
+    assert (await desk.remove_channel_webhook(COMMUNITY, CHANNEL)).webhook_id == 500
+    with pytest.raises(NotFoundError):
+        await desk.remove_channel_webhook(COMMUNITY, CHANNEL)
+
+
+async def test_a_feed_identity_for_a_feed_the_community_lacks_is_refused(
+    desk: Newsdesk,
+) -> None:
+    await desk.set_channel_webhook(COMMUNITY, CHANNEL, 500, "tok", "Desk", None)
+    with pytest.raises(InputError, match="no feed"):
+        await desk.set_feed_identity(COMMUNITY, CHANNEL, "https://nowhere.example/", "X", None)
+
+
+async def test_publishes_count_within_a_window_of_the_desk_clock(
+    clocked_desk: Newsdesk, clock: FixedClock
+) -> None:
+    await clocked_desk.record_publish(CHANNEL, "m1")
+    clock.advance(minutes=30)
+    await clocked_desk.record_publish(CHANNEL, "m2")
+    clock.advance(minutes=40)
+    assert await clocked_desk.publishes_in(CHANNEL, timedelta(hours=1)) == 1
+
+
+async def test_a_started_webhook_send_is_remembered(desk: Newsdesk) -> None:
+    record = await desk.enqueue(COMMUNITY, "channel", CHANNEL, story_ids=(), payloads=PAYLOADS)
+    message_id = record.messages[0].id
+    await desk.begin_webhook_send(message_id, webhook_id=500, after_id=7)
+    started = await desk.webhook_send(message_id)
+    assert started is not None and (started.webhook_id, started.after_id) == (500, 7)

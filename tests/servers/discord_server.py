@@ -15,9 +15,12 @@ and can inject 429s and 5xx faults.
 For community delivery it also serves channel webhooks (create, list, get, delete; execute with
 `?wait=true`, `username`/`avatar_url` overrides, `thread_id`, forum posts by `thread_name`;
 Manage Webhooks is granted per channel with `manage_webhooks=True`), threads started from a
-message, forum posts with at most 5 known `applied_tags`, announcement channels whose messages
-can be crossposted 10 times an hour per channel (`advance_clock` moves that hour on), and
-records which users and roles a message really pings under its `allowed_mentions`.
+message, forum posts with at most 5 known `applied_tags` (a moderated tag needs Manage Threads,
+which the bot lacks), announcement channels whose messages can be crossposted 10 times an hour
+per channel (`advance_clock` moves that hour on; publishing a webhook's message needs Manage
+Messages, granted with `manage_messages=True`), channel message history (`before`, `after`,
+`limit`), and records which users and roles a message really pings under its
+`allowed_mentions`.
 """
 
 from __future__ import annotations
@@ -63,6 +66,7 @@ SEND_MESSAGES = 1 << 11
 SEND_MESSAGES_IN_THREADS = 1 << 38
 CREATE_PUBLIC_THREADS = 1 << 35
 MANAGE_WEBHOOKS = 1 << 29
+MANAGE_MESSAGES = 1 << 13
 INTENT_GUILDS = 1 << 0
 INTENT_GUILD_MESSAGES = 1 << 9
 INTENT_DIRECT_MESSAGES = 1 << 12
@@ -113,6 +117,10 @@ class ChannelSpec:
     position: int = 0
     # The bot's role lacks Manage Webhooks; a channel can grant it through an overwrite.
     manage_webhooks: bool = False
+    # Forum tags only members with Manage Threads may apply.
+    moderated_tags: tuple[str, ...] = ()
+    # The bot's role lacks Manage Messages (needed to publish others' messages).
+    manage_messages: bool = False
 
     @classmethod
     def text(
@@ -123,7 +131,13 @@ class ChannelSpec:
 
     @classmethod
     def announcement(
-        cls, id: int, name: str, *, can_send: bool = True, manage_webhooks: bool = False
+        cls,
+        id: int,
+        name: str,
+        *,
+        can_send: bool = True,
+        manage_webhooks: bool = False,
+        manage_messages: bool = False,
     ) -> ChannelSpec:
         """An announcement channel whose messages can be published (crossposted)."""
         return cls(
@@ -132,6 +146,7 @@ class ChannelSpec:
             type=GUILD_ANNOUNCEMENT,
             can_send=can_send,
             manage_webhooks=manage_webhooks,
+            manage_messages=manage_messages,
         )
 
     @classmethod
@@ -143,8 +158,10 @@ class ChannelSpec:
         tags: Sequence[str] = (),
         can_send: bool = True,
         manage_webhooks: bool = False,
+        moderated_tags: Sequence[str] = (),
     ) -> ChannelSpec:
-        """A forum channel whose posts become threads, with optional tag names."""
+        """A forum channel whose posts become threads, with optional tag names (those in
+        `moderated_tags` are moderated)."""
         return cls(
             id=id,
             name=name,
@@ -152,6 +169,7 @@ class ChannelSpec:
             can_send=can_send,
             tags=tuple(tags),
             manage_webhooks=manage_webhooks,
+            moderated_tags=tuple(moderated_tags),
         )
 
 
@@ -546,6 +564,7 @@ class DiscordServer:
         self._created = 0
         self._hold_after: int | None = None
         self._lose_responses = 0
+        self._hold_webhook_responses = 0
         self.ready_count = 0
         self.resume_count = 0
         self.identify_payloads: list[Json] = []
@@ -825,6 +844,23 @@ class DiscordServer:
         with self._lock:
             self._hold_after = count
 
+    def delete_webhook(self, webhook_id: int) -> None:
+        """Deletes a channel webhook, as a member does in the channel's settings."""
+        with self._lock:
+            self._webhooks.pop(webhook_id, None)
+
+    def revoke_manage_webhooks(self, channel_id: int) -> None:
+        """Takes Manage Webhooks away from the bot in a channel (the bot is not told)."""
+        with self._lock:
+            guild = self._guilds[self._channel_guild[channel_id]]
+            guild.channels[channel_id] = replace(guild.channels[channel_id], manage_webhooks=False)
+
+    def hold_webhook_responses(self, count: int = 1) -> None:
+        """Create the next ``count`` webhook messages but answer with a 30 s 429, as if the
+        answer were lost: a test kills the bot before it learns the message went out."""
+        with self._lock:
+            self._hold_webhook_responses = count
+
     def lose_responses(self, count: int = 1) -> None:
         """Create the next ``count`` channel messages but answer 500, as when a response is
         lost on the way back."""
@@ -1008,7 +1044,9 @@ class DiscordServer:
 
     def _channel_object(self, guild: _Guild, spec: ChannelSpec) -> Json:
         overwrites: list[Json] = []
-        allow = MANAGE_WEBHOOKS if spec.manage_webhooks else 0
+        allow = (MANAGE_WEBHOOKS if spec.manage_webhooks else 0) | (
+            MANAGE_MESSAGES if spec.manage_messages else 0
+        )
         deny = (
             0 if spec.can_send else SEND_MESSAGES | SEND_MESSAGES_IN_THREADS | CREATE_PUBLIC_THREADS
         )
@@ -1044,7 +1082,7 @@ class DiscordServer:
                     {
                         "id": str(tag_id),
                         "name": tag,
-                        "moderated": False,
+                        "moderated": tag in spec.moderated_tags,
                         "emoji_id": None,
                         "emoji_name": None,
                     }
@@ -1612,6 +1650,7 @@ class DiscordServer:
             ("POST", "/applications/{app}/guilds/{guild}/commands", self._post_command, "commands"),
             ("GET", "/channels/{channel}", self._get_channel, "channels"),
             ("GET", "/channels/{channel}/messages/{message}", self._get_message, "channels"),
+            ("GET", "/channels/{channel}/messages", self._get_messages, "channels"),
             ("POST", "/channels/{channel}/messages", self._post_message, "messages"),
             ("POST", "/channels/{channel}/threads", self._post_thread, "threads"),
             (
@@ -1862,6 +1901,30 @@ class DiscordServer:
                 return _json_response(200, sent.message)
         return _error(404, 10008, "Unknown Message")
 
+    async def _get_messages(self, request: web.Request) -> web.StreamResponse:
+        """A page of a channel's history, newest first, as Discord answers it: the `limit`
+        (1-100, default 50) messages just after `after`, just before `before`, or the latest."""
+        channel_id = _snowflake(request.match_info["channel"])
+        if channel_id not in self._channels:
+            return _error(404, 10003, "Unknown Channel")
+        try:
+            limit = int(request.query.get("limit", "50"))
+        except ValueError:
+            limit = 0
+        if not 1 <= limit <= 100:
+            return _form_error(
+                {"limit": _field_error("NUMBER_TYPE_MAX", "Must be between 1 and 100.")}
+            )
+        listed = self.messages(channel_id)
+        after, before = request.query.get("after"), request.query.get("before")
+        if after is not None:
+            page = [m for m in listed if m.id > _snowflake(after)][:limit]
+        elif before is not None:
+            page = [m for m in listed if m.id < _snowflake(before)][-limit:]
+        else:
+            page = listed[-limit:]
+        return _json_response(200, [m.message for m in reversed(page)])
+
     def _send_refusal(self, channel_id: int) -> web.Response | None:
         channel = self._channels.get(channel_id)
         if channel is None:
@@ -2031,6 +2094,14 @@ class DiscordServer:
         }
         if unknown:
             return _form_error({"applied_tags": unknown})
+        spec = self._guilds[guild_id].channels.get(parent_id)
+        moderated = {
+            str(self._guilds[guild_id].tag_ids[parent_id][name])
+            for name in (spec.moderated_tags if spec is not None else ())
+        }
+        if moderated & set(tags):
+            # Only members with Manage Threads may apply a moderated tag.
+            return _error(403, 50013, "Missing Permissions")
         thread_id = self._ids.next()
         response = await self._open_thread(
             parent_id,
@@ -2128,6 +2199,10 @@ class DiscordServer:
             if index is None:
                 return _error(404, 10008, "Unknown Message")
             old = listed[index]
+            spec = self._guilds[self._channel_guild[channel_id]].channels.get(channel_id)
+            if old.message.get("webhook_id") and not (spec is not None and spec.manage_messages):
+                # Publishing a message the bot did not send needs Manage Messages.
+                return _error(403, 50013, "Missing Permissions")
             if old.flags & FLAG_CROSSPOSTED:
                 return _error(400, 40033, "This message has already been crossposted.")
             now = self._now()
@@ -2304,7 +2379,18 @@ class DiscordServer:
         with self._lock:
             self._messages.setdefault(channel_id, []).append(sent)
             self._channels[channel_id]["last_message_id"] = str(sent.id)
+            held = self._hold_webhook_responses > 0
+            lose = not held and self._lose_responses > 0
+            if held:
+                self._hold_webhook_responses -= 1
+            if lose:
+                self._lose_responses -= 1
         await self._announce_message(channel_id, sent)
+        if held:
+            return _fault_response(_Fault(429, 30.0), "webhooks")
+        if lose:
+            # Webhook executions carry no nonce: only the client can tell it went out.
+            return _json_response(500, {"message": "500: Internal Server Error", "code": 0})
         return _json_response(200, sent.message) if wait else web.Response(status=204)
 
     # --- interactions -----------------------------------------------------------------------

@@ -8,6 +8,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.autocomplete import feed_choices
 from bot.checks import reply, require_manage_guild
 from bot.exts.filters._render import rule_line, rules_text, verdict_text
 from digests import InputError
@@ -66,14 +67,7 @@ class FilterGroup(app_commands.Group, name="filter", description="Which stories 
     async def _add_feed(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        if interaction.guild_id is None:
-            return []
-        states = await self.bot.desk.feeds(interaction.guild_id)
-        return [
-            app_commands.Choice(name=s.url[:100], value=s.url)
-            for s in states
-            if current.lower() in s.url.lower() and len(s.url) <= 100
-        ][:25]
+        return await feed_choices(self.bot.desk, interaction.guild_id, current)
 
     @app_commands.command(name="list", description="The filters of this server's channels")
     @app_commands.describe(channel="Only this channel's filters (default: every channel)")

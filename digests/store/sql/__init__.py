@@ -14,6 +14,7 @@ from digests.store.sql._outbox import OutboxMixin
 from digests.store.sql._schedules import SchedulesMixin
 from digests.store.sql._stories import StoriesMixin
 from digests.store.sql._subscriptions import SubscriptionsMixin
+from digests.store.sql._webhooks import PublishesMixin, WebhooksMixin
 
 __all__ = ["MIGRATIONS_DIR", "SqlStore", "normalize_url"]
 
@@ -31,6 +32,8 @@ class SqlStore(
     ChannelsMixin,
     FiltersMixin,
     TopicRolesMixin,
+    WebhooksMixin,
+    PublishesMixin,
     SqlStoreBase,
 ):
     """The ``Store`` contract on SQLite (file or memory) or PostgreSQL via SQLAlchemy."""
