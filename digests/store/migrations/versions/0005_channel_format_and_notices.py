@@ -2,7 +2,7 @@
 check last noted per feed.
 
 Revision ID: 0005
-Revises: 0003
+Revises: 0004
 Create Date: 2026-12-01
 """
 
