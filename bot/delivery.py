@@ -17,7 +17,8 @@ import discord
 
 from bot import metrics
 from bot.render import MENTIONED_ROLES_LIMIT
-from digests import Newsdesk, OutboxMessage
+from bot.updates import deliver_update
+from digests import UPDATE_KEY, Newsdesk, OutboxMessage
 
 log = logging.getLogger(__name__)
 
@@ -119,8 +120,10 @@ class OutboxSender:
         metrics.MESSAGES_SENT.inc()
         return True
 
-    async def _deliver(self, message: OutboxMessage, threads: dict[int, int]) -> str:
+    async def _deliver(self, message: OutboxMessage, threads: dict[int, int]) -> str | None:
         kwargs = message_kwargs(message.payload)
+        if UPDATE_KEY in message.payload:
+            return await deliver_update(self.client, self.desk, message, kwargs)
         nonce = f"nd{message.id}"
         if message.target_kind == "user":
             user = self.client.get_user(message.target_id) or await self.client.fetch_user(

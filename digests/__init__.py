@@ -39,6 +39,7 @@ from digests.refresh_report import RefreshReport
 from digests.store import ChannelFormat, DigestRecord, FilterRecord, OutboxMessage, Schedule
 from digests.summarize.facts import unsupported_anchors
 from digests.text import ELLIPSIS, one_line, truncate
+from digests.updates import UPDATE_KEY, StoryUpdate, TimelineEntry
 from digests.wiring import open_newsdesk
 
 __version__ = "0.1.0"
@@ -75,8 +76,11 @@ __all__ = [
     "StatusFigures",
     "StorageError",
     "Story",
+    "StoryUpdate",
     "SummaryError",
     "SystemClock",
+    "TimelineEntry",
+    "UPDATE_KEY",
     "UnknownTopicError",
     "__version__",
     "escape_md",
