@@ -20,42 +20,14 @@ from tests.bot.harness import (
     running_bot,
     settings_for,
 )
-from tests.servers.discord_server import DiscordServer, SentMessage, discord_server
+from tests.digests._bridge_reports import EMPTY, FIRST, SECOND, THIRD, feed_of
+from tests.servers.discord_server import ChannelSpec, DiscordServer, SentMessage, discord_server
 from tests.servers.feed_server import FeedServer, feed_server
 
 __all__ = ["discord_server", "feed_server"]
 
+NO_THREADS = 910_000_000_000_000_013
 START = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
-EMPTY = """<?xml version="1.0"?><rss version="2.0"><channel><title>{name}</title>
-</channel></rss>"""
-ITEM = """<?xml version="1.0"?><rss version="2.0"><channel><title>{name}</title>
-<item><title>{title}</title><guid>{guid}</guid><link>https://{host}/{guid}</link>
-<description>{text}</description></item></channel></rss>"""
-
-FIRST = (
-    "Engineers closed the Kestrel Bridge in Harbor City on Monday after inspectors found a "
-    "crack in a steel beam, the city transport department said. The bridge carries about "
-    "40,000 vehicles a day across the Marlow River. Drivers are sent over the Ferris Street "
-    "crossing, which adds about 20 minutes to the trip. The department said the inspection "
-    "began after residents reported loud noises from the deck of the Kestrel Bridge."
-)
-NEW_FACT = (
-    "Repairs will cost 12 million dollars and take six weeks, transport director Alma Reyes "
-    "said on Tuesday."
-)
-SECOND = (
-    "The Kestrel Bridge in Harbor City stays closed after inspectors found a crack in a steel "
-    "beam on Monday, the city transport department said. The bridge carries about 40,000 "
-    f"vehicles a day across the Marlow River. {NEW_FACT} Drivers are sent over the Ferris "
-    "Street crossing of the Marlow River."
-)
-# The same facts as the second report, told again in another order by a third outlet.
-THIRD = (
-    "Repairs to the Kestrel Bridge in Harbor City will cost 12 million dollars and take six "
-    "weeks, transport director Alma Reyes said on Tuesday. Inspectors found a crack in a "
-    "steel beam of the Kestrel Bridge on Monday, the city transport department said. The "
-    "bridge carries about 40,000 vehicles a day across the Marlow River."
-)
 REPORTS = {
     "Alpha": ("Kestrel Bridge closed after crack found", FIRST),
     "Beta": ("Kestrel Bridge repairs to take six weeks", SECOND),
@@ -66,6 +38,7 @@ REPORTS = {
 @pytest.fixture
 def world(discord_server: DiscordServer) -> DiscordServer:
     build_world(discord_server)
+    discord_server.add_channel(GUILD, ChannelSpec.text(NO_THREADS, "plain", can_thread=False))
     return discord_server
 
 
@@ -89,15 +62,7 @@ class Outlets:
     def report(self, name: str, clock: FixedClock | None = None) -> None:
         """Publish the outlet's report of the story; with ``clock``, 20 minutes later, so
         the feeds are due again."""
-        title, text = REPORTS[name]
-        body = ITEM.format(
-            name=name,
-            title=title,
-            guid=f"{name.lower()}-1",
-            host=f"{name.lower()}.example",
-            text=text,
-        )
-        self.routes[name].serve(body).only_last()
+        self.routes[name].serve(feed_of(name, *REPORTS[name])).only_last()
         if clock is not None:
             clock.advance(minutes=20)
 
@@ -235,3 +200,27 @@ async def test_story_shows_every_source_with_its_time_and_the_timeline(world, tm
     assert all("<t:" in line for line in lines)
     assert "first report" in lines[0]
     assert "Alma Reyes" in lines[1]
+
+
+async def test_where_no_thread_may_be_started_the_update_is_developing_in_the_next_digest(
+    world, tmp_path, outlets
+):
+    clock = FixedClock(START)
+    async with running_bot(world, _settings(tmp_path, outlets), clock=clock) as bot:
+        await bot.newsroom.post_digest(GUILD, NO_THREADS)
+        carrier = _carrier(world, NO_THREADS)
+        first = len(world.messages(NO_THREADS))
+        outlets.report("Beta", clock)
+        await bot.newsroom.poll_feeds()
+        assert world.messages(carrier.id) == []
+        assert len(world.messages(NO_THREADS)) == first
+        assert await asyncio.to_thread(bot.store.pending_messages) == []
+        await bot.newsroom.post_digest(GUILD, NO_THREADS)
+        developing = world.messages(NO_THREADS)[first:]
+        await bot.newsroom.post_digest(GUILD, NO_THREADS)
+        assert len(world.messages(NO_THREADS)) == first + len(developing), "carried once"
+    (item,) = developing
+    assert item.content.startswith("**Developing**")
+    text = _update_texts([item])[0]
+    assert "Alma Reyes" in text and "Beta Post" in text
+    assert item.allowed_mentions == {"parse": []}

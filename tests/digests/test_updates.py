@@ -23,6 +23,7 @@ from digests.updates import (
     timeline,
     unseen_articles,
 )
+from tests.digests._bridge_reports import FIRST, LATER_FACT, NEW_FACT, SECOND
 from tests.digests._story_builders import make_article
 
 T0 = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
@@ -33,19 +34,8 @@ FEED_A = "https://a.example/feed.xml"
 FEED_B = "https://b.example/feed.xml"
 FEED_C = "https://c.example/feed.xml"
 
-FIRST = (
-    "Engineers closed the Kestrel Bridge in Harbor City on Monday after inspectors found a "
-    "crack in a steel beam, the city transport department said. The bridge carries about "
-    "40,000 vehicles a day across the Marlow River."
-)
-NEW = (
-    "Repairs will cost 12 million dollars and take six weeks, transport director Alma Reyes "
-    "said on Tuesday."
-)
-SECOND = (
-    "The Kestrel Bridge in Harbor City stays closed after inspectors found a crack in a steel "
-    f"beam on Monday, the city transport department said. {NEW}"
-)
+NEW = NEW_FACT
+# The first report's facts, told again in other words.
 COPY = (
     "Inspectors found a crack in a steel beam of the Kestrel Bridge in Harbor City on Monday, "
     "the city transport department said. The bridge carries about 40,000 vehicles a day "
@@ -76,7 +66,7 @@ def test_two_reports_of_the_same_new_fact_give_it_once() -> None:
 
 
 def test_the_limit_caps_the_facts() -> None:
-    more = f"{NEW} The council will vote on 3 March on a second crossing, mayor Tom Ilves said."
+    more = f"{NEW} {LATER_FACT}"
     report = make_article(2, feed=FEED_B, text=more)
     assert len(new_facts([FIRST], [report], limit=1)) == 1
     assert len(new_facts([FIRST], [report], limit=3)) == 2
@@ -256,11 +246,10 @@ def test_news_inside_the_story_interval_folds_into_the_next_update(room: Newsroo
     room.now += timedelta(minutes=5)
     room.add(FEED_B, SECOND, story="s1")
     assert room.plan(minutes=1) == 1
-    later = "The council will vote on 3 March on a second crossing, mayor Tom Ilves said."
-    room.add(FEED_C, later, story="s1")
+    room.add(FEED_C, LATER_FACT, story="s1")
     assert room.plan(minutes=10) == 0, "an hour has not passed"
     assert room.plan(minutes=60) == 1
-    assert room.rendered[-1].facts == (later,)
+    assert room.rendered[-1].facts == (LATER_FACT,)
     assert room.deliveries() == ["thread", "thread"]
 
 
