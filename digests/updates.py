@@ -218,16 +218,19 @@ def plan_story_updates(
             continue
         if is_due(history[key], recent[(item.target_kind, item.target_id)], now, rules):
             due.append(item)
-            # Counted as it is chosen, so one refresh cannot exceed the hourly count.
-            recent[(item.target_kind, item.target_id)] += 1
     if not due:
         return 0
     full = {s.id: s for s in store.get_stories(list(dict.fromkeys(p.story_id for p in due)))}
-    drafts = [
-        _draft(item, scoped(full[item.story_id], item.community_id), history, rules, render)
-        for item in due
-        if item.story_id in full
-    ]
+    drafts: list[StoryUpdateDraft] = []
+    for item in due:
+        target = (item.target_kind, item.target_id)
+        if item.story_id not in full or recent[target] >= rules.per_target_per_hour:
+            continue
+        draft = _draft(item, scoped(full[item.story_id], item.community_id), history, rules, render)
+        drafts.append(draft)
+        if draft.delivery != "quiet":
+            # Counted as it is made, so one refresh cannot exceed the hourly count.
+            recent[target] += 1
     store.save_story_updates(drafts, now=now)
     return sum(1 for d in drafts if d.delivery != "quiet")
 

@@ -300,3 +300,15 @@ def test_an_article_of_a_feed_the_community_does_not_read_is_not_news(room: News
     room.add("https://elsewhere.example/feed.xml", SECOND, story="s1")
     assert room.plan(minutes=1) == 0
     assert room.deliveries() == []
+
+
+def test_a_copy_does_not_use_up_the_channels_hourly_count(tmp_path: Path) -> None:
+    room = Newsroom(tmp_path, per_channel_per_hour=1)
+    for n in range(2):
+        room.story(f"s{n}")
+        room.post(f"s{n}")
+    room.now += timedelta(minutes=5)
+    room.add(FEED_B, COPY, story="s0")
+    room.add(FEED_B, SECOND, story="s1")
+    assert room.plan(minutes=1) == 1
+    assert room.deliveries() == ["quiet", "thread"]
