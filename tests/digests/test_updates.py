@@ -196,6 +196,12 @@ class Newsroom:
         first = self.add(FEED_A, FIRST)
         self.store.create_story(story_id, [first], topics=[], now=self.now)
 
+    def posted(self, count: int) -> None:
+        """Stories s0, s1, ... each posted to the channel."""
+        for n in range(count):
+            self.story(f"s{n}")
+            self.post(f"s{n}")
+
     def render(self, update: StoryUpdate) -> Sequence[dict[str, object]]:
         self.rendered.append(update)
         return [{"content": " ".join(update.facts)}]
@@ -255,9 +261,7 @@ def test_news_inside_the_story_interval_folds_into_the_next_update(room: Newsroo
 
 def test_a_channel_gets_at_most_its_hourly_count(tmp_path: Path) -> None:
     room = Newsroom(tmp_path, per_channel_per_hour=2)
-    for n in range(3):
-        room.story(f"s{n}")
-        room.post(f"s{n}")
+    room.posted(3)
     room.now += timedelta(minutes=5)
     for n in range(3):
         room.add(FEED_B, SECOND, story=f"s{n}")
@@ -304,9 +308,7 @@ def test_an_article_of_a_feed_the_community_does_not_read_is_not_news(room: News
 
 def test_a_copy_does_not_use_up_the_channels_hourly_count(tmp_path: Path) -> None:
     room = Newsroom(tmp_path, per_channel_per_hour=1)
-    for n in range(2):
-        room.story(f"s{n}")
-        room.post(f"s{n}")
+    room.posted(2)
     room.now += timedelta(minutes=5)
     room.add(FEED_B, COPY, story="s0")
     room.add(FEED_B, SECOND, story="s1")
