@@ -21,8 +21,9 @@ import discord
 from bot import metrics
 from bot.publishing import Publisher, forum_tags, payload_topics
 from bot.render import MENTIONED_ROLES_LIMIT
+from bot.updates import deliver_update
 from bot.webhooks import NoticeHook, WebhookPoster
-from digests import Newsdesk, OutboxMessage
+from digests import UPDATE_KEY, Newsdesk, OutboxMessage
 
 log = logging.getLogger(__name__)
 
@@ -138,15 +139,18 @@ class OutboxSender:
             return False
         await self.desk.mark_sent(message.id, remote_id=remote_id)
         metrics.MESSAGES_SENT.inc()
-        if message.target_kind == "channel":
+        # Story updates go into threads, which are not published; only digest messages are.
+        if message.target_kind == "channel" and remote_id and UPDATE_KEY not in message.payload:
             channel = self.client.get_channel(message.target_id)
             if isinstance(channel, discord.TextChannel) and channel.is_news():
                 # After marking: a failed publish can never make the message go out again.
                 await self.publisher.publish(channel, remote_id)
         return True
 
-    async def _deliver(self, message: OutboxMessage, threads: dict[int, int]) -> str:
+    async def _deliver(self, message: OutboxMessage, threads: dict[int, int]) -> str | None:
         kwargs = message_kwargs(message.payload)
+        if UPDATE_KEY in message.payload:
+            return await deliver_update(self.client, self.desk, message, kwargs)
         nonce = f"nd{message.id}"
         if message.target_kind == "user":
             user = self.client.get_user(message.target_id) or await self.client.fetch_user(

@@ -32,6 +32,7 @@ from bot.formats import channel_messages
 from bot.notices import notice_messages
 from bot.publishing import with_delivery_hints
 from bot.render import digest_messages, with_role_mentions
+from bot.updates import tag_stories, update_messages, with_developing
 from digests import (
     Digest,
     DigestRecord,
@@ -92,6 +93,8 @@ class Newsroom:
         self._channel_locks: defaultdict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
         # One failing-feed check at a time, so two polls cannot queue the same notice.
         self._notice_lock = asyncio.Lock()
+        # One story-update check at a time, so two polls cannot queue the same update.
+        self._updates_lock = asyncio.Lock()
         self.problems: dict[int, str] = {}
         self.leader = leader
         # The stored schedules as last seen: the leader's jobs are built from them.
@@ -278,6 +281,7 @@ class Newsroom:
             )
         if self._leading:
             await self.check_feed_notices()
+            await self.post_story_updates()
 
     async def check_feed_notices(self) -> None:
         """Queue the failing-feed notices the feeds now earn, and deliver them; only the
@@ -294,6 +298,21 @@ class Newsroom:
             log.info("queued %s failing-feed notices", queued)
             await self.sender.flush()
 
+    async def post_story_updates(self) -> None:
+        """Queue the updates stories already posted earn with their new reports, and
+        deliver them; only the leader checks, like the failing-feed notices."""
+        try:
+            async with self._updates_lock:
+                queued = await self.desk.plan_story_updates(update_messages)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("the story-update check failed")
+            return
+        if queued:
+            log.info("queued %s story updates", queued)
+            await self.sender.flush()
+
     # --- posting -------------------------------------------------------------------------
     async def post_digest(self, guild_id: int, channel_id: int) -> DigestRecord | None:
         """Compose a digest of what this channel has not had yet, queue it, deliver it."""
@@ -301,7 +320,8 @@ class Newsroom:
             digest = await self.desk.compose(guild_id, channel_id)
             now = self.desk.now()
             await self._mark_run(guild_id, channel_id, now)
-            if digest.is_empty:
+            developing = await self.desk.developing_updates("channel", channel_id)
+            if digest.is_empty and not developing:
                 log.info(
                     "no new stories for channel %s (its filters left out %s)",
                     channel_id,
@@ -309,7 +329,8 @@ class Newsroom:
                 )
                 return None
             fmt = await self.desk.channel_format(guild_id, channel_id)
-            payloads = channel_messages(fmt, digest, title="News digest")
+            payloads = channel_messages(fmt, digest, title="News digest") if digest.items else []
+            payloads = with_developing(tag_stories(payloads, digest), developing)
             # The first message mentions the roles of the digest's topics; DMs mention none.
             roles = await self.desk.digest_roles(guild_id, digest)
             payloads = with_delivery_hints(with_role_mentions(payloads, roles), digest)
@@ -320,6 +341,7 @@ class Newsroom:
                 story_ids=[i.story.id for i in digest.items],
                 payloads=payloads,
                 now=now,
+                updates=[u.id for u in developing if u.id is not None],
             )
             metrics.DIGESTS_POSTED.inc()
             await self._queue_subscriber_dms(guild_id, digest)
@@ -344,13 +366,15 @@ class Newsroom:
         """One DM per subscriber with the digest's stories of the topics they follow."""
         for personal in await self.desk.personal_digests(guild_id, digest):
             payloads = digest_messages(personal.digest, title="Your topics")
+            developing = await self.desk.developing_updates("user", personal.user_id)
             try:
                 await self.desk.enqueue(
                     guild_id,
                     "user",
                     personal.user_id,
                     story_ids=[i.story.id for i in personal.digest.items],
-                    payloads=payloads,
+                    payloads=with_developing(payloads, developing),
+                    updates=[u.id for u in developing if u.id is not None],
                 )
             except StorageError:
                 log.exception("could not queue the DM digest for user %s", personal.user_id)

@@ -48,6 +48,7 @@ from digests.store import (
 )
 from digests.summarize.facts import unsupported_anchors
 from digests.text import ELLIPSIS, one_line, truncate
+from digests.updates import UPDATE_KEY, StoryUpdate, TimelineEntry
 from digests.wiring import open_newsdesk
 
 __version__ = "0.1.0"
@@ -85,8 +86,11 @@ __all__ = [
     "StatusFigures",
     "StorageError",
     "Story",
+    "StoryUpdate",
     "SummaryError",
     "SystemClock",
+    "TimelineEntry",
+    "UPDATE_KEY",
     "UnknownTopicError",
     "WebhookIdentity",
     "WebhookSend",

@@ -53,6 +53,13 @@ from digests.store import (
     WebhookIdentity,
     WebhookSend,
 )
+from digests.updates import (
+    StoryUpdate,
+    TimelineEntry,
+    as_update,
+    plan_story_updates,
+    timeline,
+)
 
 if TYPE_CHECKING:
     from apscheduler.triggers.base import BaseTrigger
@@ -612,10 +619,24 @@ class Newsdesk:
         story_ids: Sequence[str],
         payloads: Sequence[dict[str, object]],
         now: datetime | None = None,
+        updates: Sequence[int] = (),
     ) -> DigestRecord:
         """Queue a rendered digest for a target, claiming its stories there (StorageError
-        when one was already claimed, so no story reaches one place twice)."""
+        when one was already claimed, so no story reaches one place twice); ``updates`` are
+        the ids of the target's developing items (``developing_updates``) it carries."""
         when = now or self.now()
+        if updates:
+            return await asyncio.to_thread(
+                lambda: self._store.enqueue_digest_with_updates(
+                    community_id=community_id,
+                    target_kind=target_kind,
+                    target_id=target_id,
+                    story_ids=story_ids,
+                    payloads=payloads,
+                    update_ids=updates,
+                    now=when,
+                )
+            )
         return await asyncio.to_thread(
             lambda: self._store.enqueue_digest(
                 community_id=community_id,
@@ -724,6 +745,48 @@ class Newsdesk:
         """How many messages of the channel were published within the last ``window``."""
         since = self.now() - window
         return await asyncio.to_thread(self._store.publishes_since, channel_id, since)
+
+    # --- developing stories --------------------------------------------------------------
+    async def plan_story_updates(
+        self, render: Callable[[StoryUpdate], Sequence[dict[str, object]]]
+    ) -> int:
+        """Queue the updates that stories already posted earn with their new reports
+        (``digests.updates``): a thread update rendered by ``render`` goes into the outbox,
+        one for a target without threads waits for its next digest. How many."""
+        now = self.now()
+        return await asyncio.to_thread(
+            lambda: plan_story_updates(
+                self._store, self._settings, now=now, render=render, feed_urls_of=self._feed_urls
+            )
+        )
+
+    async def set_story_updates(self, community_id: int, channel_id: int, enabled: bool) -> None:
+        """Turn updates on stories already posted in the channel on or off."""
+        now = self.now()
+        await asyncio.to_thread(
+            lambda: self._store.set_story_updates(community_id, channel_id, enabled, now=now)
+        )
+
+    async def story_updates_enabled(self, community_id: int, channel_id: int) -> bool:
+        return await asyncio.to_thread(self._store.story_updates_enabled, community_id, channel_id)
+
+    async def developing_updates(
+        self, target_kind: TargetKind, target_id: int
+    ) -> list[StoryUpdate]:
+        """The updates waiting for the target's next digest ("Developing"), oldest first;
+        pass their ids to ``enqueue`` with the digest that carries them."""
+        records = await asyncio.to_thread(self._store.developing_updates, target_kind, target_id)
+        return [as_update(r) for r in records]
+
+    async def defer_story_update(self, message_id: int) -> None:
+        """An update whose thread the platform refused goes into the target's next digest."""
+        now = self.now()
+        await asyncio.to_thread(lambda: self._store.defer_story_update(message_id, now=now))
+
+    async def story_timeline(self, story: Story) -> tuple[TimelineEntry, ...]:
+        """Each report of the story in time order, with the facts it added."""
+        limit = self._settings.updates.max_facts
+        return await asyncio.to_thread(lambda: timeline(story, limit=limit))
 
     # --- status --------------------------------------------------------------------------
     async def tokens_today(self) -> int:

@@ -93,6 +93,18 @@ class DigestConfig(_Section):
     retention_days: Annotated[int, Field(ge=1)] = 30
 
 
+class UpdatesConfig(_Section):
+    """Updates on stories already posted: when a story gets new reports, the channel hears
+    what they add, at most once per story per ``story_interval_minutes`` and
+    ``per_channel_per_hour`` times an hour per channel; what waits folds into the next."""
+
+    enabled: bool = True
+    story_interval_minutes: Annotated[float, Field(gt=0)] = 60.0
+    per_channel_per_hour: Annotated[int, Field(ge=1)] = 3
+    # New facts one update names at most (each from a new report, checked against it).
+    max_facts: Annotated[int, Field(ge=1, le=5)] = 3
+
+
 class HealthConfig(_Section):
     """The optional HTTP endpoint with /healthz and /metrics; off unless a port is set."""
 
@@ -126,6 +138,7 @@ class Settings(_Section):
     summarizer: SummarizerConfig = SummarizerConfig()
     digest: DigestConfig = DigestConfig()
     health: HealthConfig = HealthConfig()
+    updates: UpdatesConfig = UpdatesConfig()
     feeds: tuple[FeedConfig, ...] = ()
     topics: tuple[TopicConfig, ...] = ()
     # Where relative feed paths are resolved from: the config file's folder.

@@ -41,9 +41,12 @@ from digests.store.records import (
     FilterRecord,
     NewStory,
     OutboxMessage,
+    PostedStory,
     PruneReport,
     Schedule,
     StoryRank,
+    StoryUpdateDraft,
+    StoryUpdateRecord,
     TargetKind,
     UpsertResult,
     WebhookIdentity,
@@ -62,6 +65,7 @@ __all__ = [
     "ScheduleStore",
     "Store",
     "StoryStore",
+    "StoryUpdateStore",
     "SubscriptionStore",
     "TokenStore",
     "TopicRoleStore",
@@ -455,6 +459,60 @@ class PublishStore(Protocol):
         """How many messages of the channel were published at or after ``since``."""
 
 
+class StoryUpdateStore(Protocol):
+    """Updates on stories after their digest: what each target was told (``StoryUpdateRecord``),
+    and the channels whose admins turned updates off."""
+
+    def set_story_updates(
+        self, community_id: int, channel_id: int, enabled: bool, *, now: datetime
+    ) -> None:
+        """Turn story updates of a channel on or off from now on."""
+
+    def story_updates_enabled(self, community_id: int, channel_id: int) -> bool:
+        """Whether the channel gets story updates (True unless turned off in this community)."""
+
+    def channels_without_updates(self) -> set[int]:
+        """Every channel whose story updates are turned off."""
+
+    def posted_stories_since(self, since: datetime) -> list[PostedStory]:
+        """The stories of every sent digest created at or after ``since``, by digest then
+        story id, with where each can be followed up."""
+
+    def story_updates_since(self, since: datetime) -> list[StoryUpdateRecord]:
+        """Story updates created at or after ``since``, oldest first."""
+
+    def save_story_updates(
+        self, drafts: Sequence[StoryUpdateDraft], *, now: datetime
+    ) -> list[StoryUpdateRecord]:
+        """Store the updates in one transaction, queueing each ``thread`` update's payloads
+        in the outbox (claiming no story). ValueError for an unknown delivery, or payloads on
+        anything but a thread update (or none on one)."""
+
+    def developing_updates(
+        self, target_kind: TargetKind, target_id: int
+    ) -> list[StoryUpdateRecord]:
+        """The target's updates waiting for its next digest, oldest first."""
+
+    def enqueue_digest_with_updates(
+        self,
+        *,
+        community_id: int,
+        target_kind: TargetKind,
+        target_id: int,
+        story_ids: Sequence[str],
+        payloads: Sequence[dict[str, object]],
+        update_ids: Sequence[int],
+        now: datetime,
+    ) -> DigestRecord:
+        """``enqueue_digest`` that also carries these waiting updates, in one transaction, so
+        each is carried once; NotFoundError when one is not the target's."""
+
+    def defer_story_update(self, message_id: int, *, now: datetime) -> None:
+        """An update that cannot go to its thread: mark its message done without a remote id
+        and hold its update for the target's next digest, in one transaction (a message
+        already sent is left alone); NotFoundError when the message is unknown."""
+
+
 class Store(
     FeedStore,
     ArticleStore,
@@ -470,6 +528,7 @@ class Store(
     TopicRoleStore,
     WebhookStore,
     PublishStore,
+    StoryUpdateStore,
     Protocol,
 ):
     """Persistence for feeds, articles, stories, briefings and delivery: every role."""

@@ -347,3 +347,38 @@ class ChannelPublishRow(Base):
     channel_id: Mapped[int] = mapped_column(BigInteger)
     remote_id: Mapped[str] = mapped_column(String(32))
     published_at: Mapped[datetime]
+
+
+class StoryUpdateRow(Base):
+    """What a target was told of a story after its digest: the articles covered, the new
+    facts and sources, and how it went out (see ``StoryUpdateRecord``)."""
+
+    __tablename__ = "story_updates"
+    __table_args__ = (Index(None, "target_kind", "target_id", "story_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    community_id: Mapped[int] = mapped_column("guild_id", BigInteger)
+    target_kind: Mapped[str] = mapped_column(String(16))
+    target_id: Mapped[int] = mapped_column(BigInteger)
+    story_id: Mapped[str] = mapped_column(String)
+    article_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
+    delivery: Mapped[str] = mapped_column(String(16))
+    headline: Mapped[str] = mapped_column(Text, default="")
+    facts: Mapped[list[str]] = mapped_column(JSON, default=list)
+    sources: Mapped[list[list[str]]] = mapped_column(JSON, default=list)
+    pending: Mapped[bool] = mapped_column(Boolean, default=False)
+    digest_id: Mapped[int | None] = mapped_column(
+        ForeignKey("digests.id", ondelete="SET NULL"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class UpdateChannelRow(Base):
+    """A channel whose admins turned story updates off (no row: on)."""
+
+    __tablename__ = "story_update_channels"
+
+    channel_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    community_id: Mapped[int] = mapped_column("guild_id", BigInteger, index=True)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    updated_at: Mapped[datetime | None]

@@ -206,3 +206,64 @@ class WebhookSend:
     webhook_id: int
     after_id: int | None
     started_at: datetime
+
+
+UpdateDelivery = Literal["thread", "developing", "quiet"]
+
+
+@dataclass(frozen=True, slots=True)
+class PostedStory:
+    """A story delivered to a target in a sent digest: when, and where to follow it up.
+
+    ``message_remote_id`` is the platform id of the digest message that carried the story
+    (the header when none is known) and ``head_remote_id`` that of the digest's first
+    message, which for a forum channel is the digest's post.
+    """
+
+    community_id: int
+    target_kind: TargetKind
+    target_id: int
+    story_id: str
+    digest_id: int
+    posted_at: datetime
+    message_remote_id: str | None = None
+    head_remote_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StoryUpdateDraft:
+    """An update decided for a story at a target: the articles it covers, the new facts and
+    sources it tells, and how it goes out: ``thread`` (queued now with ``payloads``),
+    ``developing`` (held for the target's next digest) or ``quiet`` (nothing new to tell:
+    the articles are only marked as seen)."""
+
+    community_id: int
+    target_kind: TargetKind
+    target_id: int
+    story_id: str
+    article_ids: tuple[int, ...]
+    delivery: UpdateDelivery
+    headline: str = ""
+    facts: tuple[str, ...] = ()
+    sources: tuple[tuple[str, str], ...] = ()  # (outlet, link) of each new report
+    payloads: tuple[dict[str, object], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class StoryUpdateRecord:
+    """A stored story update; ``pending`` is True while a ``developing`` one waits for the
+    target's next digest, and ``digest_id`` is the outbox digest that carries it."""
+
+    id: int
+    community_id: int
+    target_kind: TargetKind
+    target_id: int
+    story_id: str
+    article_ids: tuple[int, ...]
+    delivery: UpdateDelivery
+    created_at: datetime
+    headline: str = ""
+    facts: tuple[str, ...] = ()
+    sources: tuple[tuple[str, str], ...] = ()
+    pending: bool = False
+    digest_id: int | None = None

@@ -16,12 +16,14 @@ from digests import (
     NotFoundError,
     ScheduleError,
     Settings,
+    StoryUpdate,
     UnknownTopicError,
     open_newsdesk,
     parse_config,
 )
 from digests.clock import FixedClock
 from digests.config import SAMPLES_DIR
+from tests.digests._bridge_reports import EMPTY, FIRST, NEW_FACT, SECOND, feed_of
 from tests.servers.feed_server import FeedServer, feed_server
 
 __all__ = ["feed_server"]
@@ -458,3 +460,57 @@ async def test_a_started_webhook_send_is_remembered(desk: Newsdesk) -> None:
     await desk.begin_webhook_send(message_id, webhook_id=500, after_id=7)
     started = await desk.webhook_send(message_id)
     assert started is not None and (started.webhook_id, started.after_id) == (500, 7)
+
+
+async def test_a_posted_story_gets_one_update_for_a_new_fact_and_a_timeline(
+    clocked_desk: Newsdesk, clock: FixedClock, feed_server: FeedServer
+) -> None:
+    desk = clocked_desk
+    alpha = feed_server.route("/alpha.xml").serve(feed_of("Alpha", "Kestrel Bridge shut", FIRST))
+    beta = feed_server.route("/beta.xml").serve(EMPTY.format(name="Beta"))
+    for route in (alpha, beta):
+        await desk.add_community_feed(COMMUNITY, feed_server.url(route.path))
+    await desk.refresh(only_due=False)
+    (story,) = await desk.search(COMMUNITY, "Kestrel")
+    record = await desk.enqueue(
+        COMMUNITY,
+        "channel",
+        CHANNEL,
+        story_ids=[story.id],
+        payloads=[{"content": "header"}, {"content": "the story", "story_ids": [story.id]}],
+    )
+    for message in record.messages:
+        await desk.mark_sent(message.id, remote_id=f"r{message.seq}")
+    beta.serve(feed_of("Beta", "Kestrel Bridge repairs", SECOND)).only_last()
+    clock.advance(minutes=20)
+    await desk.refresh(only_due=False)
+    told: list[StoryUpdate] = []
+
+    def render(update: StoryUpdate) -> list[dict[str, object]]:
+        told.append(update)
+        return [{"content": "update"}]
+
+    assert await desk.plan_story_updates(render) == 1
+    assert await desk.plan_story_updates(render) == 0
+    (update,) = told
+    assert update.facts == (NEW_FACT,)
+    assert [(s.name, s.url) for s in update.sources] == [("Beta", "https://beta.example/beta-1")]
+    (message,) = await desk.pending_messages()
+    assert message.payload["story_update"] == {"message_id": "r1", "post_id": "r0"}
+    entries = await desk.story_timeline(await desk.story(COMMUNITY, story.id))
+    assert [e.added for e in entries] == [(), (NEW_FACT,)]
+    # The platform refuses the thread: the update waits for the next digest, carried once.
+    await desk.defer_story_update(message.id)
+    (held,) = await desk.developing_updates("channel", CHANNEL)
+    assert held.facts == (NEW_FACT,) and held.id is not None
+    await desk.enqueue(
+        COMMUNITY, "channel", CHANNEL, story_ids=[], payloads=PAYLOADS, updates=[held.id]
+    )
+    assert await desk.developing_updates("channel", CHANNEL) == []
+
+
+async def test_story_updates_are_on_until_a_channel_turns_them_off(desk: Newsdesk) -> None:
+    assert await desk.story_updates_enabled(COMMUNITY, CHANNEL)
+    await desk.set_story_updates(COMMUNITY, CHANNEL, False)
+    assert not await desk.story_updates_enabled(COMMUNITY, CHANNEL)
+    assert await desk.story_updates_enabled(COMMUNITY, CHANNEL + 1)

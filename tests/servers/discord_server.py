@@ -121,13 +121,24 @@ class ChannelSpec:
     moderated_tags: tuple[str, ...] = ()
     # The bot's role lacks Manage Messages (needed to publish others' messages).
     manage_messages: bool = False
+    # False denies the bot Create Public Threads and Send Messages in Threads there.
+    can_thread: bool = True
 
     @classmethod
     def text(
-        cls, id: int, name: str, *, can_send: bool = True, topic: str | None = None
+        cls,
+        id: int,
+        name: str,
+        *,
+        can_send: bool = True,
+        topic: str | None = None,
+        can_thread: bool = True,
     ) -> ChannelSpec:
-        """A text channel; `can_send=False` denies the bot SEND_MESSAGES there."""
-        return cls(id=id, name=name, type=GUILD_TEXT, can_send=can_send, topic=topic)
+        """A text channel; `can_send=False` denies the bot SEND_MESSAGES there, and
+        `can_thread=False` only CREATE_PUBLIC_THREADS and SEND_MESSAGES_IN_THREADS."""
+        return cls(
+            id=id, name=name, type=GUILD_TEXT, can_send=can_send, topic=topic, can_thread=can_thread
+        )
 
     @classmethod
     def announcement(
@@ -536,6 +547,7 @@ class DiscordServer:
         self._channels: dict[int, Json] = {}
         self._channel_guild: dict[int, int] = {}
         self._no_send: set[int] = set()
+        self._no_threads: set[int] = set()
         self._blocked_dm_users: set[int] = set()
         self._messages: dict[int, list[SentMessage]] = {}
         self._dm_channels: dict[int, int] = {}
@@ -697,6 +709,8 @@ class DiscordServer:
         self._channel_guild[spec.id] = guild.id
         if not spec.can_send:
             self._no_send.add(spec.id)
+        if not spec.can_thread:
+            self._no_threads.add(spec.id)
 
     def add_role(
         self, guild_id: int, role_id: int, name: str, *, mentionable: bool = False
@@ -1050,6 +1064,8 @@ class DiscordServer:
         deny = (
             0 if spec.can_send else SEND_MESSAGES | SEND_MESSAGES_IN_THREADS | CREATE_PUBLIC_THREADS
         )
+        if not spec.can_thread:
+            deny |= SEND_MESSAGES_IN_THREADS | CREATE_PUBLIC_THREADS
         if allow or deny:
             overwrites.append(
                 {"id": str(self.bot_user_id), "type": 1, "allow": str(allow), "deny": str(deny)}
@@ -1932,10 +1948,9 @@ class DiscordServer:
         if channel["type"] in (GUILD_FORUM, GUILD_CATEGORY):
             return _error(400, 50008, "Cannot send messages in a non-text channel")
         parent = channel.get("parent_id")
+        in_thread = channel["type"] in (PUBLIC_THREAD, PRIVATE_THREAD) and parent
         if channel_id in self._no_send or (
-            channel["type"] in (PUBLIC_THREAD, PRIVATE_THREAD)
-            and parent
-            and int(parent) in self._no_send
+            in_thread and (int(parent) in self._no_send or int(parent) in self._no_threads)
         ):
             return _error(403, 50013, "Missing Permissions")
         if channel["type"] == DM:
@@ -2019,7 +2034,9 @@ class DiscordServer:
         parent = self._channels.get(parent_id)
         if parent is None:
             return _error(404, 10003, "Unknown Channel")
-        if parent_id in self._no_send:
+        if parent_id in self._no_send or (
+            parent_id in self._no_threads and parent["type"] != GUILD_FORUM
+        ):
             return _error(403, 50013, "Missing Permissions")
         body, files = await _read_body(request)
         if parent["type"] != GUILD_FORUM:
@@ -2042,7 +2059,7 @@ class DiscordServer:
         if isinstance(found, web.Response):
             return found
         channel_id, channel = found
-        if channel_id in self._no_send:
+        if channel_id in self._no_send or channel_id in self._no_threads:
             return _error(403, 50013, "Missing Permissions")
         message_id = _snowflake(request.match_info["message"])
         with self._lock:
@@ -2664,6 +2681,7 @@ def _spec_from_mapping(data: Mapping[str, Any]) -> ChannelSpec:
         name=str(data["name"]),
         type=int(data.get("type", GUILD_TEXT)),
         can_send=bool(data.get("can_send", True)),
+        can_thread=bool(data.get("can_thread", True)),
         topic=data.get("topic"),
         parent_id=_opt_int(data.get("parent_id")),
         tags=tuple(data.get("tags", ())),

@@ -845,3 +845,28 @@ async def test_allowed_mentions_parse_and_ids_of_one_kind_are_refused(world: Dis
     ):
         assert response.status == 400
         assert (await response.json())["code"] == 50035
+
+
+PLAIN_ID = 900_000_000_000_000_060
+
+
+async def test_a_channel_without_thread_permissions_refuses_a_thread_but_takes_messages(
+    community: commands.Bot, world: DiscordServer
+) -> None:
+    world.add_channel(GUILD_ID, ChannelSpec.text(PLAIN_ID, "plain", can_thread=False))
+    await _until_cached(community, PLAIN_ID)
+    message = await _text(community, PLAIN_ID).send("Morning digest")
+    with pytest.raises(discord.Forbidden) as raised:
+        await message.create_thread(name="Discuss")
+    assert raised.value.code == 50013
+    assert [m.content for m in world.messages(PLAIN_ID)] == ["Morning digest"]
+    overwrite = _text(community, PLAIN_ID).overwrites_for(community.user)  # type: ignore[arg-type]
+    assert overwrite.create_public_threads is False
+
+
+async def _until_cached(bot: commands.Bot, channel_id: int) -> None:
+    for _ in range(200):
+        if bot.get_channel(channel_id) is not None:
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError(f"channel {channel_id} never reached the client")

@@ -41,6 +41,7 @@ class ScheduleGroup(app_commands.Group, name="schedule", description="When diges
         time="Daily time(s) HH:MM, e.g. 08:00 or 08:00,18:00",
         timezone="IANA timezone, e.g. Europe/Berlin",
         channel="Channel for the digests (default: this channel)",
+        updates="Post what new reports add to stories already posted (default: on)",
     )
     async def set_(
         self,
@@ -49,6 +50,7 @@ class ScheduleGroup(app_commands.Group, name="schedule", description="When diges
         cron: str | None = None,
         time: str | None = None,
         channel: Postable | None = None,
+        updates: bool | None = None,
     ) -> None:
         assert interaction.guild_id is not None
         channel_id = channel.id if channel is not None else interaction.channel_id
@@ -58,10 +60,14 @@ class ScheduleGroup(app_commands.Group, name="schedule", description="When diges
         )
         self.bot.newsroom.apply_schedule(schedule)
         nxt = self.bot.newsroom.next_run(channel_id)
+        said = ""
+        if updates is not None:
+            await self.bot.desk.set_story_updates(interaction.guild_id, channel_id, updates)
+            said = f" Story updates {'on' if updates else 'off'}."
         await reply(
             interaction,
             f"Digests for <#{channel_id}>: {describe_schedule(schedule)}. "
-            f"Next run {relative_or_never(nxt)}.",
+            f"Next run {relative_or_never(nxt)}.{said}",
         )
 
     @app_commands.command(name="show", description="Show this server's digest schedules")

@@ -9,7 +9,15 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.checks import reply
-from bot.render import link_target, neutralise_mentions, plain_line, story_detail_embed
+from bot.render import (
+    EMBED_TOTAL_LIMIT,
+    embed_length,
+    link_target,
+    neutralise_mentions,
+    plain_line,
+    story_detail_embed,
+)
+from bot.updates import timeline_embed
 
 if TYPE_CHECKING:
     from bot.app import NewsBot
@@ -45,9 +53,12 @@ class QuestionsCog(commands.Cog):
         story = await self.bot.desk.story(interaction.guild_id, id)
         await interaction.response.defer(ephemeral=True, thinking=True)
         briefing = await self.bot.desk.brief(story)
-        embed = discord.Embed.from_dict(story_detail_embed(story, briefing))
+        detail = story_detail_embed(story, briefing)
+        reports = await self.bot.desk.story_timeline(story)
+        room = EMBED_TOTAL_LIMIT - embed_length(detail)
+        embeds = [discord.Embed.from_dict(e) for e in (detail, timeline_embed(reports, room))]
         await interaction.followup.send(
-            embed=embed, ephemeral=True, allowed_mentions=discord.AllowedMentions.none()
+            embeds=embeds, ephemeral=True, allowed_mentions=discord.AllowedMentions.none()
         )
 
     @story.autocomplete("id")

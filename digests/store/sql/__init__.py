@@ -13,6 +13,7 @@ from digests.store.sql._filters import FiltersMixin, TopicRolesMixin
 from digests.store.sql._outbox import OutboxMixin
 from digests.store.sql._schedules import SchedulesMixin
 from digests.store.sql._stories import StoriesMixin
+from digests.store.sql._story_updates import StoryUpdatesMixin
 from digests.store.sql._subscriptions import SubscriptionsMixin
 from digests.store.sql._webhooks import PublishesMixin, WebhooksMixin
 
@@ -34,6 +35,7 @@ class SqlStore(
     TopicRolesMixin,
     WebhooksMixin,
     PublishesMixin,
+    StoryUpdatesMixin,
     SqlStoreBase,
 ):
     """The ``Store`` contract on SQLite (file or memory) or PostgreSQL via SQLAlchemy."""
