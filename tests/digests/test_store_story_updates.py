@@ -183,3 +183,15 @@ def test_a_quiet_update_is_stored_without_a_message(store: SqlStore) -> None:
     assert quiet.digest_id is None and not quiet.pending
     assert store.pending_messages() == []
     assert isinstance(quiet.article_ids, tuple) and quiet.article_ids == (5,)
+
+
+def test_prune_forgets_old_updates_but_keeps_one_still_held(store: SqlStore) -> None:
+    _sent_digest(store)
+    store.save_story_updates([_draft(delivery="quiet", payloads=())], now=T0)
+    (held,) = store.save_story_updates(
+        [_draft(target_kind="user", target_id=USER, delivery="developing", payloads=())], now=T0
+    )
+    store.record_publish(CHANNEL, "m1", now=T0)
+    store.prune(before=T0 + timedelta(days=1))
+    assert store.story_updates_since(T0 - timedelta(days=1)) == [held]
+    assert store.publishes_since(CHANNEL, T0 - timedelta(days=1)) == 0

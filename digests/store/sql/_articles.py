@@ -14,10 +14,12 @@ from digests.records import Article, ArticleDraft
 from digests.store.models import (
     ArticleRow,
     BriefingRow,
+    ChannelPublishRow,
     DigestMessageRow,
     DigestRow,
     PostedStoryRow,
     StoryRow,
+    StoryUpdateRow,
 )
 from digests.store.records import PruneReport, UpsertResult
 from digests.store.sql._base import SqlStoreBase, aware, aware_or_none, chunked, delete_in, existing
@@ -207,6 +209,14 @@ class ArticlesMixin(SqlStoreBase):
             delete_in(conn, _POSTED, _POSTED.c.digest_id, gone)
             delete_in(conn, _MESSAGES, _MESSAGES.c.digest_id, gone)
             digests = delete_in(conn, _DIGESTS, _DIGESTS.c.id, gone)
+            # What was told of a story after its digest, and the hourly publish counts, only
+            # matter within the clustering window and the hour; a held update is kept.
+            conn.execute(
+                delete(StoryUpdateRow).where(
+                    StoryUpdateRow.created_at < before, StoryUpdateRow.pending.is_(False)
+                )
+            )
+            conn.execute(delete(ChannelPublishRow).where(ChannelPublishRow.published_at < before))
             return PruneReport(
                 articles=articles,
                 stories=stories,
