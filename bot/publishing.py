@@ -23,6 +23,9 @@ from digests import Digest, Newsdesk
 
 log = logging.getLogger(__name__)
 
+# Discord's limit on a thread's (a forum post's) name.
+THREAD_NAME_LIMIT = 100
+
 # Discord's limits: 10 publishes an hour per announcement channel, 5 tags per forum post.
 PUBLISHES_PER_HOUR = 10
 PUBLISH_WINDOW = timedelta(hours=1)
@@ -44,7 +47,22 @@ def with_delivery_hints(payloads: Sequence[dict[str, Any]], digest: Digest) -> l
             payload["feed_url"] = feed
     if hinted and topics:
         hinted[0]["topics"] = topics
+    if hinted:
+        hinted[0]["thread_name"] = forum_post_name(digest)
     return hinted
+
+
+def forum_post_name(digest: Digest) -> str:
+    """A forum post's title for the digest: its lead headline and how many stories follow,
+    within Discord's 100 characters, so a forum's list of posts reads as news."""
+    lead = " ".join(digest.items[0].briefing.headline.split()) if digest.items else ""
+    more = len(digest.items) - 1
+    suffix = f" (+{more} more)" if more > 0 else ""
+    name = lead or "News digest"
+    room = THREAD_NAME_LIMIT - len(suffix)
+    if len(name) > room:
+        name = name[: room - 1].rstrip() + "…"
+    return name + suffix
 
 
 def forum_tags(

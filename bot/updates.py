@@ -15,6 +15,7 @@ from typing import Any
 
 import discord
 
+from bot.publishing import THREAD_NAME_LIMIT
 from bot.render import (
     DESCRIPTION_LIMIT,
     FIELD_VALUE_LIMIT,
@@ -39,8 +40,6 @@ from digests import (
 )
 from digests import Source as StorySource
 
-# Discord's thread names are 1 to 100 characters.
-THREAD_NAME_LIMIT = 100
 # "A thread has already been created for this message" (Discord's JSON error code).
 THREAD_ALREADY_CREATED = 160004
 UPDATE_COLOUR = 0xE67E22

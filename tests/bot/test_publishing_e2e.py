@@ -49,6 +49,8 @@ async def test_a_forum_post_carries_the_tags_of_its_topics_but_no_moderated_one(
     topics = {t.casefold() for t in payload_topics(record.messages[0].payload)}
     assert {"local", "science", "transport"} <= topics
     (post,) = world.threads(TAGGED)
+    headline = record.messages[1].payload["embeds"][0]["title"]  # type: ignore[index]
+    assert post.name.startswith(str(headline)[:40]), "the post is named for its lead story"
     names = {t.id: t.name for t in forum.available_tags}
     assert sorted(names[t] for t in post.applied_tags) == ["SCIENCE", "local"]
 

@@ -747,3 +747,15 @@ def test_story_embed_names_some_sources_when_every_link_is_too_long() -> None:
     meta = story_embed(ADVERSARIAL[0])["description"].rsplit("\n\n", 1)[1]
     assert meta.count("x…, ") >= 1 and "](" not in meta
     assert meta.endswith("more")
+
+
+def test_a_forum_post_is_named_for_its_lead_story_within_discords_limit() -> None:
+    from bot.publishing import THREAD_NAME_LIMIT, forum_post_name
+
+    long = "Storm " * 40
+    name = forum_post_name(Digest(generated_at=WHEN, items=(item(headline=long), item())))
+    assert len(name) <= THREAD_NAME_LIMIT and name.endswith("… (+1 more)")
+    assert forum_post_name(Digest(generated_at=WHEN, items=(item(headline="Bridge shut"),))) == (
+        "Bridge shut"
+    )
+    assert forum_post_name(Digest(generated_at=WHEN)) == "News digest"
