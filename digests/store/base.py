@@ -54,6 +54,7 @@ __all__ = [
     "CommunityStore",
     "FeedStore",
     "FilterStore",
+    "LanguageStore",
     "OutboxStore",
     "ScheduleStore",
     "Store",
@@ -401,6 +402,19 @@ class TopicRoleStore(Protocol):
         """Topic -> role id of a community, by topic."""
 
 
+class LanguageStore(Protocol):
+    """The language (an IETF tag, checked by the caller) each channel's briefings are written
+    in, where an admin chose one; a channel without one gets its community's default."""
+
+    def set_channel_language(
+        self, community_id: int, channel_id: int, language: str | None, *, now: datetime
+    ) -> None:
+        """Set the channel's language (None: back to the default), updated at ``now``."""
+
+    def channel_languages(self, community_id: int) -> dict[int, str]:
+        """Channel id -> language of the community's channels that have one."""
+
+
 class Store(
     FeedStore,
     ArticleStore,
@@ -414,6 +428,7 @@ class Store(
     ChannelStore,
     FilterStore,
     TopicRoleStore,
+    LanguageStore,
     Protocol,
 ):
     """Persistence for feeds, articles, stories, briefings and delivery: every role."""
