@@ -8,15 +8,18 @@ downloaded); it is loaded once per process, on first use, in about a second.
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
 from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
+import justext
 import langcodes
 
 from digests.records import ArticleDraft, Briefing
+from digests.text import fold
 
 UNDETERMINED = "und"
 # Below this many letters a text says too little about its language to guess.
@@ -92,6 +95,20 @@ def language_name(tag: str) -> str:
     if name is None:
         return tag
     return name if primary_language(tag) == tag else f"{name} ({tag})"
+
+
+@functools.cache
+def stopwords(tag: str) -> frozenset[str]:
+    """The language's common words (articles, pronouns, prepositions), lower-case with their
+    accents folded; empty for a language without a list. The lists are jusText's (installed
+    with trafilatura), made from each language's Wikipedia."""
+    name = _NAMES.get(primary_language(tag))
+    if name is None:
+        return frozenset()
+    listed = fold(name).replace(" ", "_")
+    if listed not in justext.get_stoplists():
+        return frozenset()
+    return frozenset(fold(word).lower() for word in justext.get_stoplist(listed))
 
 
 _identifier: Any = None
