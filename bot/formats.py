@@ -21,6 +21,7 @@ from bot.render import (
     CONTENT_LIMIT,
     digest_header,
     digest_messages,
+    language_label,
     link_label,
     link_target,
     neutralise_mentions,
@@ -243,7 +244,8 @@ def pack_texts(texts: Iterable[str], separator: str) -> list[str]:
 
 
 def _headline(item: DigestItem) -> str:
-    return item.briefing.headline.strip() or item.story.primary.title or "Untitled story"
+    headline = item.briefing.headline.strip() or item.story.primary.title or "Untitled story"
+    return language_label(item) + headline
 
 
 def _values(item: DigestItem) -> dict[str, str]:

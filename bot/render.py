@@ -126,7 +126,7 @@ def story_embed(item: DigestItem) -> dict[str, Any]:
     description in one line.
     """
     story, briefing = item.story, item.briefing
-    title = _story_title(story, briefing)
+    title = shorten(language_label(item) + _story_title(story, briefing), TITLE_LIMIT)
     embed: dict[str, Any] = {
         "type": "rich",
         "title": title,
@@ -262,6 +262,12 @@ def _window(digest: Digest) -> str:
     if start == end:
         return f"<t:{start}:f>"
     return f"<t:{start}:f> – <t:{end}:f>"
+
+
+def language_label(item: DigestItem) -> str:
+    """What a story's headline starts with when its briefing is in another language than
+    the digest's: the briefing's language tag in brackets ("[de] "), else nothing."""
+    return f"[{item.other_language}] " if item.other_language else ""
 
 
 def _story_title(story: Story, briefing: Briefing) -> str:

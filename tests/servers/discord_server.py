@@ -279,6 +279,8 @@ class _Guild:
     tag_ids: dict[int, dict[str, int]] = field(default_factory=dict)
     joined_at: str = ""
     roles: dict[int, tuple[str, bool]] = field(default_factory=dict)
+    # A Community guild's language (Discord's default for a new guild is en-US).
+    preferred_locale: str = "en-US"
 
 
 @dataclass
@@ -642,6 +644,7 @@ class DiscordServer:
         *,
         owner_id: int = 2_222_222_222_222_222_222,
         member_ids: Iterable[int] = (),
+        preferred_locale: str = "en-US",
     ) -> None:
         """Adds a guild the bot is in; a connected bot receives its GUILD_CREATE at once."""
         specs = [c if isinstance(c, ChannelSpec) else _spec_from_mapping(c) for c in channels]
@@ -653,6 +656,7 @@ class DiscordServer:
             member_ids=[owner_id, *[m for m in member_ids if m != owner_id]],
             bot_role_id=self._ids.next(),
             joined_at=_iso_now(),
+            preferred_locale=preferred_locale,
         )
         with self._lock:
             self._guilds[guild_id] = guild
@@ -1107,7 +1111,7 @@ class DiscordServer:
             "premium_tier": 0,
             "premium_subscription_count": 0,
             "premium_progress_bar_enabled": False,
-            "preferred_locale": "en-US",
+            "preferred_locale": guild.preferred_locale,
             "nsfw_level": 0,
             "nsfw": False,
             "incidents_data": None,

@@ -41,6 +41,7 @@ class ScheduleGroup(app_commands.Group, name="schedule", description="When diges
         time="Daily time(s) HH:MM, e.g. 08:00 or 08:00,18:00",
         timezone="IANA timezone, e.g. Europe/Berlin",
         channel="Channel for the digests (default: this channel)",
+        language="Language of the briefings, an IETF tag like de or pt-BR (default: the server's)",
     )
     async def set_(
         self,
@@ -49,18 +50,25 @@ class ScheduleGroup(app_commands.Group, name="schedule", description="When diges
         cron: str | None = None,
         time: str | None = None,
         channel: Postable | None = None,
+        language: str | None = None,
     ) -> None:
         assert interaction.guild_id is not None
         channel_id = channel.id if channel is not None else interaction.channel_id
         assert channel_id is not None
+        if language is not None:
+            # Checked before anything is stored: a bad tag changes nothing.
+            self.bot.desk.checked_language(language)
         schedule = await self.bot.desk.set_schedule(
             interaction.guild_id, channel_id, timezone=timezone, cron=cron, times=time
         )
         self.bot.newsroom.apply_schedule(schedule)
         nxt = self.bot.newsroom.next_run(channel_id)
+        if language is not None:
+            await self.bot.desk.set_channel_language(interaction.guild_id, channel_id, language)
+        written = await self.bot.desk.channel_language(interaction.guild_id, channel_id)
         await reply(
             interaction,
-            f"Digests for <#{channel_id}>: {describe_schedule(schedule)}. "
+            f"Digests for <#{channel_id}>: {describe_schedule(schedule)}, in `{written}`. "
             f"Next run {relative_or_never(nxt)}.",
         )
 
@@ -78,7 +86,8 @@ class ScheduleGroup(app_commands.Group, name="schedule", description="When diges
                 if s.paused
                 else f"next run {relative_or_never(self.bot.newsroom.next_run(s.channel_id))}"
             )
-            line = f"<#{s.channel_id}>: {describe_schedule(s)}, {state}"
+            written = await self.bot.desk.channel_language(interaction.guild_id, s.channel_id)
+            line = f"<#{s.channel_id}>: {describe_schedule(s)}, in `{written}`, {state}"
             problem = self.bot.newsroom.problems.get(s.channel_id)
             if problem:
                 line += f"\n  last delivery failed: {neutralise_mentions(problem)[:200]}"
