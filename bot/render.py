@@ -313,7 +313,8 @@ def _briefing_embed(
     primary = story.primary
     title = _story_title(story, briefing)
     made_by = "headline only" if briefing.headline_only else briefing.summarizer
-    footer = shorten(_inline(f"story {story.id} · {made_by}"), FOOTER_LIMIT)
+    written = f" · {briefing.language}" if briefing.language else ""
+    footer = shorten(_inline(f"story {story.id} · {made_by}{written}"), FOOTER_LIMIT)
     embed: dict[str, Any] = {
         "type": "rich",
         "title": title,

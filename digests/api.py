@@ -297,9 +297,10 @@ class Newsdesk:
             return None
         return scope_story(story, self._feed_topics(community_id), self._settings.topics)
 
-    async def brief(self, story: Story) -> Briefing:
-        """The story's briefing (cached by content, so asking again costs nothing)."""
-        return await self._pipeline.briefings.brief(summary_input(story))
+    async def brief(self, story: Story, language: str | None = None) -> Briefing:
+        """The story's briefing, asked for in ``language`` (None: the source's own); cached by
+        content and language, so asking again costs nothing."""
+        return await self._pipeline.briefings.brief(summary_input(story, language))
 
     async def recent_stories(self, community_id: int, window: timedelta = RECENT) -> list[Story]:
         """The community's view of the stories of the last ``window``, newest first."""

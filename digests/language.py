@@ -125,6 +125,11 @@ def _model() -> Any:
         return _identifier
 
 
+def load_detector() -> None:
+    """Load the detection model now (it takes a second or more), e.g. off the event loop."""
+    _model()
+
+
 def _guess(text: str) -> tuple[str, float]:
     """The model's best language for a text and how sure it is; ("und", 0) for too little."""
     if sum(ch.isalpha() for ch in text) < MIN_LETTERS:

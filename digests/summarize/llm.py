@@ -16,7 +16,7 @@ from openai import omit
 
 from digests.config import SummarizerConfig
 from digests.errors import SummaryError
-from digests.language import UNDETERMINED, article_language
+from digests.language import UNDETERMINED, article_language, load_detector
 from digests.records import Briefing, SummaryInput
 from digests.summarize.facts import Languages, check_facts, is_grounded
 from digests.summarize.model_answer import (
@@ -115,6 +115,9 @@ class OpenAISummarizer:
 
     async def summarize(self, item: SummaryInput) -> Briefing:
         """Ask the model for a briefing and check it; raise SummaryError on any failure."""
+        if item.language:
+            # The answer's language is checked; the detector loads off the event loop.
+            await asyncio.to_thread(load_detector)
         mode = self._mode
         if mode is None:
             async with self._negotiating:

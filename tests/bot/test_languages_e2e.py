@@ -3,6 +3,7 @@ test server, with the OpenAI-compatible test server as its model or offline."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
@@ -148,3 +149,17 @@ async def test_a_bad_language_tag_gets_a_clear_error_and_stores_nothing(
         assert replies[-1].ephemeral
         shown = reply_text(await command(world, "schedule", {}, "show", admin=True))
     assert "No digest schedule" in shown
+
+
+async def test_story_shows_the_briefing_in_the_channels_language(
+    discord_server: DiscordServer, openai_server: OpenAIServer, tmp_path: Any
+) -> None:
+    world = _german_guild(discord_server)
+    openai_server.answer_with(_translating_model)
+    async with running_bot(world, _model_settings(tmp_path, openai_server), env=MODEL_ENV) as bot:
+        stories = await asyncio.to_thread(bot.store.search_stories, "tram", feed_urls=None, limit=1)
+        replies = await command(world, "story", {"id": stories[0].id}, replies=2)
+    embed = replies[-1].message.embeds[0]
+    assert embed["title"].startswith(GERMAN_OPENING)
+    assert embed["footer"]["text"].endswith("· openai · de")
+    assert openai_server.languages == ["de"]
