@@ -163,3 +163,19 @@ async def test_story_shows_the_briefing_in_the_channels_language(
     assert embed["title"].startswith(GERMAN_OPENING)
     assert embed["footer"]["text"].endswith("· openai · de")
     assert openai_server.languages == ["de"]
+
+
+async def test_a_guild_changing_its_language_changes_its_channels_default(
+    discord_server: DiscordServer, tmp_path: Any
+) -> None:
+    world = _german_guild(discord_server)
+    async with running_bot(world, settings_for(tmp_path)) as bot:
+        assert await bot.desk.channel_language(GUILD, TEXT) == "de"
+        updated = asyncio.ensure_future(bot.wait_for("guild_update", timeout=10))
+        world.set_preferred_locale(GUILD, "pt-BR")
+        _, after = await updated
+        assert str(after.preferred_locale) == "pt-BR"
+        # The bot's own handler runs as a task of the same dispatch: let it have its turn.
+        for _ in range(10):
+            await asyncio.sleep(0)
+        assert await bot.desk.channel_language(GUILD, TEXT) == "pt-BR"

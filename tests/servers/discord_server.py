@@ -283,6 +283,14 @@ class _Guild:
     preferred_locale: str = "en-US"
 
 
+# What GUILD_CREATE carries beyond the guild object other guild events send.
+_GUILD_CREATE_ONLY = (
+    "joined_at", "large", "unavailable", "member_count", "voice_states", "members", "channels",
+    "threads", "presences", "stage_instances", "guild_scheduled_events", "soundboard_sounds",
+    "embedded_activities", "activity_instances", "lazy",
+)  # fmt: skip
+
+
 @dataclass
 class _Webhook:
     id: int
@@ -664,6 +672,17 @@ class DiscordServer:
                 self._add_channel(guild, spec)
         if self._loop is not None and self._started.is_set():
             self._call(self._dispatch_guild(guild_id, "GUILD_CREATE", self._guild_create(guild)))
+
+    def set_preferred_locale(self, guild_id: int, locale: str) -> None:
+        """Changes a guild's language (a Community setting); a connected bot receives
+        GUILD_UPDATE with the guild object."""
+        with self._lock:
+            guild = self._guilds[guild_id]
+            guild.preferred_locale = locale
+        payload = self._guild_create(guild)
+        for key in _GUILD_CREATE_ONLY:
+            payload.pop(key, None)
+        self._call(self._dispatch_guild(guild_id, "GUILD_UPDATE", payload))
 
     def add_channel(self, guild_id: int, channel: ChannelSpec) -> None:
         """Adds a channel to a guild; a connected bot receives CHANNEL_CREATE."""
