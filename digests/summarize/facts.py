@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
 
-from digests.language import stopwords
+from digests.language import primary_language, stopwords
 from digests.summarize.names import (
     INITIALISM_RE,
     POSSESSIVE_RE,
@@ -307,7 +307,7 @@ def _names_across(text: str, language: str) -> list[str]:
     police"), nor alone; in a language that capitalises every noun, no lone word is a name
     (initialisms aside)."""
     common = stopwords(language) | STOPWORDS
-    nouns_capitalised = _primary(language) in _NOUNS_CAPITALISED
+    nouns_capitalised = primary_language(language) in _NOUNS_CAPITALISED
     runs: list[tuple[list[str], bool]] = []
     current: list[str] | None = None
     last_end = -1
@@ -347,17 +347,13 @@ def _names_across(text: str, language: str) -> list[str]:
 
 def _has_name_across(index: SourceIndex, name: str) -> bool:
     """Whether the source supports a name written in another language: as it is, or less
-    the words before the part it has ("Bürgermeisterin Jane Porter" for "Mayor Jane Porter":
-    a title or noun in the statement's language stands before the name)."""
+    its first word ("Bürgermeisterin Jane Porter" for "Mayor Jane Porter": a title in the
+    statement's language stands before the name). One word only, so "Gouverneur Hal
+    Porter" is not backed by a Jane Porter."""
     words = name.split()
-    for start in range(len(words)):
-        rest = words[start:]
-        if index.has_name(" ".join(rest)):
-            return True
-        if len(rest) == 1 or index.has_name(rest[0]):
-            # The words left start with one the source has: the name is these, whole.
-            return False
-    return False
+    if index.has_name(name):
+        return True
+    return len(words) > 1 and not index.has_name(words[0]) and index.has_name(" ".join(words[1:]))
 
 
 def fact_anchors(fact: str, index: SourceIndex | None = None) -> Anchors:
@@ -379,14 +375,10 @@ class Languages:
     @property
     def across(self) -> bool:
         """Whether the statements are written in another language than the source."""
-        return _primary(self.statement) != _primary(self.source)
+        return primary_language(self.statement) != primary_language(self.source)
 
 
 SAME_LANGUAGE = Languages()
-
-
-def _primary(tag: str) -> str:
-    return tag.split("-", 1)[0].lower()
 
 
 def unsupported_anchors(
@@ -406,7 +398,7 @@ def unsupported_anchors(
     across = languages.across
     # The index reads English words only: across languages, words stand for numbers and
     # dates only when the source is English.
-    words_compare = not across or _primary(languages.source) == "en"
+    words_compare = not across or primary_language(languages.source) == "en"
     folded = fold(english_digits(statement, languages.statement))
     missing: list[str] = []
     for mention in number_mentions(folded, spelled=words_compare):

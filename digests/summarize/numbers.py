@@ -15,6 +15,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
 from functools import lru_cache
 from typing import Any
 
+from digests.language import primary_language
 from digests.summarize.sentences import split_sentences
 
 _UNITS = {
@@ -298,7 +299,7 @@ _DECIMAL_RE = re.compile(r"(?<![\w.,])(\d+),(\d+)(?![\w.,]\d)")
 def english_digits(text: str, language: str) -> str:
     """The text with its figures written the English way ("1.5", "3000") when its language
     writes a decimal comma, so that figures compare across languages; else as it is."""
-    if language.split("-", 1)[0].lower() not in _DECIMAL_COMMA:
+    if primary_language(language) not in _DECIMAL_COMMA:
         return text
 
     def grouped(match: re.Match[str]) -> str:

@@ -93,3 +93,10 @@ def test_figures_are_read_the_way_their_language_writes_them(
     text: str, language: str, expected: str
 ) -> None:
     assert english_digits(text, language) == expected
+
+
+def test_a_title_before_a_name_does_not_make_another_person_of_the_same_surname() -> None:
+    assert unsupported_anchors("Gouverneur Hal Porter sprach.", ENGLISH, DE_FROM_EN) == (
+        "Gouverneur Hal Porter",
+    )
+    assert unsupported_anchors("Bürgermeisterin Porter sprach.", ENGLISH, DE_FROM_EN) == ()
