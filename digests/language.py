@@ -141,6 +141,11 @@ def _guess(text: str) -> tuple[str, float]:
     return str(label), float(confidence)
 
 
+def known_language(tag: str) -> str | None:
+    """The tag, or None for "und": how a record says it does not know a language."""
+    return None if primary_language(tag) == UNDETERMINED else tag
+
+
 def detect_language(text: str) -> str:
     """The language a text is written in, as a tag, or "und" when it is too short or unclear."""
     return _guess(text)[0]

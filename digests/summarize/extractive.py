@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from digests.errors import SummaryError
-from digests.language import UNDETERMINED
+from digests.language import known_language
 from digests.records import Briefing, Report, SummaryInput
 from digests.summarize.compress import compress, strip_dateline, strip_parentheticals
 from digests.summarize.facts import check_facts
@@ -172,7 +172,7 @@ class ExtractiveSummarizer:
             summarizer="extractive",
             dropped_facts=dropped,
             # Sentences of the source, so the source's language, whatever was asked for.
-            language=None if item.source_language == UNDETERMINED else item.source_language,
+            language=known_language(item.source_language),
         )
 
     def _scores(self, sentences: Sequence[_Sentence]) -> list[float]:

@@ -16,7 +16,7 @@ from openai import omit
 
 from digests.config import SummarizerConfig
 from digests.errors import SummaryError
-from digests.language import UNDETERMINED, article_language, load_detector
+from digests.language import article_language, known_language, load_detector
 from digests.records import Briefing, SummaryInput
 from digests.summarize.facts import Languages, check_facts, is_grounded
 from digests.summarize.model_answer import (
@@ -234,7 +234,7 @@ class OpenAISummarizer:
             summarizer="openai",
             dropped_facts=dropped + answer.overlong_facts,
             tokens=tokens,
-            language=None if written == UNDETERMINED else written,
+            language=known_language(written),
         )
 
     def _reason(self, reason: str) -> str:

@@ -11,7 +11,7 @@ from datetime import date
 from digests import metrics
 from digests.clock import Clock
 from digests.errors import DigestError, SummaryError
-from digests.language import UNDETERMINED
+from digests.language import DETECT_CHARS, UNDETERMINED, detect_language, known_language
 from digests.records import (
     HEADLINE_ONLY_FAILED,
     HEADLINE_ONLY_NO_TEXT,
@@ -52,15 +52,6 @@ def briefing_key(backend: str, model: str, item: SummaryInput, language: str = "
     return hashlib.sha256(joined.encode("utf-8")).hexdigest()
 
 
-def _keyed(language: str) -> str:
-    """The language part of a cache key: none for an unknown language."""
-    return "" if language == UNDETERMINED else language
-
-
-def _known(language: str) -> str | None:
-    return None if language == UNDETERMINED else language
-
-
 class BriefingService:
     """Briefs stories with the primary summarizer when it may, else with the fallback.
 
@@ -91,11 +82,12 @@ class BriefingService:
         """The key this item's briefing is cached under when the preferred backend makes it."""
         if self._primary is None:
             return self._fallback_key(item)
-        language = item.language or item.source_language
-        return briefing_key(self._primary.name, self._model, item, _keyed(language))
+        language = known_language(item.language or item.source_language) or ""
+        return briefing_key(self._primary.name, self._model, item, language)
 
     def _fallback_key(self, item: SummaryInput) -> str:
-        return briefing_key(self._fallback.name, "", item, _keyed(item.source_language))
+        language = known_language(item.source_language) or ""
+        return briefing_key(self._fallback.name, "", item, language)
 
     async def brief(self, item: SummaryInput) -> Briefing:
         """The briefing of one story: cached, else from the primary, else the fallback; a
@@ -105,6 +97,11 @@ class BriefingService:
         """
         if not has_usable_text(item.text):
             return self._headline_only(item, HEADLINE_ONLY_NO_TEXT)
+        if item.source_language == UNDETERMINED:
+            # Stored before languages were, or too short to tell when stored: the whole text
+            # may say more, and the fact check and the language mark need to know.
+            found = await asyncio.to_thread(detect_language, item.text[:DETECT_CHARS])
+            item = dataclasses.replace(item, source_language=found)
         try:
             return await self._brief(item)
         except DigestError as exc:
@@ -119,7 +116,7 @@ class BriefingService:
     def _headline_only(item: SummaryInput, reason: str) -> Briefing:
         # The headline is the source's own title, so it is in the source's language.
         briefing = headline_briefing(headline_of(item), reason)
-        return dataclasses.replace(briefing, language=_known(item.source_language))
+        return dataclasses.replace(briefing, language=known_language(item.source_language))
 
     async def _brief(self, item: SummaryInput) -> Briefing:
         key = self.cache_key(item)

@@ -175,7 +175,7 @@ def test_the_fallback_key_ignores_the_language_asked_for(store: Store) -> None:
     )
 
 
-def test_an_item_of_no_language_keeps_its_old_cache_key(store: Store) -> None:
+def test_an_item_of_no_known_language_is_keyed_without_one(store: Store) -> None:
     offline = BriefingService(store=store, clock=FixedClock(NOW), fallback=ExtractiveSummarizer())
     plain: SummaryInput = dataclasses.replace(ARTICLE, language=None, source_language="und")
     assert offline.cache_key(plain) == briefing_key("extractive", "", plain)
@@ -207,3 +207,10 @@ async def test_a_story_without_text_has_its_title_in_the_sources_language(
     item = SummaryInput(title="Neue Brücke", text="", language="en", source_language="de")
     briefing = await offline.brief(item)
     assert (briefing.headline, briefing.language) == ("Neue Brücke", "de")
+
+
+async def test_a_source_of_no_known_language_is_detected_when_briefed(store: Store) -> None:
+    # Articles stored before languages were are "und": the briefing still knows its language.
+    offline = BriefingService(store=store, clock=FixedClock(NOW), fallback=ExtractiveSummarizer())
+    legacy = dataclasses.replace(ARTICLE, language="de", source_language="und")
+    assert (await offline.brief(legacy)).language == "en"
