@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from sqlalchemy import text
@@ -92,3 +93,39 @@ def test_articles_stored_before_languages_were_are_undetermined(store: SqlStore)
         stored = conn.execute(text("SELECT id FROM articles")).scalar_one()
     article = article_of(store, stored)
     assert article is not None and article.language == "und"
+
+
+def _alembic(store: SqlStore, revision: str, *, down: bool = False) -> None:
+    from alembic import command
+    from alembic.config import Config
+
+    from digests.store.sql import MIGRATIONS_DIR
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    with store.engine.begin() as connection:
+        config.attributes["connection"] = connection
+        (command.downgrade if down else command.upgrade)(config, revision)
+
+
+def test_migration_0007_keeps_earlier_rows_and_goes_back(tmp_path: Path) -> None:
+    store = SqlStore(f"sqlite:///{tmp_path / 'old.db'}")
+    try:
+        _alembic(store, "0005")
+        with store.engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO articles (feed_url, entry_id, title, fetched_at, text,"
+                    " content_hash) VALUES ('f', 'e', 't', '2024-05-01 12:00:00', 'x', 'h')"
+                )
+            )
+        _alembic(store, "head")
+        (article,) = store.get_articles([1])
+        assert article.language == "und"
+        store.set_channel_language(GUILD, CHANNEL, "de", now=T0)
+        _alembic(store, "0005", down=True)
+        with store.engine.connect() as conn:
+            columns = [row[1] for row in conn.execute(text("PRAGMA table_info(articles)"))]
+        assert "language" not in columns
+    finally:
+        store.close()
