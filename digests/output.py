@@ -34,9 +34,15 @@ def _wrap(text: str, indent: str, first: str | None = None) -> list[str]:
     ) or [(first or indent).rstrip()]
 
 
+def _marked(item: DigestItem) -> str:
+    """The headline, opened by the briefing's language tag when it is not the digest's."""
+    mark = f"[{item.other_language}] " if item.other_language else ""
+    return mark + item.briefing.headline
+
+
 def _text_item(item: DigestItem) -> list[str]:
     briefing = item.briefing
-    lines = _wrap(briefing.headline, "  ", first="* ")
+    lines = _wrap(_marked(item), "  ", first="* ")
     if briefing.summary.strip():
         lines += _wrap(briefing.summary, "  ")
     for fact in briefing.key_facts:
@@ -93,7 +99,7 @@ def md_escape(text: str) -> str:
 def _md_item(item: DigestItem) -> list[str]:
     briefing = item.briefing
     url = primary_url(item.story)
-    headline = md_escape(briefing.headline)
+    headline = md_escape(_marked(item))
     lines = [f"### [{headline}](<{url}>)" if url else f"### {headline}"]
     if briefing.summary.strip():
         lines += ["", md_escape(briefing.summary)]
@@ -130,6 +136,7 @@ def item_to_json(item: DigestItem) -> dict[str, Any]:
         "published": published.isoformat() if published is not None else None,
         "topics": list(story.topics),
         "summarizer": briefing.summarizer,
+        "language": briefing.language,
     }
 
 
