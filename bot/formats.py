@@ -21,7 +21,6 @@ from bot.render import (
     CONTENT_LIMIT,
     digest_header,
     digest_messages,
-    language_label,
     link_label,
     link_target,
     neutralise_mentions,
@@ -38,6 +37,7 @@ from digests import (
     InputError,
     Story,
     escape_md,
+    language_mark,
     primary_topic,
     primary_url,
     sources_of,
@@ -245,7 +245,7 @@ def pack_texts(texts: Iterable[str], separator: str) -> list[str]:
 
 def _headline(item: DigestItem) -> str:
     headline = item.briefing.headline.strip() or item.story.primary.title or "Untitled story"
-    return language_label(item) + headline
+    return language_mark(item) + headline
 
 
 def _values(item: DigestItem) -> dict[str, str]:

@@ -30,6 +30,7 @@ from digests import (
     Story,
     escape_md,
     group_by_topic,
+    language_mark,
     one_line,
     primary_topic,
     primary_url,
@@ -126,7 +127,7 @@ def story_embed(item: DigestItem) -> dict[str, Any]:
     description in one line.
     """
     story, briefing = item.story, item.briefing
-    title = shorten(language_label(item) + _story_title(story, briefing), TITLE_LIMIT)
+    title = shorten(language_mark(item) + _story_title(story, briefing), TITLE_LIMIT)
     embed: dict[str, Any] = {
         "type": "rich",
         "title": title,
@@ -262,12 +263,6 @@ def _window(digest: Digest) -> str:
     if start == end:
         return f"<t:{start}:f>"
     return f"<t:{start}:f> – <t:{end}:f>"
-
-
-def language_label(item: DigestItem) -> str:
-    """What a story's headline starts with when its briefing is in another language than
-    the digest's: the briefing's language tag in brackets ("[de] "), else nothing."""
-    return f"[{item.other_language}] " if item.other_language else ""
 
 
 def _story_title(story: Story, briefing: Briefing) -> str:

@@ -18,7 +18,7 @@ from typing import Any
 import justext
 import langcodes
 
-from digests.records import ArticleDraft, Briefing
+from digests.records import ArticleDraft, Briefing, DigestItem
 from digests.text import fold
 
 UNDETERMINED = "und"
@@ -178,6 +178,12 @@ def other_language(briefing: Briefing, wanted: str | None) -> str | None:
     if wanted is None or written is None or primary_language(written) == UNDETERMINED:
         return None
     return None if same_language(written, wanted) else written
+
+
+def language_mark(item: DigestItem) -> str:
+    """What a story's headline opens with when its briefing is in another language than the
+    digest's: the briefing's tag in brackets ("[de] "); nothing otherwise."""
+    return f"[{item.other_language}] " if item.other_language else ""
 
 
 def with_languages(drafts: Sequence[ArticleDraft]) -> list[ArticleDraft]:

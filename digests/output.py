@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from digests.compose import group_by_topic, primary_url, sources_of
+from digests.language import language_mark
 from digests.records import Digest, DigestItem
 from digests.text import one_line
 
@@ -35,9 +36,7 @@ def _wrap(text: str, indent: str, first: str | None = None) -> list[str]:
 
 
 def _marked(item: DigestItem) -> str:
-    """The headline, opened by the briefing's language tag when it is not the digest's."""
-    mark = f"[{item.other_language}] " if item.other_language else ""
-    return mark + item.briefing.headline
+    return language_mark(item) + item.briefing.headline
 
 
 def _text_item(item: DigestItem) -> list[str]:
