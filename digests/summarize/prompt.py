@@ -50,8 +50,8 @@ otherwise null.
 LANGUAGE_RULE = (
     "- language: write the headline, summary, key_facts and why_it_matters in {name} "
     "(IETF language tag: {tag}), whatever language the article is written in. Spell every "
-    "name of a person or place as the article does and write every number in digits, with "
-    "the same value as in the article.\n"
+    "name of a person, place or organisation as the article does, untranslated, and write "
+    "every number in digits, with the same value as in the article.\n"
 )
 
 
