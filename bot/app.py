@@ -76,6 +76,17 @@ class NewsBot(commands.AutoShardedBot):
             )
             await self.health.start()
 
+    # A channel with no language of its own gets its guild's preferred locale: the core is
+    # told it whenever the gateway sends the guild.
+    async def on_guild_available(self, guild: discord.Guild) -> None:
+        self.desk.set_default_language(guild.id, str(guild.preferred_locale))
+
+    async def on_guild_join(self, guild: discord.Guild) -> None:
+        self.desk.set_default_language(guild.id, str(guild.preferred_locale))
+
+    async def on_guild_update(self, before: discord.Guild, after: discord.Guild) -> None:
+        self.desk.set_default_language(after.id, str(after.preferred_locale))
+
     async def _refresh_gauges(self) -> None:
         """Gauges read at scrape time: what the outbox still holds."""
         metrics.OUTBOX_PENDING.set(len(await self.desk.pending_messages()))

@@ -37,6 +37,7 @@ from digests import (
     InputError,
     Story,
     escape_md,
+    language_mark,
     primary_topic,
     primary_url,
     sources_of,
@@ -243,7 +244,8 @@ def pack_texts(texts: Iterable[str], separator: str) -> list[str]:
 
 
 def _headline(item: DigestItem) -> str:
-    return item.briefing.headline.strip() or item.story.primary.title or "Untitled story"
+    headline = item.briefing.headline.strip() or item.story.primary.title or "Untitled story"
+    return language_mark(item) + headline
 
 
 def _values(item: DigestItem) -> dict[str, str]:

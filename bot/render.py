@@ -30,6 +30,7 @@ from digests import (
     Story,
     escape_md,
     group_by_topic,
+    language_mark,
     one_line,
     primary_topic,
     primary_url,
@@ -126,7 +127,7 @@ def story_embed(item: DigestItem) -> dict[str, Any]:
     description in one line.
     """
     story, briefing = item.story, item.briefing
-    title = _story_title(story, briefing)
+    title = shorten(language_mark(item) + _story_title(story, briefing), TITLE_LIMIT)
     embed: dict[str, Any] = {
         "type": "rich",
         "title": title,
@@ -307,7 +308,8 @@ def _briefing_embed(
     primary = story.primary
     title = _story_title(story, briefing)
     made_by = "headline only" if briefing.headline_only else briefing.summarizer
-    footer = shorten(_inline(f"story {story.id} · {made_by}"), FOOTER_LIMIT)
+    written = f" · {briefing.language}" if briefing.language else ""
+    footer = shorten(_inline(f"story {story.id} · {made_by}{written}"), FOOTER_LIMIT)
     embed: dict[str, Any] = {
         "type": "rich",
         "title": title,

@@ -22,6 +22,7 @@ from digests.errors import (
     UnknownTopicError,
 )
 from digests.extract import extract_article
+from digests.language import language_mark
 from digests.leader import Leader
 from digests.notices import FeedNotice
 from digests.output import escape_md
@@ -74,6 +75,7 @@ __all__ = [
     "FilterRecord",
     "InputError",
     "Leader",
+    "language_mark",
     "Newsdesk",
     "NotFoundError",
     "OutboxMessage",

@@ -32,6 +32,7 @@ from digests.config import Settings
 from digests.discover import find_feed
 from digests.errors import FeedError, InputError, NotFoundError, UnknownTopicError
 from digests.filters import FilterRule, apply_filters, check_text, kept_items, make_rule
+from digests.language import language_tag
 from digests.leader import Leader
 from digests.notices import FeedNotice, plan_notices
 from digests.pipeline import Pipeline
@@ -75,6 +76,8 @@ MAX_FILTERS_PER_CHANNEL = 50
 MAX_FILTER_TEST_CHARS = 1000
 # How many times a digest whose stories filters dropped reaches further down the ranking.
 FILTER_ROUNDS = 3
+# The language of a channel whose community told no preferred one.
+DEFAULT_LANGUAGE = "en"
 # Discord lets one message name at most 100 roles it may ping; a digest names far fewer.
 MAX_TOPIC_ROLES = 20
 
@@ -146,6 +149,8 @@ class Newsdesk:
         self._headline_only: dict[int, dict[str, int]] = {}
         # Per community: channel -> (stories its filters left out, stories composed) last time.
         self._filtered: defaultdict[int, dict[int, tuple[int, int]]] = defaultdict(dict)
+        # Per community: the language its platform prefers (see ``set_default_language``).
+        self._default_languages: dict[int, str] = {}
 
     @property
     def settings(self) -> Settings:
@@ -236,9 +241,13 @@ class Newsdesk:
         feed_urls = await asyncio.to_thread(self._feed_urls, community_id)
         posted = await asyncio.to_thread(self._store.posted_story_ids, "channel", channel_id)
         rules = [r.rule for r in await self.filters(community_id, channel_id)]
-        digest = await self._pipeline.compose(feed_urls=feed_urls, exclude_story_ids=posted)
+        language = await self.channel_language(community_id, channel_id)
+        digest = await self._pipeline.compose(
+            feed_urls=feed_urls, exclude_story_ids=posted, language=language
+        )
         if rules:
             digest = await self._filtered_digest(channel_id, digest, rules, feed_urls, posted)
+            digest = replace(digest, language=language)
             composed = digest.filtered + len(digest.items)
             self._filtered[community_id][channel_id] = (digest.filtered, composed)
         else:
@@ -267,7 +276,9 @@ class Newsdesk:
             if len(kept) >= limit or len(passed) == len(digest.items):
                 break
             excluded.update(item.story.id for item in digest.items)
-            digest = await self._pipeline.compose(feed_urls=feed_urls, exclude_story_ids=excluded)
+            digest = await self._pipeline.compose(
+                feed_urls=feed_urls, exclude_story_ids=excluded, language=first.language
+            )
         if dropped:
             log.info(
                 "filters of channel %s left out %s stories%s",
@@ -296,9 +307,10 @@ class Newsdesk:
             return None
         return scope_story(story, self._feed_topics(community_id), self._settings.topics)
 
-    async def brief(self, story: Story) -> Briefing:
-        """The story's briefing (cached by content, so asking again costs nothing)."""
-        return await self._pipeline.briefings.brief(summary_input(story))
+    async def brief(self, story: Story, language: str | None = None) -> Briefing:
+        """The story's briefing, asked for in ``language`` (None: the source's own); cached by
+        content and language, so asking again costs nothing."""
+        return await self._pipeline.briefings.brief(summary_input(story, language))
 
     async def recent_stories(self, community_id: int, window: timedelta = RECENT) -> list[Story]:
         """The community's view of the stories of the last ``window``, newest first."""
@@ -545,6 +557,50 @@ class Newsdesk:
     def missed_run(self, schedule: Schedule) -> datetime | None:
         """The latest run missed since the schedule last ran, if any (None when paused)."""
         return missed_run(schedule, self.now())
+
+    # --- languages -----------------------------------------------------------------------
+    def set_default_language(self, community_id: int, locale: str | None) -> None:
+        """The language of the community's channels that have none set: the chat platform's
+        preferred locale of the community (a Discord guild's), told by the edge as it learns
+        it; an invalid one is ignored (the channels get ``DEFAULT_LANGUAGE``)."""
+        tag = language_tag(locale)
+        if tag is None:
+            self._default_languages.pop(community_id, None)
+        else:
+            self._default_languages[community_id] = tag
+
+    @staticmethod
+    def checked_language(language: str) -> str | None:
+        """An IETF language tag in its standard form ("pt-br" is "pt-BR"), None for
+        "default"; InputError for anything else, so a command can check it before it
+        stores anything."""
+        text = language.strip()
+        if text.lower() == "default":
+            return None
+        tag = language_tag(text)
+        if tag is None:
+            raise InputError(
+                f"{text[:40]!r} is no language tag; use an IETF tag such as de, en-GB or "
+                "pt-BR, or `default` for the server's language."
+            )
+        return tag
+
+    async def set_channel_language(self, community_id: int, channel_id: int, language: str) -> str:
+        """Store the language the channel's briefings are written in (``checked_language``:
+        "default" goes back to the community's) and return the channel's language now."""
+        tag = self.checked_language(language)
+        now = self.now()
+        await asyncio.to_thread(
+            lambda: self._store.set_channel_language(community_id, channel_id, tag, now=now)
+        )
+        return tag or self._default_languages.get(community_id, DEFAULT_LANGUAGE)
+
+    async def channel_language(self, community_id: int, channel_id: int) -> str:
+        """The language the channel's briefings are written in: the one set for it, else the
+        community's default, else ``DEFAULT_LANGUAGE``."""
+        chosen = await asyncio.to_thread(self._store.channel_languages, community_id)
+        default = self._default_languages.get(community_id, DEFAULT_LANGUAGE)
+        return chosen.get(channel_id, default)
 
     # --- channel formats and failing-feed notices ----------------------------------------
     async def set_channel_format(

@@ -17,6 +17,7 @@ from typing import TextIO
 from digests import __version__
 from digests.config import FeedConfig, Settings, find_config
 from digests.errors import ConfigError, DigestError
+from digests.language import language_tag
 from digests.output import digest_to_json, render_markdown, render_text
 from digests.page_command import add_extract_parser, run_extract
 from digests.refresh_report import RefreshReport, skip_summary
@@ -64,6 +65,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--summarizer", choices=["auto", "extractive", "openai"], help="summarizer backend"
     )
     digest.add_argument("--limit", type=_positive_int, metavar="N", help="at most N stories")
+    digest.add_argument(
+        "--language",
+        type=_language,
+        metavar="TAG",
+        help="write the briefings in this language, an IETF tag such as de or pt-BR "
+        "(default: each source's own; offline, sources stay in theirs and are marked)",
+    )
 
     add_extract_parser(sub, parents=[verbose])
 
@@ -80,6 +88,15 @@ def _positive_int(value: str) -> int:
     if number < 1:
         raise argparse.ArgumentTypeError(f"expected a number of at least 1, got {value}")
     return number
+
+
+def _language(value: str) -> str:
+    tag = language_tag(value)
+    if tag is None:
+        raise argparse.ArgumentTypeError(
+            f"expected an IETF language tag such as de or pt-BR, got {value[:40]!r}"
+        )
+    return tag
 
 
 def settings_for_digest(args: argparse.Namespace, env: Mapping[str, str]) -> Settings:
@@ -114,7 +131,7 @@ async def _digest(args: argparse.Namespace, out: TextIO, env: Mapping[str, str])
         with _progress(len(sources)) as (hook, pages):
             report = await pipeline.refresh(sources, progress=hook, page_progress=pages)
         _report_failures(report)
-        digest = await pipeline.compose(feed_urls=[s.url for s in sources])
+        digest = await pipeline.compose(feed_urls=[s.url for s in sources], language=args.language)
     for line in skip_summary(report, digest.headline_only_counts()):
         print(f"newsdigest: {line}", file=sys.stderr)
     if sources and len(report.failed) == len(sources) and digest.is_empty:

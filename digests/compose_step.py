@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Collection, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from digests.clock import Clock, ensure_utc
 from digests.compose import grouped_digest, select_stories, shortlist, sources_of
 from digests.config import Settings
+from digests.language import other_language
 from digests.records import Digest, DigestItem, Report, Story, SummaryInput
 from digests.scope import scope_story
 from digests.store import Store
@@ -33,8 +35,10 @@ class ComposeStep:
         exclude_story_ids: Collection[str] = (),
         max_stories: int | None = None,
         since: datetime | None = None,
+        language: str | None = None,
     ) -> Digest:
-        """Brief the recent stories (scoped to ``feed_urls``) and compose them into a digest."""
+        """Brief the recent stories (scoped to ``feed_urls``) and compose them into a digest,
+        its briefings asked for in ``language`` (None: each in its source's language)."""
         cfg = self.settings.digest
         now = self.clock.now()
         max_age = timedelta(hours=cfg.max_age_hours)
@@ -70,8 +74,9 @@ class ComposeStep:
             max_per_feed=cfg.max_per_feed,
             noisy_feeds=noisy,
         )
-        items = await asyncio.gather(*(self._brief(story) for story in chosen))
-        return grouped_digest(items, now=now, topic_order=topic_order)
+        items = await asyncio.gather(*(self._brief(story, language) for story in chosen))
+        digest = grouped_digest(items, now=now, topic_order=topic_order)
+        return replace(digest, language=language)
 
     def _load_candidates(
         self,
@@ -97,15 +102,17 @@ class ComposeStep:
         )
         return self.store.get_stories(ids, feed_urls=feed_urls), noisy
 
-    async def _brief(self, story: Story) -> DigestItem:
-        return DigestItem(story, await self.briefings.brief(summary_input(story)))
+    async def _brief(self, story: Story, language: str | None) -> DigestItem:
+        briefing = await self.briefings.brief(summary_input(story, language))
+        return DigestItem(story, briefing, other_language=other_language(briefing, language))
 
 
 _LATEST = datetime.max.replace(tzinfo=UTC)
 
 
-def summary_input(story: Story) -> SummaryInput:
-    """What the summarizer sees of a story: its primary report's title and the fullest text."""
+def summary_input(story: Story, language: str | None = None) -> SummaryInput:
+    """What the summarizer sees of a story: its primary report's title and the fullest text,
+    and the language the briefing is wanted in (None: the source's own)."""
     primary = story.primary
     fullest = max(story.articles, key=lambda a: len(a.text))
     return SummaryInput(
@@ -114,6 +121,8 @@ def summary_input(story: Story) -> SummaryInput:
         sources=sources_of(story),
         published=story.published,
         reports=reports_of(story),
+        language=language,
+        source_language=(fullest if fullest.text else primary).language,
     )
 
 

@@ -174,8 +174,25 @@ def read_page(html: str | bytes, url: str | None = None) -> PageReading:
         published=_parse_published(_meta(document, "date")),
         image_url=_meta(document, "image"),
         origin="page",
+        language=page_language(html),
     )
     return PageReading(article, chosen.junk)
+
+
+# The root element's lang attribute (xml:lang in XHTML), looked for near the page's start.
+_HTML_LANG_RE = re.compile(
+    rb"<html\b[^>]*?\s(?:xml:)?lang\s*=\s*[\"']?\s*([A-Za-z]{2,8}(?:[-_][A-Za-z0-9]{1,8})*)",
+    re.IGNORECASE,
+)
+_LANG_SCAN_BYTES = 4096
+
+
+def page_language(html: str | bytes) -> str | None:
+    """The language a page declares in ``<html lang>``, as written there; None when none."""
+    head = html[:_LANG_SCAN_BYTES]
+    raw = head.encode("utf-8", "replace") if isinstance(head, str) else head
+    match = _HTML_LANG_RE.search(raw)
+    return match.group(1).decode("ascii") if match else None
 
 
 def extract_article(html: str | bytes, url: str | None = None) -> ArticleText | None:

@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from digests.compose import group_by_topic, primary_url, sources_of
+from digests.language import language_mark
 from digests.records import Digest, DigestItem
 from digests.text import one_line
 
@@ -34,9 +35,13 @@ def _wrap(text: str, indent: str, first: str | None = None) -> list[str]:
     ) or [(first or indent).rstrip()]
 
 
+def _marked(item: DigestItem) -> str:
+    return language_mark(item) + item.briefing.headline
+
+
 def _text_item(item: DigestItem) -> list[str]:
     briefing = item.briefing
-    lines = _wrap(briefing.headline, "  ", first="* ")
+    lines = _wrap(_marked(item), "  ", first="* ")
     if briefing.summary.strip():
         lines += _wrap(briefing.summary, "  ")
     for fact in briefing.key_facts:
@@ -93,7 +98,7 @@ def md_escape(text: str) -> str:
 def _md_item(item: DigestItem) -> list[str]:
     briefing = item.briefing
     url = primary_url(item.story)
-    headline = md_escape(briefing.headline)
+    headline = md_escape(_marked(item))
     lines = [f"### [{headline}](<{url}>)" if url else f"### {headline}"]
     if briefing.summary.strip():
         lines += ["", md_escape(briefing.summary)]
@@ -130,6 +135,7 @@ def item_to_json(item: DigestItem) -> dict[str, Any]:
         "published": published.isoformat() if published is not None else None,
         "topics": list(story.topics),
         "summarizer": briefing.summarizer,
+        "language": briefing.language,
     }
 
 

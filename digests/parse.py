@@ -91,9 +91,10 @@ def _parse_xml_feed(body: bytes, url: str, content_type: str | None) -> ParsedFe
     if not raw_entries and not version and not title:
         raise ParseError(f"not a feed: {warning or 'no feed elements found'}")
     link = _absolute(dict.get(feed, "link"), url)
-    dates = _DateReader(_language(dict.get(feed, "language")))
+    declared = _string(dict.get(feed, "language"))
+    dates = _DateReader(_language(declared))
     entries = _without_site_names(
-        (_xml_entry(entry, url, dates) for entry in raw_entries),
+        (_xml_entry(entry, url, dates, declared) for entry in raw_entries),
         site_names(title, link, url),
     )
     return ParsedFeed(title=title, link=link, entries=entries, warning=warning, version=version)
@@ -135,7 +136,9 @@ def _codec_of(body: bytes) -> tuple[str, bytes]:
     return "latin-1", b""
 
 
-def _xml_entry(entry: dict[str, Any], feed_url: str, read_date: _DateReader) -> ParsedEntry:
+def _xml_entry(
+    entry: dict[str, Any], feed_url: str, read_date: _DateReader, feed_language: str | None
+) -> ParsedEntry:
     # dict.get skips FeedParserDict's key aliasing, which warns about updated/published.
     get = entry.get if type(entry) is dict else functools.partial(dict.get, entry)
     link = unwrap_redirect(_absolute(get("link"), feed_url))
@@ -165,7 +168,18 @@ def _xml_entry(entry: dict[str, Any], feed_url: str, read_date: _DateReader) -> 
         categories=_categories(
             dict.get(t, "term") for t in get("tags") or () if isinstance(t, dict)
         ),
+        language=_entry_language(get) or feed_language,
     )
+
+
+def _entry_language(get: Callable[[str], Any]) -> str | None:
+    """The language an entry's own content or title declares (Atom's xml:lang)."""
+    for detail in (*(get("content") or ()), get("summary_detail"), get("title_detail")):
+        if isinstance(detail, dict):
+            language = _string(dict.get(detail, "language"))
+            if language:
+                return language
+    return None
 
 
 def _enclosure(get: Callable[[str], Any]) -> str | None:
@@ -245,8 +259,15 @@ def _parse_json_feed(body: bytes, url: str) -> ParsedFeed:
     warning = None
     if not isinstance(items, list):
         items, warning = [], "JSON Feed without an items list"
-    dates = _DateReader(_language(data.get("language")))
-    entries = [_json_entry(item, url, dates) for item in items if isinstance(item, dict)]
+    declared = _string(data.get("language"))
+    dates = _DateReader(_language(declared))
+    entries = [
+        dataclasses.replace(
+            _json_entry(item, url, dates), language=_string(item.get("language")) or declared
+        )
+        for item in items
+        if isinstance(item, dict)
+    ]
     if len(entries) < len(items):
         warning = "some JSON Feed items are not objects"
     raw_title = data.get("title")

@@ -62,6 +62,8 @@ class ParsedEntry:
     image_url: str | None = None
     # The entry's own categories or tags, as the feed spells them.
     categories: tuple[str, ...] = ()
+    # The language the entry (or else its feed) declares, as written there; None when neither.
+    language: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +99,8 @@ class ArticleText:
     published: datetime | None = None
     image_url: str | None = None
     origin: Literal["feed", "page"] = "feed"
+    # The language the page declares (``<html lang>``), as written there.
+    language: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,6 +120,10 @@ class ArticleDraft:
     # Hash of the entry as the feed sent it: an unchanged entry is skipped before any work.
     source_hash: str | None = None
     categories: tuple[str, ...] = ()
+    # What the feed or page declares, as written; ``language`` is what is stored: the
+    # declared language when plausible, else the detected one (``digests.language``).
+    declared_language: str | None = None
+    language: str = "und"
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,6 +145,8 @@ class Article:
     content_hash: str
     story_id: str | None = None
     categories: tuple[str, ...] = ()
+    # An IETF tag, "und" when neither the feed nor the text tells.
+    language: str = "und"
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,6 +217,10 @@ class SummaryInput:
     sources: tuple[Source, ...] = ()
     published: datetime | None = None
     reports: tuple[Report, ...] = ()
+    # The language the briefing is wanted in (None: the source's own) and the language of
+    # the source text ("und" when unknown); both IETF tags.
+    language: str | None = None
+    source_language: str = "und"
 
 
 @dataclass(frozen=True, slots=True)
@@ -223,6 +237,8 @@ class Briefing:
     tokens: int = 0
     # Why the briefing has no summary and no facts (one of the HEADLINE_ONLY_* reasons).
     headline_only: str | None = None
+    # The language the briefing is written in (an IETF tag), None when not known.
+    language: str | None = None
 
 
 # Why a story is shown by its headline alone: reasons the digest counts and reports.
@@ -250,6 +266,9 @@ class DigestItem:
     briefing: Briefing
     # The group the digest lists it under; None means its primary topic.
     topic: str | None = None
+    # The briefing's language when it is not the one the digest is in, so readers are told
+    # (a story the summarizer could not, or may not, translate); None otherwise.
+    other_language: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -260,6 +279,8 @@ class Digest:
     items: tuple[DigestItem, ...] = field(default_factory=tuple)
     # How many stories the channel's filter rules took out of it.
     filtered: int = 0
+    # The language the digest was composed in (an IETF tag), None for the sources' own.
+    language: str | None = None
 
     @property
     def is_empty(self) -> bool:

@@ -21,6 +21,7 @@ from digests.dedup import content_hash
 from digests.errors import FeedError, StorageError
 from digests.feed_text import is_teaser
 from digests.fetch import Fetcher
+from digests.language import with_languages
 from digests.parse import UNTITLED
 from digests.read_pool import ChangedEntry, ReadPool
 from digests.records import Article, ArticleDraft, ArticleText, FeedSource, FeedState
@@ -232,7 +233,8 @@ class RefreshStep:
         return await asyncio.to_thread(self._store_drafts, kept, self.clock.now())
 
     def _store_drafts(self, drafts: Sequence[ArticleDraft], now: datetime) -> list[UpsertResult]:
-        return self.store.upsert_articles(drafts, now=now)
+        # Off the event loop already: detection is CPU work, and its model loads on first use.
+        return self.store.upsert_articles(with_languages(drafts), now=now)
 
     async def _record_failure(
         self,
@@ -314,6 +316,8 @@ class RefreshStep:
             content_hash=content_hash(entry.title, body),
             source_hash=changed.signature,
             categories=entry.categories,
+            # A page's own declaration first, for the page's text; else the feed's.
+            declared_language=text.language or entry.language,
         )
 
     async def _page_text(

@@ -60,6 +60,7 @@ __all__ = [
     "CommunityStore",
     "FeedStore",
     "FilterStore",
+    "LanguageStore",
     "OutboxStore",
     "PublishStore",
     "ScheduleStore",
@@ -513,6 +514,19 @@ class StoryUpdateStore(Protocol):
         already sent is left alone); NotFoundError when the message is unknown."""
 
 
+class LanguageStore(Protocol):
+    """The language (an IETF tag, checked by the caller) each channel's briefings are written
+    in, where an admin chose one; a channel without one gets its community's default."""
+
+    def set_channel_language(
+        self, community_id: int, channel_id: int, language: str | None, *, now: datetime
+    ) -> None:
+        """Set the channel's language (None: back to the default), updated at ``now``."""
+
+    def channel_languages(self, community_id: int) -> dict[int, str]:
+        """Channel id -> language of the community's channels that have one."""
+
+
 class Store(
     FeedStore,
     ArticleStore,
@@ -529,6 +543,7 @@ class Store(
     WebhookStore,
     PublishStore,
     StoryUpdateStore,
+    LanguageStore,
     Protocol,
 ):
     """Persistence for feeds, articles, stories, briefings and delivery: every role."""

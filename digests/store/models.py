@@ -120,6 +120,8 @@ class ArticleRow(Base):
     story_id: Mapped[str | None] = mapped_column(
         ForeignKey("stories.id", ondelete="SET NULL"), index=True
     )
+    # An IETF tag; "und" when unknown (and for the articles stored before languages were).
+    language: Mapped[str] = mapped_column(String(35), default="und", server_default="und")
 
 
 class BriefingRow(Base):
@@ -137,6 +139,7 @@ class BriefingRow(Base):
     fallback_reason: Mapped[str | None] = mapped_column(Text)
     tokens: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime]
+    language: Mapped[str | None] = mapped_column(String(35))
 
 
 class TokenUsageRow(Base):
@@ -240,6 +243,17 @@ class ChannelFormatRow(Base):
     community_id: Mapped[int] = mapped_column("guild_id", BigInteger, index=True)
     style: Mapped[str] = mapped_column(String(16))
     template: Mapped[str | None] = mapped_column(Text)
+    updated_at: Mapped[datetime | None]
+
+
+class ChannelLanguageRow(Base):
+    """The language a channel's briefings are written in, when an admin chose one."""
+
+    __tablename__ = "channel_languages"
+
+    channel_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    community_id: Mapped[int] = mapped_column("guild_id", BigInteger, index=True)
+    language: Mapped[str] = mapped_column(String(35))
     updated_at: Mapped[datetime | None]
 
 

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from digests.errors import SummaryError
+from digests.language import known_language
 from digests.records import Briefing, Report, SummaryInput
 from digests.summarize.compress import compress, strip_dateline, strip_parentheticals
 from digests.summarize.facts import check_facts
@@ -170,6 +171,8 @@ class ExtractiveSummarizer:
             why_it_matters=why,
             summarizer="extractive",
             dropped_facts=dropped,
+            # Sentences of the source, so the source's language, whatever was asked for.
+            language=known_language(item.source_language),
         )
 
     def _scores(self, sentences: Sequence[_Sentence]) -> list[float]:

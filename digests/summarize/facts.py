@@ -4,6 +4,11 @@
 States", "British" for "UK", "Obama's" for "Barack Obama", "three" for 3, "£1.2 million" for
 1,200,000, 62 miles for 100km, five for "three men and two women". Anything the source does
 not back this way is reported, so an invented name, number or date is still refused.
+
+Across languages (a briefing written in another language than its source) words do not
+compare, so only what survives translation is held: figures (each text's written the way its
+language writes them), names (``_names_across``), and number words and month or weekday names
+only when the source is English, the language the index reads words of.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
 
+from digests.language import primary_language, stopwords
 from digests.summarize.names import (
     INITIALISM_RE,
     POSSESSIVE_RE,
@@ -33,6 +39,7 @@ from digests.summarize.numbers import (
     Mention,
     decimal_of,
     derived_numbers,
+    english_digits,
     number_forms,
     number_mentions,
     number_values,
@@ -45,6 +52,8 @@ _MONTHS = MONTHS | MONTH_ABBREVIATIONS
 _WEEKDAYS = WEEKDAYS
 _RELATIVE_DAYS = frozenset({"yesterday", "today", "tomorrow", "tonight"})
 _SENTENCE_OPENERS = ".!?:;\"“‘'`«(["
+# Languages that capitalise every noun: there a lone capitalised word is no sign of a name.
+_NOUNS_CAPITALISED = frozenset({"de", "lb"})
 
 # Ordinary words that open headline-style sentences ("Came after ...", "Suddenly the ...",
 # "Thousands of ..."): past forms, adverbs, interjections and nouns for groups of people.
@@ -291,6 +300,62 @@ def _name_runs(text: str, index: SourceIndex | None) -> list[str]:
     return [" ".join(run) for run in runs if run]
 
 
+def _names_across(text: str, language: str) -> list[str]:
+    """The names a statement in ``language`` asserts, for a source in another language:
+    runs of capitalised words. A word opening a sentence is capitalised in any language: it
+    is no name when it is one of the language's common words ("Die Polizei", "Selon la
+    police"), nor alone; in a language that capitalises every noun, no lone word is a name
+    (initialisms aside)."""
+    common = stopwords(language) | STOPWORDS
+    nouns_capitalised = primary_language(language) in _NOUNS_CAPITALISED
+    runs: list[tuple[list[str], bool]] = []
+    current: list[str] | None = None
+    last_end = -1
+    for match in WORD_RE.finditer(text):
+        raw = match.group(0)
+        word = POSSESSIVE_RE.sub("", raw).rstrip(".")
+        lowered = word.lower()
+        opens = _is_sentence_start(text, match.start())
+        adjacent = last_end >= 0 and text[last_end : match.start()] == " "
+        # "3.000 Menschen", "40 Millionen Dollar": capitalised nouns after a figure count it.
+        counted = nouns_capitalised and text[: match.start()].rstrip()[-1:].isdigit()
+        # The lists hold frequent names too ("paris"): they only tell an opening word.
+        is_name = (
+            bool(word)
+            and _is_capitalised(word)
+            and not (opens and lowered in common and not word.isupper())
+            and not (counted and not adjacent)
+            and lowered not in _MONTHS
+            and lowered not in _WEEKDAYS
+        )
+        if is_name and current is not None and adjacent:
+            current.append(word)
+        elif is_name:
+            current = [word]
+            runs.append((current, opens))
+        else:
+            current = None
+        last_end = match.end() if current is not None and not raw.endswith(("'s", "'")) else -1
+    names = []
+    for words, opens_sentence in runs:
+        alone = len(words) == 1
+        lone_name = not nouns_capitalised and not opens_sentence
+        if not alone or INITIALISM_RE.fullmatch(words[0]) or lone_name:
+            names.append(" ".join(words))
+    return names
+
+
+def _has_name_across(index: SourceIndex, name: str) -> bool:
+    """Whether the source supports a name written in another language: as it is, or less
+    its first word ("Bürgermeisterin Jane Porter" for "Mayor Jane Porter": a title in the
+    statement's language stands before the name). One word only, so "Gouverneur Hal
+    Porter" is not backed by a Jane Porter."""
+    words = name.split()
+    if index.has_name(name):
+        return True
+    return len(words) > 1 and not index.has_name(words[0]) and index.has_name(" ".join(words[1:]))
+
+
 def fact_anchors(fact: str, index: SourceIndex | None = None) -> Anchors:
     """The numbers, dates and names a statement asserts, in canonical comparable forms."""
     folded = fold(fact)
@@ -299,29 +364,61 @@ def fact_anchors(fact: str, index: SourceIndex | None = None) -> Anchors:
     return Anchors(numbers=numbers, dates=dates, names=tuple(_name_runs(folded, index)))
 
 
-def unsupported_anchors(statement: str, source: str | SourceIndex) -> tuple[str, ...]:
+@dataclass(frozen=True, slots=True)
+class Languages:
+    """The languages of the statements and of the source they are checked against (IETF
+    tags, "und" when unknown); the default is English on both sides."""
+
+    statement: str = "en"
+    source: str = "en"
+
+    @property
+    def across(self) -> bool:
+        """Whether the statements are written in another language than the source."""
+        return primary_language(self.statement) != primary_language(self.source)
+
+
+SAME_LANGUAGE = Languages()
+
+
+def unsupported_anchors(
+    statement: str, source: str | SourceIndex, languages: Languages = SAME_LANGUAGE
+) -> tuple[str, ...]:
     """The numbers, dates and names of a statement that the source does not support.
 
     ``source`` is the article's plain text (its index is built once and cached) or a
-    ``SourceIndex`` already built from it. An empty result means the statement is grounded.
+    ``SourceIndex`` already built from it (with its figures in the English way, see
+    ``english_digits``). An empty result means the statement is grounded.
     """
     if not isinstance(statement, str):
         raise TypeError(f"statement must be text, not {type(statement).__name__}")
     if not isinstance(source, str | SourceIndex):
         raise TypeError(f"source must be text, not {type(source).__name__}")
-    index = source if isinstance(source, SourceIndex) else _cached_index(source)
-    folded = fold(statement)
+    index = source if isinstance(source, SourceIndex) else _source_index(source, languages)
+    across = languages.across
+    # The index reads English words only: across languages, words stand for numbers and
+    # dates only when the source is English.
+    words_compare = not across or primary_language(languages.source) == "en"
+    folded = fold(english_digits(statement, languages.statement))
     missing: list[str] = []
-    for mention in number_mentions(folded):
+    for mention in number_mentions(folded, spelled=words_compare):
         hedged = bool(HEDGE_RE.search(folded[: mention.start]))
         if not index.has_number(mention, hedged):
             missing.append(mention.forms[0])
-    for canonical, _ in _date_mentions(folded, require_capital=True):
-        if canonical not in index.dates:
-            missing.append(canonical)
-    names = _name_runs(folded, index)
-    missing.extend(name for name in names if not index.has_name(name))
+    if words_compare:
+        for canonical, _ in _date_mentions(folded, require_capital=True):
+            if canonical not in index.dates:
+                missing.append(canonical)
+    if across:
+        names = _names_across(folded, languages.statement)
+        missing.extend(name for name in names if not _has_name_across(index, name))
+    else:
+        missing.extend(name for name in _name_runs(folded, index) if not index.has_name(name))
     return tuple(missing)
+
+
+def _source_index(source: str, languages: Languages) -> SourceIndex:
+    return _cached_index(english_digits(source, languages.source))
 
 
 @lru_cache(maxsize=32)
@@ -329,24 +426,26 @@ def _cached_index(source: str) -> SourceIndex:
     return SourceIndex.build(source)
 
 
-def is_grounded(fact: str, source: str | SourceIndex) -> bool:
+def is_grounded(fact: str, source: str | SourceIndex, languages: Languages = SAME_LANGUAGE) -> bool:
     """Whether the source supports every number, date and name of a statement."""
-    return not unsupported_anchors(fact, source)
+    return not unsupported_anchors(fact, source, languages)
 
 
-def check_facts(facts: Sequence[str], source: str) -> tuple[tuple[str, ...], int]:
+def check_facts(
+    facts: Sequence[str], source: str, languages: Languages = SAME_LANGUAGE
+) -> tuple[tuple[str, ...], int]:
     """Keep the facts whose numbers, dates and names the source supports.
 
     Returns the kept facts in their order and how many were dropped; blank facts are
     discarded without being counted.
     """
-    index = _cached_index(source)
+    index = _source_index(source, languages)
     kept: list[str] = []
     dropped = 0
     for fact in facts:
         if not fact.strip():
             continue
-        if is_grounded(fact, index):
+        if is_grounded(fact, index, languages):
             kept.append(fact)
         else:
             dropped += 1

@@ -16,8 +16,9 @@ from openai import omit
 
 from digests.config import SummarizerConfig
 from digests.errors import SummaryError
+from digests.language import article_language, known_language, load_detector
 from digests.records import Briefing, SummaryInput
-from digests.summarize.facts import check_facts, is_grounded
+from digests.summarize.facts import Languages, check_facts, is_grounded
 from digests.summarize.model_answer import (
     AnswerShapeError,
     ModelAnswer,
@@ -114,6 +115,9 @@ class OpenAISummarizer:
 
     async def summarize(self, item: SummaryInput) -> Briefing:
         """Ask the model for a briefing and check it; raise SummaryError on any failure."""
+        if item.language:
+            # The answer's language is checked; the detector loads off the event loop.
+            await asyncio.to_thread(load_detector)
         mode = self._mode
         if mode is None:
             async with self._negotiating:
@@ -201,18 +205,26 @@ class OpenAISummarizer:
         return answer, completion.usage.total_tokens if completion.usage else 0
 
     def _checked(self, item: SummaryInput, answer: ModelAnswer, tokens: int) -> Briefing:
-        """The briefing of a valid answer, keeping only what the article supports."""
+        """The briefing of a valid answer, keeping only what the article supports.
+
+        A briefing asked for in another language is checked against the article all the
+        same: its names and figures must be the article's (``facts.Languages``).
+        """
         source = f"{item.title}\n{item.text}"
+        # The language asked for, unless the answer is clearly in another one.
+        written = article_language(item.language, answer.summary) if item.language else None
+        written = written or item.source_language
+        languages = Languages(statement=written, source=item.source_language)
         # The summary is the briefing: when it says what the article does not, nothing of the
         # answer is trusted. An article that smuggles in instructions must not get the model
         # to say things the article does not.
-        if not is_grounded(answer.summary, source):
+        if not is_grounded(answer.summary, source, languages):
             raise SummaryError(self._reason("summary failed the fact check"))
         # A fact, headline or consequence that fails is dropped on its own.
-        kept, dropped = check_facts(answer.key_facts, source)
-        headline = answer.headline if is_grounded(answer.headline, source) else ""
+        kept, dropped = check_facts(answer.key_facts, source, languages)
+        headline = answer.headline if is_grounded(answer.headline, source, languages) else ""
         why = answer.why_it_matters
-        if why is not None and not is_grounded(why, source):
+        if why is not None and not is_grounded(why, source, languages):
             why = None
         return Briefing(
             headline=headline or headline_of_title(item.title),
@@ -222,6 +234,7 @@ class OpenAISummarizer:
             summarizer="openai",
             dropped_facts=dropped + answer.overlong_facts,
             tokens=tokens,
+            language=known_language(written),
         )
 
     def _reason(self, reason: str) -> str:

@@ -15,6 +15,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
 from functools import lru_cache
 from typing import Any
 
+from digests.language import primary_language
 from digests.summarize.sentences import split_sentences
 
 _UNITS = {
@@ -264,8 +265,9 @@ def _spelled_mentions(text: str, *, as_source: bool) -> list[Mention]:
     return found
 
 
-def number_mentions(text: str, *, as_source: bool = False) -> list[Mention]:
-    """Each number mentioned, as the forms it may match: bare value and value times scale."""
+def number_mentions(text: str, *, as_source: bool = False, spelled: bool = True) -> list[Mention]:
+    """Each number mentioned, as the forms it may match: bare value and value times scale;
+    numbers written in (English) words too unless ``spelled`` is False."""
     found: list[Mention] = []
     for match in _NUMBER_RE.finditer(text):
         canonical = _canonical_number(match.group(1), match.group(2))
@@ -279,8 +281,34 @@ def number_mentions(text: str, *, as_source: bool = False) -> list[Mention]:
             found.append(Mention((canonical, fraction), match.start()))
         else:
             found.append(Mention((canonical,), match.start()))
-    found.extend(_spelled_mentions(text, as_source=as_source))
+    if spelled:
+        found.extend(_spelled_mentions(text, as_source=as_source))
     return found
+
+
+# Languages that write a decimal comma and group thousands with points or (narrow) spaces:
+# "1,5 Millionen", "3.000 Menschen", "3 000 personnes".
+_DECIMAL_COMMA = frozenset(
+    "de fr es it pt nl ru pl cs sk sv da nb nn no fi tr id ro hu uk el ca sl hr sr bg lt lv "
+    "et be is gl eu az kk".split()
+)
+_GROUPED_RE = re.compile(r"(?<![\w.,])\d{1,3}(?:[. \u00a0\u202f]\d{3})+(?:,\d+)?(?![\w.,]\d)")
+_DECIMAL_RE = re.compile(r"(?<![\w.,])(\d+),(\d+)(?![\w.,]\d)")
+
+
+def english_digits(text: str, language: str) -> str:
+    """The text with its figures written the English way ("1.5", "3000") when its language
+    writes a decimal comma, so that figures compare across languages; else as it is."""
+    if primary_language(language) not in _DECIMAL_COMMA:
+        return text
+
+    def grouped(match: re.Match[str]) -> str:
+        whole, _, decimals = match.group(0).partition(",")
+        digits = re.sub(r"[. \u00a0\u202f]", "", whole)
+        return f"{digits}.{decimals}" if decimals else digits
+
+    text = _GROUPED_RE.sub(grouped, text)
+    return _DECIMAL_RE.sub(r"\1.\2", text)
 
 
 def number_forms(text: str) -> list[tuple[str, ...]]:

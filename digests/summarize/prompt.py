@@ -11,6 +11,7 @@ from openai.types.chat import (
     ChatCompletionUserMessageParam,
 )
 
+from digests.language import language_name
 from digests.records import SummaryInput
 from digests.summarize.limits import FACT_MAX_WORDS as MAX_FACT_WORDS
 from digests.summarize.limits import FACTS_MAX as MAX_FACTS
@@ -44,6 +45,21 @@ knowledge or estimates.
 otherwise null.
 """
 
+# Said only when a language is asked for. Names and figures are what the fact check compares
+# across languages, so they must come through the translation unchanged.
+LANGUAGE_RULE = (
+    "- language: write the headline, summary, key_facts and why_it_matters in {name} "
+    "(IETF language tag: {tag}), whatever language the article is written in. Spell every "
+    "name of a person, place or organisation as the article does, untranslated, and write "
+    "every number in digits, with the same value as in the article.\n"
+)
+
+
+def language_rule(tag: str) -> str:
+    """The system prompt's rule asking for the briefing in the language with this tag."""
+    return LANGUAGE_RULE.format(name=language_name(tag), tag=tag)
+
+
 # The modes that send no schema in the request's options put it in the prompt.
 _JSON_ALONE = (
     "\nReply with the JSON object alone, without code fences or other text. Its JSON Schema: "
@@ -75,7 +91,9 @@ def build_messages(
     """The chat messages of one summarize request in this output mode."""
     system: ChatCompletionSystemMessageParam = {
         "role": "system",
-        "content": SYSTEM_PROMPT + _MODE_INSTRUCTIONS[mode],
+        "content": SYSTEM_PROMPT
+        + (language_rule(item.language) if item.language else "")
+        + _MODE_INSTRUCTIONS[mode],
     }
     user: ChatCompletionUserMessageParam = {
         "role": "user",

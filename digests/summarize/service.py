@@ -11,6 +11,7 @@ from datetime import date
 from digests import metrics
 from digests.clock import Clock
 from digests.errors import DigestError, SummaryError
+from digests.language import DETECT_CHARS, UNDETERMINED, detect_language, known_language
 from digests.records import (
     HEADLINE_ONLY_FAILED,
     HEADLINE_ONLY_NO_TEXT,
@@ -38,21 +39,26 @@ def headline_of(item: SummaryInput) -> str:
     return clean_headline(item.title) or clean_headline(item.text) or UNTITLED
 
 
-def briefing_key(backend: str, model: str, item: SummaryInput) -> str:
-    """The cache key of a briefing: sha256 of backend name, model, title and text(s)."""
+def briefing_key(backend: str, model: str, item: SummaryInput, language: str = "") -> str:
+    """The cache key of a briefing: sha256 of backend name, model, the language it is written
+    in, title and text(s)."""
     # A separator that cannot occur in normal text keeps ("ab", "c") and ("a", "bc") apart.
     # Each outlet's report counts too: a later outlet joining the story changes its briefing.
     reports = tuple(f"{r.source.name}\x1e{r.text}" for r in item.reports)
-    joined = "\x1f".join((backend, model, item.title, item.text, *reports))
+    # The language joins the key only when there is one, so a briefing of no particular
+    # language keeps the key it always had.
+    head = (backend, model, language) if language else (backend, model)
+    joined = "\x1f".join((*head, item.title, item.text, *reports))
     return hashlib.sha256(joined.encode("utf-8")).hexdigest()
 
 
 class BriefingService:
     """Briefs stories with the primary summarizer when it may, else with the fallback.
 
-    A briefing is cached per backend, model and input, so an article is never sent to the
-    model twice, across runs. A fallback briefing is cached under the fallback's key, so
-    the next run tries the primary again.
+    A briefing is cached per backend, model, language and input, so an article is never
+    sent to the model twice for one language, across runs. A fallback briefing is cached
+    under the fallback's key, so the next run tries the primary again; the fallback does not
+    translate, so its key has the source's language whatever language was asked for.
     """
 
     def __init__(
@@ -76,10 +82,12 @@ class BriefingService:
         """The key this item's briefing is cached under when the preferred backend makes it."""
         if self._primary is None:
             return self._fallback_key(item)
-        return briefing_key(self._primary.name, self._model, item)
+        language = known_language(item.language or item.source_language) or ""
+        return briefing_key(self._primary.name, self._model, item, language)
 
     def _fallback_key(self, item: SummaryInput) -> str:
-        return briefing_key(self._fallback.name, "", item)
+        language = known_language(item.source_language) or ""
+        return briefing_key(self._fallback.name, "", item, language)
 
     async def brief(self, item: SummaryInput) -> Briefing:
         """The briefing of one story: cached, else from the primary, else the fallback; a
@@ -88,7 +96,12 @@ class BriefingService:
         Never raises for one story's sake: a digest must not be lost to one odd item.
         """
         if not has_usable_text(item.text):
-            return headline_briefing(headline_of(item), HEADLINE_ONLY_NO_TEXT)
+            return self._headline_only(item, HEADLINE_ONLY_NO_TEXT)
+        if item.source_language == UNDETERMINED:
+            # Stored before languages were, or too short to tell when stored: the whole text
+            # may say more, and the fact check and the language mark need to know.
+            found = await asyncio.to_thread(detect_language, item.text[:DETECT_CHARS])
+            item = dataclasses.replace(item, source_language=found)
         try:
             return await self._brief(item)
         except DigestError as exc:
@@ -97,7 +110,13 @@ class BriefingService:
             # A backend's bug on one odd text is logged with the story and costs that story
             # its summary, not the whole digest.
             logger.exception("briefing %r failed unexpectedly, headline only", item.title)
-        return headline_briefing(headline_of(item), HEADLINE_ONLY_FAILED)
+        return self._headline_only(item, HEADLINE_ONLY_FAILED)
+
+    @staticmethod
+    def _headline_only(item: SummaryInput, reason: str) -> Briefing:
+        # The headline is the source's own title, so it is in the source's language.
+        briefing = headline_briefing(headline_of(item), reason)
+        return dataclasses.replace(briefing, language=known_language(item.source_language))
 
     async def _brief(self, item: SummaryInput) -> Briefing:
         key = self.cache_key(item)

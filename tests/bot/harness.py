@@ -8,7 +8,7 @@ import os
 import signal
 import subprocess
 import sys
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -132,13 +132,18 @@ async def pointed_at(srv: DiscordServer) -> AsyncIterator[None]:
 
 @contextlib.asynccontextmanager
 async def running_bot(
-    srv: DiscordServer, settings: BotSettings, *, clock: Clock | None = None
+    srv: DiscordServer,
+    settings: BotSettings,
+    *,
+    clock: Clock | None = None,
+    env: Mapping[str, str] | None = None,
 ) -> AsyncIterator[QuickBot]:
     """The real NewsBot connected to ``srv``, ready, with its feeds polled once; its desk
-    tells the time by ``clock`` when one is given."""
+    tells the time by ``clock`` and reads ``env`` (e.g. a model's key) when given."""
     store = open_store(settings.storage.url)
     try:
-        async with pointed_at(srv), open_newsdesk(settings, store=store, clock=clock) as desk:
+        desk_opened = open_newsdesk(settings, store=store, clock=clock, env=env)
+        async with pointed_at(srv), desk_opened as desk:
             bot = QuickBot(settings, desk=desk, guild_ready_timeout=0.05)
             bot.store = store
             task = asyncio.create_task(bot.start(TOKEN))

@@ -177,6 +177,8 @@ async def test_updates_off_for_a_channel_posts_no_update(world, tmp_path, outlet
             admin=True,
         )
         assert "updates off" in reply_text(replies)
+        shown = reply_text(await command(world, "schedule", {}, "show", admin=True))
+        assert "story updates off" in shown
         await bot.newsroom.post_digest(GUILD, TEXT)
         carrier = _carrier(world, TEXT)
         outlets.report("Beta", clock)

@@ -12,6 +12,7 @@ from digests.records import Briefing, Digest, DigestItem, Story, headline_briefi
 from tests.digests._story_builders import T0, make_article, make_briefing, make_item
 
 STORY_KEYS = {
+    "language",
     "id",
     "headline",
     "summary",

@@ -308,6 +308,16 @@ class _Guild:
     tag_ids: dict[int, dict[str, int]] = field(default_factory=dict)
     joined_at: str = ""
     roles: dict[int, tuple[str, bool]] = field(default_factory=dict)
+    # A Community guild's language (Discord's default for a new guild is en-US).
+    preferred_locale: str = "en-US"
+
+
+# What GUILD_CREATE carries beyond the guild object other guild events send.
+_GUILD_CREATE_ONLY = (
+    "joined_at", "large", "unavailable", "member_count", "voice_states", "members", "channels",
+    "threads", "presences", "stage_instances", "guild_scheduled_events", "soundboard_sounds",
+    "embedded_activities", "activity_instances", "lazy",
+)  # fmt: skip
 
 
 @dataclass
@@ -673,6 +683,7 @@ class DiscordServer:
         *,
         owner_id: int = 2_222_222_222_222_222_222,
         member_ids: Iterable[int] = (),
+        preferred_locale: str = "en-US",
     ) -> None:
         """Adds a guild the bot is in; a connected bot receives its GUILD_CREATE at once."""
         specs = [c if isinstance(c, ChannelSpec) else _spec_from_mapping(c) for c in channels]
@@ -684,6 +695,7 @@ class DiscordServer:
             member_ids=[owner_id, *[m for m in member_ids if m != owner_id]],
             bot_role_id=self._ids.next(),
             joined_at=_iso_now(),
+            preferred_locale=preferred_locale,
         )
         with self._lock:
             self._guilds[guild_id] = guild
@@ -691,6 +703,17 @@ class DiscordServer:
                 self._add_channel(guild, spec)
         if self._loop is not None and self._started.is_set():
             self._call(self._dispatch_guild(guild_id, "GUILD_CREATE", self._guild_create(guild)))
+
+    def set_preferred_locale(self, guild_id: int, locale: str) -> None:
+        """Changes a guild's language (a Community setting); a connected bot receives
+        GUILD_UPDATE with the guild object."""
+        with self._lock:
+            guild = self._guilds[guild_id]
+            guild.preferred_locale = locale
+        payload = self._guild_create(guild)
+        for key in _GUILD_CREATE_ONLY:
+            payload.pop(key, None)
+        self._call(self._dispatch_guild(guild_id, "GUILD_UPDATE", payload))
 
     def add_channel(self, guild_id: int, channel: ChannelSpec) -> None:
         """Adds a channel to a guild; a connected bot receives CHANNEL_CREATE."""
@@ -1161,7 +1184,7 @@ class DiscordServer:
             "premium_tier": 0,
             "premium_subscription_count": 0,
             "premium_progress_bar_enabled": False,
-            "preferred_locale": "en-US",
+            "preferred_locale": guild.preferred_locale,
             "nsfw_level": 0,
             "nsfw": False,
             "incidents_data": None,

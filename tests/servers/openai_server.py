@@ -18,6 +18,13 @@ differ, and apply to every step::
 
 A refused request is logged but consumes no step; ``srv.modes`` says which mode each request
 asked for.
+
+A model asked to write in a language answers in it: ``answer_by_language`` reads the
+language instruction from the system prompt, the way the request asks a real model, and
+answers with the briefing written for that language (``srv.languages`` says which language
+each request asked for)::
+
+    srv.answer_by_language({"de": german_briefing, None: english_briefing})
 """
 
 from __future__ import annotations
@@ -26,6 +33,7 @@ import asyncio
 import contextlib
 import itertools
 import json
+import re
 import socket
 import threading
 import time
@@ -118,6 +126,18 @@ class OpenAIServer:
         """Answer with the briefing ``make(request_body)`` returns."""
         return self._add(Step("call", make))
 
+    def answer_by_language(self, briefings: Mapping[str | None, BriefingDict]) -> Self:
+        """Answer with the briefing of the language the request's prompt asks for (by its
+        language subtag: "de-AT" gets "de"'s), or with ``briefings[None]`` when it asks for
+        none or one without a briefing here."""
+
+        def answer(body: dict[str, Any]) -> BriefingDict:
+            asked = requested_language(body)
+            primary = asked.split("-", 1)[0].lower() if asked else None
+            return briefings.get(asked, briefings.get(primary, briefings[None]))
+
+        return self.answer_with(answer)
+
     def fail(self, status: int, *, retry_after: float | None = None) -> Self:
         """Answer with an OpenAI-style error body and this HTTP status."""
         return self._add(Step("fail", (status, retry_after)))
@@ -160,6 +180,12 @@ class OpenAIServer:
         """The structured-output mode each request asked for, in order."""
         with self._lock:
             return [request_mode(body) for body in self.requests]
+
+    @property
+    def languages(self) -> list[str | None]:
+        """The language each request's prompt asked the briefing in (None: none), in order."""
+        with self._lock:
+            return [requested_language(body) for body in self.requests]
 
     def then(self) -> Self:
         """Readability only: ``srv.fail(500).then().answer(...)``."""
@@ -315,6 +341,20 @@ def request_mode(body: Mapping[str, Any]) -> Mode:
     if kind in ("json_schema", "json_object"):
         return kind  # type: ignore[no-any-return]
     return "prompt"
+
+
+# How the summarize prompt names the language it wants (digests.summarize.prompt).
+_LANGUAGE_ASKED = re.compile(r"\(IETF language tag: ([A-Za-z0-9-]+)\)")
+
+
+def requested_language(body: Mapping[str, Any]) -> str | None:
+    """The language tag a request's system prompt asks the briefing to be written in."""
+    for message in body.get("messages") or ():
+        if message.get("role") == "system" and isinstance(message.get("content"), str):
+            found = _LANGUAGE_ASKED.search(message["content"])
+            if found:
+                return found.group(1)
+    return None
 
 
 def _error(status: int, message: str, *, retry_after: float | None = None) -> web.Response:

@@ -42,6 +42,7 @@ class ScheduleGroup(app_commands.Group, name="schedule", description="When diges
         timezone="IANA timezone, e.g. Europe/Berlin",
         channel="Channel for the digests (default: this channel)",
         updates="Post what new reports add to stories already posted (default: on)",
+        language="Language of the briefings, an IETF tag like de or pt-BR (default: the server's)",
     )
     async def set_(
         self,
@@ -51,10 +52,14 @@ class ScheduleGroup(app_commands.Group, name="schedule", description="When diges
         time: str | None = None,
         channel: Postable | None = None,
         updates: bool | None = None,
+        language: str | None = None,
     ) -> None:
         assert interaction.guild_id is not None
         channel_id = channel.id if channel is not None else interaction.channel_id
         assert channel_id is not None
+        if language is not None:
+            # Checked before anything is stored: a bad tag changes nothing.
+            self.bot.desk.checked_language(language)
         schedule = await self.bot.desk.set_schedule(
             interaction.guild_id, channel_id, timezone=timezone, cron=cron, times=time
         )
@@ -64,9 +69,12 @@ class ScheduleGroup(app_commands.Group, name="schedule", description="When diges
         if updates is not None:
             await self.bot.desk.set_story_updates(interaction.guild_id, channel_id, updates)
             said = f" Story updates {'on' if updates else 'off'}."
+        if language is not None:
+            await self.bot.desk.set_channel_language(interaction.guild_id, channel_id, language)
+        written = await self.bot.desk.channel_language(interaction.guild_id, channel_id)
         await reply(
             interaction,
-            f"Digests for <#{channel_id}>: {describe_schedule(schedule)}. "
+            f"Digests for <#{channel_id}>: {describe_schedule(schedule)}, in `{written}`. "
             f"Next run {relative_or_never(nxt)}.{said}",
         )
 
@@ -84,7 +92,10 @@ class ScheduleGroup(app_commands.Group, name="schedule", description="When diges
                 if s.paused
                 else f"next run {relative_or_never(self.bot.newsroom.next_run(s.channel_id))}"
             )
-            line = f"<#{s.channel_id}>: {describe_schedule(s)}, {state}"
+            written = await self.bot.desk.channel_language(interaction.guild_id, s.channel_id)
+            line = f"<#{s.channel_id}>: {describe_schedule(s)}, in `{written}`, {state}"
+            if not await self.bot.desk.story_updates_enabled(interaction.guild_id, s.channel_id):
+                line += ", story updates off"
             problem = self.bot.newsroom.problems.get(s.channel_id)
             if problem:
                 line += f"\n  last delivery failed: {neutralise_mentions(problem)[:200]}"

@@ -52,7 +52,11 @@ class QuestionsCog(commands.Cog):
         assert interaction.guild_id is not None
         story = await self.bot.desk.story(interaction.guild_id, id)
         await interaction.response.defer(ephemeral=True, thinking=True)
-        briefing = await self.bot.desk.brief(story)
+        assert interaction.channel_id is not None
+        language = await self.bot.desk.channel_language(
+            interaction.guild_id, interaction.channel_id
+        )
+        briefing = await self.bot.desk.brief(story, language)
         detail = story_detail_embed(story, briefing)
         reports = await self.bot.desk.story_timeline(story)
         room = EMBED_TOTAL_LIMIT - embed_length(detail)

@@ -10,6 +10,7 @@ from digests.store.sql._briefings import BriefingsMixin, TokensMixin
 from digests.store.sql._channels import ChannelsMixin
 from digests.store.sql._feeds import CommunitiesMixin, FeedsMixin
 from digests.store.sql._filters import FiltersMixin, TopicRolesMixin
+from digests.store.sql._languages import LanguagesMixin
 from digests.store.sql._outbox import OutboxMixin
 from digests.store.sql._schedules import SchedulesMixin
 from digests.store.sql._stories import StoriesMixin
@@ -36,6 +37,7 @@ class SqlStore(
     WebhooksMixin,
     PublishesMixin,
     StoryUpdatesMixin,
+    LanguagesMixin,
     SqlStoreBase,
 ):
     """The ``Store`` contract on SQLite (file or memory) or PostgreSQL via SQLAlchemy."""

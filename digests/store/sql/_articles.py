@@ -56,6 +56,7 @@ _ARTICLE_FIELDS = (
     "content_hash",
     "source_hash",
     "categories",
+    "language",
 )
 _UPDATE_ARTICLE = (
     update(ARTICLES)
@@ -91,6 +92,7 @@ def _upsert(conn: Connection, draft: ArticleDraft, now: datetime) -> UpsertResul
         "content_hash": draft.content_hash,
         "source_hash": draft.source_hash,
         "categories": list(draft.categories),
+        "language": draft.language,
     }
     # Prebuilt Core statements on the connection rather than ORM objects: a refresh stores
     # thousands of articles and the ORM's per-row bookkeeping cost more than the SQL.

@@ -43,6 +43,7 @@ class BriefingsMixin(SqlStoreBase):
             row.dropped_facts = briefing.dropped_facts
             row.fallback_reason = briefing.fallback_reason
             row.tokens = briefing.tokens
+            row.language = briefing.language
             row.created_at = now
 
         self._run("caching a briefing", work)

@@ -79,6 +79,7 @@ def _article(row: Any, feed_name: str | None, *, feed_url: str, text: str) -> Ar
         content_hash=row.content_hash,
         story_id=row.story_id,
         categories=tuple(row.categories or ()),
+        language=row.language,
     )
 
 
@@ -98,6 +99,7 @@ LIGHT_ARTICLE = (
     ArticleRow.content_hash,
     ArticleRow.story_id,
     ArticleRow.categories,
+    ArticleRow.language,
 )
 
 
@@ -152,6 +154,7 @@ def briefing(row: BriefingRow) -> Briefing:
         dropped_facts=row.dropped_facts,
         fallback_reason=row.fallback_reason,
         tokens=row.tokens,
+        language=row.language,
     )
 
 
