@@ -32,24 +32,36 @@ def _words(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
 
+# Month names and the usual abbreviations in the six languages of the labelled set: a
+# number next to one is a date, not a figure of the event.
+MONTHS = _words(
+    """
+    january february march april may june july august september october november december
+    jan feb mar apr jun jul aug sep sept oct nov dec
+    januar februar marz mai juni juli oktober dezember
+    janvier fevrier mars avril juin juillet aout septembre octobre novembre decembre
+    enero febrero abril mayo junio julio agosto septiembre octubre noviembre diciembre
+    janeiro fevereiro marco maio junho julho setembro outubro novembro dezembro
+    gennaio febbraio aprile maggio giugno luglio settembre ottobre dicembre
+    """
+)
+
 # Capitalised words that are not names: titles, days, months, in the languages feeds use.
-NOT_NAMES = _words(
+_NOT_NAME_WORDS = MONTHS | _words(
     """
     the a an and but in on at for of to by with from as it its this that these those he she
     they we i you his her their our my mr mrs ms dr sir president prime minister governor
     chief chair chairman senator rep mayor king queen prince general secretary
-    monday tuesday wednesday thursday friday saturday sunday january february march april
-    may june july august september october november december
-    montag dienstag mittwoch donnerstag freitag samstag sonntag januar februar marz mai juni
-    juli oktober dezember der die das ein eine und im am um
-    lundi mardi mercredi jeudi vendredi samedi dimanche janvier fevrier mars avril juin
-    juillet aout septembre octobre novembre decembre le la les un une des du et au aux
-    lunes martes miercoles jueves viernes sabado domingo enero febrero abril mayo junio julio
-    agosto septiembre octubre noviembre diciembre el los las y del al
-    segunda terca quarta quinta sexta janeiro fevereiro marco maio junho julho setembro
-    outubro novembro dezembro o os as um uma e do da dos das no na em
-    lunedi martedi mercoledi giovedi venerdi gennaio febbraio aprile maggio giugno luglio
-    settembre ottobre dicembre il lo gli una di che
+    monday tuesday wednesday thursday friday saturday sunday
+    montag dienstag mittwoch donnerstag freitag samstag sonntag der die das ein eine und im
+    am um prasident minister
+    lundi mardi mercredi jeudi vendredi samedi dimanche le la les un une des du et au aux
+    president ministre
+    lunes martes miercoles jueves viernes sabado domingo el los las y del al presidente
+    ministro
+    segunda terca quarta quinta sexta o os as um uma e do da dos das no na em presidente
+    ministro
+    lunedi martedi mercoledi giovedi venerdi il lo gli una di che presidente ministro
     """
 )
 
@@ -94,6 +106,15 @@ EXPLAINER_CUES = (
 )
 
 
+# Headline words of a review or test of a product, a show or a book: a piece about the thing,
+# not a report of an event around it (a rumour, a teardown, a launch), in the six languages.
+_REVIEW_CUE = re.compile(
+    r"\b(?:review|reviewed|hands-on|tested|im test|testbericht|rezension|test ?:|test du|"
+    r"notre test|critique ?:|analisis|resena|a prueba|probamos|recensione|la prova|in prova|"
+    r"provato|analise|resenha|testamos)(?!\w)"
+)
+
+
 @dataclass(frozen=True, slots=True)
 class EventFeatures:
     """The language-neutral marks of an article's event."""
@@ -102,6 +123,7 @@ class EventFeatures:
     figures: frozenset[str]
     headline_figures: frozenset[str]
     explainer: bool
+    review: bool = False
 
 
 def name_key(word: str) -> str:
@@ -114,6 +136,10 @@ def name_key(word: str) -> str:
     if len(key) > 4 and key.endswith("s"):
         key = key[:-1]
     return key[:NAME_KEY_LETTERS]
+
+
+# Compared as name keys, so words longer than a key ("president", "wednesday") match too.
+NOT_NAMES = frozenset(name_key(word) for word in _NOT_NAME_WORDS)
 
 
 @lru_cache(maxsize=65536)
@@ -142,8 +168,28 @@ def figure_key(raw: str) -> str | None:
     return value
 
 
+_WORD_BEFORE = re.compile(r"([^\W\d_]+)\.?\s+(?:(?:de|di|del)\s+)?$")
+_WORD_AFTER = re.compile(r"^\.?\s+(?:(?:de|di|del)\s+)?([^\W\d_]+)")
+
+
+def _is_date(text: str, start: int, end: int) -> bool:
+    """Whether the number at ``text[start:end]`` is a day of a month ("July 25", "25 de julho")."""
+    before = _WORD_BEFORE.search(text, max(0, start - 16), start)
+    after = _WORD_AFTER.match(text[end : end + 16])
+    return any(
+        match is not None and fold(match.group(1)).lower() in MONTHS for match in (before, after)
+    )
+
+
 def _figures(text: str) -> set[str]:
-    return {key for raw in _NUMBER.findall(text) if (key := figure_key(raw)) is not None}
+    # A date is shared by every report of a running affair ("the July 25 call"), so it tells
+    # one event from the next no better than a year does.
+    return {
+        key
+        for match in _NUMBER.finditer(text)
+        if (key := figure_key(match.group(0))) is not None
+        and not _is_date(text, match.start(), match.end())
+    }
 
 
 def _names(text: str) -> set[str]:
@@ -170,6 +216,16 @@ def is_explainer(title: str) -> bool:
     return any(cue in lowered for cue in EXPLAINER_CUES)
 
 
+def is_review(title: str) -> bool:
+    """Whether a headline marks a review or test of a thing rather than a report of an event."""
+    return _REVIEW_CUE.search(fold(title).lower()) is not None
+
+
+def kinds_differ(a: EventFeatures, b: EventFeatures) -> bool:
+    """Whether one report is a review and the other is not: two pieces, whatever they share."""
+    return a.review != b.review
+
+
 def event_features(title: str, text: str) -> EventFeatures:
     """The names, figures and kind of an article, from its headline and lead."""
     lead = " ".join(text.split()[:LEAD_WORDS])
@@ -183,18 +239,20 @@ def event_features(title: str, text: str) -> EventFeatures:
         figures=frozenset(_figures(lead)) | headline_figures,
         headline_figures=headline_figures,
         explainer=is_explainer(title),
+        review=is_review(title),
     )
 
 
 def headline_figures_conflict(a: EventFeatures, b: EventFeatures) -> bool:
-    """Whether both headlines give figures and neither report mentions the other's.
+    """Whether both headlines give figures and one report never mentions the other's.
 
-    Two magnitudes, two scores, two sale prices: the figure a headline leads with is the
-    event's, so a report that never gives it is about another event.
+    Two magnitudes, two scores, two sale prices, a 13-inch and a 16-inch laptop: the figure a
+    headline leads with is the event's, so a report that never gives it is about another
+    event, even when it mentions the first report's figure in passing.
     """
     if not a.headline_figures or not b.headline_figures:
         return False
-    return not (a.headline_figures & b.figures) and not (b.headline_figures & a.figures)
+    return not (a.headline_figures & b.figures) or not (b.headline_figures & a.figures)
 
 
 def shared_marks(a: EventFeatures, b: EventFeatures) -> float:

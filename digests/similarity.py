@@ -8,7 +8,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal, NamedTuple, Protocol
 
-from digests.event_features import EventFeatures, event_features, headline_figures_conflict
+from digests.event_features import (
+    EventFeatures,
+    event_features,
+    headline_figures_conflict,
+    kinds_differ,
+)
 from digests.event_features import shared_marks as _shared_marks
 from digests.records import Article
 from digests.term_vectors import PackedVector, pack, packed_cosine, whole_vector
@@ -105,7 +110,7 @@ def pair_score(query: Query, member: ArticleSignature, method: ClusterMethod) ->
     if method == "lexical" or mine.features is None or member.features is None:
         return lexical
     a, b = mine.features, member.features
-    if a.explainer or b.explainer or headline_figures_conflict(a, b):
+    if a.explainer or b.explainer or kinds_differ(a, b) or headline_figures_conflict(a, b):
         return 0.0
     evidence = lexical
     if a.figures & b.figures and len(a.names & b.names) >= MIN_SHARED_NAMES:
