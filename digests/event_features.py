@@ -20,6 +20,7 @@ LEAD_WORDS = 200
 # ("Ruttes" and "Rutte", "Kyiv's" and "Kyiv").
 NAME_KEY_LETTERS = 7
 
+_HEADLINE_WORD = re.compile(r"[^\W_]+")
 _WORD = re.compile(r"[^\W\d_]+(?:[-'][^\W\d_]+)*")
 _NUMBER = re.compile(r"(?<![\w.,])\d+(?:[.,:\-\u2013]\d+)*%?")
 _SENTENCE_BREAK = frozenset('.!?:;"\u201c\u201d\u00ab\u00bb(\u2026')
@@ -124,6 +125,10 @@ class EventFeatures:
     headline_figures: frozenset[str]
     explainer: bool
     review: bool = False
+    # The headline's words before its first colon (a kicker: "Despertar em 60 segundos") and
+    # after it, as name keys; without a colon the kicker is empty.
+    kicker: frozenset[str] = frozenset()
+    headline_rest: frozenset[str] = frozenset()
 
 
 def name_key(word: str) -> str:
@@ -226,10 +231,36 @@ def kinds_differ(a: EventFeatures, b: EventFeatures) -> bool:
     return a.review != b.review
 
 
+def _headline_words(text: str) -> frozenset[str]:
+    # Words of one or two letters are mostly articles and prepositions in every language.
+    return frozenset(name_key(w) for w in _HEADLINE_WORD.findall(text) if len(w) > 2 or w.isdigit())
+
+
+def headline_parts(title: str) -> tuple[frozenset[str], frozenset[str]]:
+    """A headline's kicker words (before its first colon) and the words after it."""
+    kicker, colon, rest = title.partition(":")
+    if not colon:
+        return frozenset(), _headline_words(title)
+    return _headline_words(kicker), _headline_words(rest)
+
+
+def one_series(a: EventFeatures, b: EventFeatures) -> bool:
+    """Whether two headlines share words only in their kickers: two items of a series.
+
+    "Despertar em 60 segundos: Benfica e Sporting ..." and "Primeira página em 60 segundos:
+    Erros levam EDP ..." share a rubric, not an event; reports of one event under one kicker
+    ("Ibope: Bolsonaro perde ...", "Ibope: Bolsonaro estaciona ...") share words after it too.
+    """
+    if not a.kicker & b.kicker:
+        return False
+    return not a.headline_rest & (b.kicker | b.headline_rest) and not b.headline_rest & a.kicker
+
+
 def event_features(title: str, text: str) -> EventFeatures:
     """The names, figures and kind of an article, from its headline and lead."""
     lead = " ".join(text.split()[:LEAD_WORDS])
     headline_figures = frozenset(_figures(title))
+    kicker, rest = headline_parts(title)
     # Headline words are all capitalised in title case: a headline word counts as a name
     # only when the lead capitalises it too.
     names = _names(lead)
@@ -240,6 +271,8 @@ def event_features(title: str, text: str) -> EventFeatures:
         headline_figures=headline_figures,
         explainer=is_explainer(title),
         review=is_review(title),
+        kicker=kicker,
+        headline_rest=rest,
     )
 
 

@@ -13,6 +13,7 @@ from digests.event_features import (
     event_features,
     headline_figures_conflict,
     kinds_differ,
+    one_series,
 )
 from digests.event_features import shared_marks as _shared_marks
 from digests.records import Article
@@ -110,7 +111,9 @@ def pair_score(query: Query, member: ArticleSignature, method: ClusterMethod) ->
     if method == "lexical" or mine.features is None or member.features is None:
         return lexical
     a, b = mine.features, member.features
-    if a.explainer or b.explainer or kinds_differ(a, b) or headline_figures_conflict(a, b):
+    if a.explainer or b.explainer or kinds_differ(a, b) or one_series(a, b):
+        return 0.0
+    if headline_figures_conflict(a, b):
         return 0.0
     evidence = lexical
     if a.figures & b.figures and len(a.names & b.names) >= MIN_SHARED_NAMES:

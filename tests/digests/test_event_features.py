@@ -12,6 +12,7 @@ from digests.event_features import (
     is_review,
     kinds_differ,
     name_key,
+    one_series,
 )
 
 
@@ -141,3 +142,23 @@ def test_a_review_and_a_report_of_the_same_thing_are_two_kinds_of_piece() -> Non
     assert not is_review("Apple unveils a 16-inch MacBook Pro")
     assert kinds_differ(review, teardown)
     assert not kinds_differ(review, review)
+
+
+def test_headlines_sharing_only_their_kicker_are_two_items_of_a_series() -> None:
+    wake = event_features("Despertar em 60 segundos: Benfica e Sporting medem forças na Luz", "")
+    front = event_features("Primeira página em 60 segundos: Erros levam EDP a cobrar a mais", "")
+    assert one_series(wake, front)
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        (
+            "Ibope: Bolsonaro perde de Haddad em simulações",
+            "Ibope: Bolsonaro estaciona na liderança",
+        ),
+        ("Brexit: MPs reject May's deal", "May's Brexit deal defeated in Commons"),
+    ],
+)
+def test_one_event_under_one_kicker_is_not_a_series(first: str, second: str) -> None:
+    assert not one_series(event_features(first, ""), event_features(second, ""))
