@@ -256,6 +256,14 @@ def one_series(a: EventFeatures, b: EventFeatures) -> bool:
     return not a.headline_rest & (b.kicker | b.headline_rest) and not b.headline_rest & a.kicker
 
 
+def shared_headline_words(a: EventFeatures, b: EventFeatures) -> int | None:
+    """How many words the two headlines share, or None when either has no headline words."""
+    first, second = a.kicker | a.headline_rest, b.kicker | b.headline_rest
+    if not first or not second:
+        return None
+    return len(first & second)
+
+
 def event_features(title: str, text: str) -> EventFeatures:
     """The names, figures and kind of an article, from its headline and lead."""
     lead = " ".join(text.split()[:LEAD_WORDS])

@@ -14,6 +14,7 @@ from digests.event_features import (
     headline_figures_conflict,
     kinds_differ,
     one_series,
+    shared_headline_words,
 )
 from digests.event_features import shared_marks as _shared_marks
 from digests.records import Article
@@ -39,6 +40,11 @@ TIME_HALF_LIFE_HOURS = 12.0
 # shared is then scaled onto the threshold's scale.
 MIN_SHARED_NAMES = 2
 MARKS_SCALE = 0.7
+# A headline says what the event is: when two share fewer words than this (one name, say
+# "Trump"), alike leads ("the President of the United States, Donald Trump, ...") count only
+# at this share, so shared words must be twice as strong or the marks above must agree.
+MIN_HEADLINE_WORDS = 2
+WEAK_HEADLINE_SHARE = 0.5
 
 
 class Embedder(Protocol):
@@ -115,7 +121,10 @@ def pair_score(query: Query, member: ArticleSignature, method: ClusterMethod) ->
         return 0.0
     if headline_figures_conflict(a, b):
         return 0.0
+    headline_words = shared_headline_words(a, b)
     evidence = lexical
+    if headline_words is not None and headline_words < MIN_HEADLINE_WORDS:
+        evidence *= WEAK_HEADLINE_SHARE
     if a.figures & b.figures and len(a.names & b.names) >= MIN_SHARED_NAMES:
         evidence = max(evidence, MARKS_SCALE * _shared_marks(a, b))
     # A sentence model reads some languages as noise: its similarity counts only for reports

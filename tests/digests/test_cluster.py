@@ -322,3 +322,19 @@ def test_same_names_and_a_shared_date_or_product_are_not_one_event(
     a, b = report(1, FEED_A, first), report(2, FEED_B, second, minutes=60)
     assert similarity(a, b) < THRESHOLD
     assert [s.article_ids for s in assign_stories([a, b], [], threshold=THRESHOLD)] == [(1,), (2,)]
+
+
+def test_headlines_sharing_one_name_need_more_than_alike_leads() -> None:
+    # Portuguese wire style: every report starts "O Presidente dos Estados Unidos, Donald Trump".
+    fires = (
+        "Trump declara estado de desastre na Califórnia devido aos incêndios",
+        "O Presidente dos Estados Unidos, Donald Trump, declarou esta quarta-feira o estado de "
+        "desastre no sul da Califórnia.",
+    )
+    button = (
+        "Trump diz que tem um botão nuclear muito maior que o de Kim Jong-un",
+        "O Presidente dos Estados Unidos, Donald Trump, lembrou na terça-feira ao homólogo da "
+        "Coreia do Norte que também tem um botão nuclear.",
+    )
+    a, b = report(1, FEED_A, fires), report(2, FEED_B, button, minutes=60)
+    assert similarity(a, b, method="lexical") >= THRESHOLD > similarity(a, b)
