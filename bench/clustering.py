@@ -4,7 +4,8 @@ python -m bench.clustering --data ../shared/data
 
 The labelled set is built from real reports: the article pages of the extraction benchmark
 (November 2019 news, several outlets often on one event), the Guardian and Portuguese feed
-captures, the hand-written pairs of the tests and their retellings in five other languages.
+captures, the heise and TechCrunch captures (items that are each their own event), the
+hand-written pairs of the tests and their retellings in five other languages.
 Pages and feeds are read from the data folder, never copied; a pair whose label is unclear
 (a reaction piece to a speech, a column on a campaign) is left out rather than guessed.
 

@@ -131,6 +131,7 @@ class EventFeatures:
     headline_rest: frozenset[str] = frozenset()
 
 
+@lru_cache(maxsize=65536)
 def name_key(word: str) -> str:
     """A name as compared across reports and languages: folded, lower case, possessive off."""
     key = fold(word).lower()
