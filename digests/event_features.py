@@ -20,6 +20,7 @@ LEAD_WORDS = 200
 # ("Ruttes" and "Rutte", "Kyiv's" and "Kyiv").
 NAME_KEY_LETTERS = 7
 
+_HEADLINE_WORD = re.compile(r"[^\W_]+")
 _WORD = re.compile(r"[^\W\d_]+(?:[-'][^\W\d_]+)*")
 _NUMBER = re.compile(r"(?<![\w.,])\d+(?:[.,:\-\u2013]\d+)*%?")
 _SENTENCE_BREAK = frozenset('.!?:;"\u201c\u201d\u00ab\u00bb(\u2026')
@@ -32,24 +33,36 @@ def _words(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
 
+# Month names and the usual abbreviations in the six languages of the labelled set: a
+# number next to one is a date, not a figure of the event.
+MONTHS = _words(
+    """
+    january february march april may june july august september october november december
+    jan feb mar apr jun jul aug sep sept oct nov dec
+    januar februar marz mai juni juli oktober dezember
+    janvier fevrier mars avril juin juillet aout septembre octobre novembre decembre
+    enero febrero abril mayo junio julio agosto septiembre octubre noviembre diciembre
+    janeiro fevereiro marco maio junho julho setembro outubro novembro dezembro
+    gennaio febbraio aprile maggio giugno luglio settembre ottobre dicembre
+    """
+)
+
 # Capitalised words that are not names: titles, days, months, in the languages feeds use.
-NOT_NAMES = _words(
+_NOT_NAME_WORDS = MONTHS | _words(
     """
     the a an and but in on at for of to by with from as it its this that these those he she
     they we i you his her their our my mr mrs ms dr sir president prime minister governor
     chief chair chairman senator rep mayor king queen prince general secretary
-    monday tuesday wednesday thursday friday saturday sunday january february march april
-    may june july august september october november december
-    montag dienstag mittwoch donnerstag freitag samstag sonntag januar februar marz mai juni
-    juli oktober dezember der die das ein eine und im am um
-    lundi mardi mercredi jeudi vendredi samedi dimanche janvier fevrier mars avril juin
-    juillet aout septembre octobre novembre decembre le la les un une des du et au aux
-    lunes martes miercoles jueves viernes sabado domingo enero febrero abril mayo junio julio
-    agosto septiembre octubre noviembre diciembre el los las y del al
-    segunda terca quarta quinta sexta janeiro fevereiro marco maio junho julho setembro
-    outubro novembro dezembro o os as um uma e do da dos das no na em
-    lunedi martedi mercoledi giovedi venerdi gennaio febbraio aprile maggio giugno luglio
-    settembre ottobre dicembre il lo gli una di che
+    monday tuesday wednesday thursday friday saturday sunday
+    montag dienstag mittwoch donnerstag freitag samstag sonntag der die das ein eine und im
+    am um prasident minister
+    lundi mardi mercredi jeudi vendredi samedi dimanche le la les un une des du et au aux
+    president ministre
+    lunes martes miercoles jueves viernes sabado domingo el los las y del al presidente
+    ministro
+    segunda terca quarta quinta sexta o os as um uma e do da dos das no na em presidente
+    ministro
+    lunedi martedi mercoledi giovedi venerdi il lo gli una di che presidente ministro
     """
 )
 
@@ -94,6 +107,15 @@ EXPLAINER_CUES = (
 )
 
 
+# Headline words of a review or test of a product, a show or a book: a piece about the thing,
+# not a report of an event around it (a rumour, a teardown, a launch), in the six languages.
+_REVIEW_CUE = re.compile(
+    r"\b(?:review|reviewed|hands-on|tested|im test|testbericht|rezension|test ?:|test du|"
+    r"notre test|critique ?:|analisis|resena|a prueba|probamos|recensione|la prova|in prova|"
+    r"provato|analise|resenha|testamos)(?!\w)"
+)
+
+
 @dataclass(frozen=True, slots=True)
 class EventFeatures:
     """The language-neutral marks of an article's event."""
@@ -102,8 +124,14 @@ class EventFeatures:
     figures: frozenset[str]
     headline_figures: frozenset[str]
     explainer: bool
+    review: bool = False
+    # The headline's words before its first colon (a kicker: "Despertar em 60 segundos") and
+    # after it, as name keys; without a colon the kicker is empty.
+    kicker: frozenset[str] = frozenset()
+    headline_rest: frozenset[str] = frozenset()
 
 
+@lru_cache(maxsize=65536)
 def name_key(word: str) -> str:
     """A name as compared across reports and languages: folded, lower case, possessive off."""
     key = fold(word).lower()
@@ -114,6 +142,10 @@ def name_key(word: str) -> str:
     if len(key) > 4 and key.endswith("s"):
         key = key[:-1]
     return key[:NAME_KEY_LETTERS]
+
+
+# Compared as name keys, so words longer than a key ("president", "wednesday") match too.
+NOT_NAMES = frozenset(name_key(word) for word in _NOT_NAME_WORDS)
 
 
 @lru_cache(maxsize=65536)
@@ -142,8 +174,28 @@ def figure_key(raw: str) -> str | None:
     return value
 
 
+_WORD_BEFORE = re.compile(r"([^\W\d_]+)\.?\s+(?:(?:de|di|del)\s+)?$")
+_WORD_AFTER = re.compile(r"^\.?\s+(?:(?:de|di|del)\s+)?([^\W\d_]+)")
+
+
+def _is_date(text: str, start: int, end: int) -> bool:
+    """Whether the number at ``text[start:end]`` is a day of a month ("July 25", "25 de julho")."""
+    before = _WORD_BEFORE.search(text, max(0, start - 16), start)
+    after = _WORD_AFTER.match(text[end : end + 16])
+    return any(
+        match is not None and fold(match.group(1)).lower() in MONTHS for match in (before, after)
+    )
+
+
 def _figures(text: str) -> set[str]:
-    return {key for raw in _NUMBER.findall(text) if (key := figure_key(raw)) is not None}
+    # A date is shared by every report of a running affair ("the July 25 call"), so it tells
+    # one event from the next no better than a year does.
+    return {
+        key
+        for match in _NUMBER.finditer(text)
+        if (key := figure_key(match.group(0))) is not None
+        and not _is_date(text, match.start(), match.end())
+    }
 
 
 def _names(text: str) -> set[str]:
@@ -170,10 +222,54 @@ def is_explainer(title: str) -> bool:
     return any(cue in lowered for cue in EXPLAINER_CUES)
 
 
+def is_review(title: str) -> bool:
+    """Whether a headline marks a review or test of a thing rather than a report of an event."""
+    return _REVIEW_CUE.search(fold(title).lower()) is not None
+
+
+def kinds_differ(a: EventFeatures, b: EventFeatures) -> bool:
+    """Whether one report is a review and the other is not: two pieces, whatever they share."""
+    return a.review != b.review
+
+
+def _headline_words(text: str) -> frozenset[str]:
+    # Words of one or two letters are mostly articles and prepositions in every language.
+    return frozenset(name_key(w) for w in _HEADLINE_WORD.findall(text) if len(w) > 2 or w.isdigit())
+
+
+def headline_parts(title: str) -> tuple[frozenset[str], frozenset[str]]:
+    """A headline's kicker words (before its first colon) and the words after it."""
+    kicker, colon, rest = title.partition(":")
+    if not colon:
+        return frozenset(), _headline_words(title)
+    return _headline_words(kicker), _headline_words(rest)
+
+
+def one_series(a: EventFeatures, b: EventFeatures) -> bool:
+    """Whether two headlines share words only in their kickers: two items of a series.
+
+    "Despertar em 60 segundos: Benfica e Sporting ..." and "Primeira página em 60 segundos:
+    Erros levam EDP ..." share a rubric, not an event; reports of one event under one kicker
+    ("Ibope: Bolsonaro perde ...", "Ibope: Bolsonaro estaciona ...") share words after it too.
+    """
+    if not a.kicker & b.kicker:
+        return False
+    return not a.headline_rest & (b.kicker | b.headline_rest) and not b.headline_rest & a.kicker
+
+
+def shared_headline_words(a: EventFeatures, b: EventFeatures) -> int | None:
+    """How many words the two headlines share, or None when either has no headline words."""
+    first, second = a.kicker | a.headline_rest, b.kicker | b.headline_rest
+    if not first or not second:
+        return None
+    return len(first & second)
+
+
 def event_features(title: str, text: str) -> EventFeatures:
     """The names, figures and kind of an article, from its headline and lead."""
     lead = " ".join(text.split()[:LEAD_WORDS])
     headline_figures = frozenset(_figures(title))
+    kicker, rest = headline_parts(title)
     # Headline words are all capitalised in title case: a headline word counts as a name
     # only when the lead capitalises it too.
     names = _names(lead)
@@ -183,18 +279,22 @@ def event_features(title: str, text: str) -> EventFeatures:
         figures=frozenset(_figures(lead)) | headline_figures,
         headline_figures=headline_figures,
         explainer=is_explainer(title),
+        review=is_review(title),
+        kicker=kicker,
+        headline_rest=rest,
     )
 
 
 def headline_figures_conflict(a: EventFeatures, b: EventFeatures) -> bool:
-    """Whether both headlines give figures and neither report mentions the other's.
+    """Whether both headlines give figures and one report never mentions the other's.
 
-    Two magnitudes, two scores, two sale prices: the figure a headline leads with is the
-    event's, so a report that never gives it is about another event.
+    Two magnitudes, two scores, two sale prices, a 13-inch and a 16-inch laptop: the figure a
+    headline leads with is the event's, so a report that never gives it is about another
+    event, even when it mentions the first report's figure in passing.
     """
     if not a.headline_figures or not b.headline_figures:
         return False
-    return not (a.headline_figures & b.figures) and not (b.headline_figures & a.figures)
+    return not (a.headline_figures & b.figures) or not (b.headline_figures & a.figures)
 
 
 def shared_marks(a: EventFeatures, b: EventFeatures) -> float:

@@ -8,7 +8,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal, NamedTuple, Protocol
 
-from digests.event_features import EventFeatures, event_features, headline_figures_conflict
+from digests.event_features import (
+    EventFeatures,
+    event_features,
+    headline_figures_conflict,
+    kinds_differ,
+    one_series,
+    shared_headline_words,
+)
 from digests.event_features import shared_marks as _shared_marks
 from digests.records import Article
 from digests.term_vectors import PackedVector, pack, packed_cosine, whole_vector
@@ -33,6 +40,11 @@ TIME_HALF_LIFE_HOURS = 12.0
 # shared is then scaled onto the threshold's scale.
 MIN_SHARED_NAMES = 2
 MARKS_SCALE = 0.7
+# A headline says what the event is: when two share fewer words than this (one name, say
+# "Trump"), alike leads ("the President of the United States, Donald Trump, ...") count only
+# at this share, so shared words must be twice as strong or the marks above must agree.
+MIN_HEADLINE_WORDS = 2
+WEAK_HEADLINE_SHARE = 0.5
 
 
 class Embedder(Protocol):
@@ -105,9 +117,14 @@ def pair_score(query: Query, member: ArticleSignature, method: ClusterMethod) ->
     if method == "lexical" or mine.features is None or member.features is None:
         return lexical
     a, b = mine.features, member.features
-    if a.explainer or b.explainer or headline_figures_conflict(a, b):
+    if a.explainer or b.explainer or kinds_differ(a, b) or one_series(a, b):
         return 0.0
+    if headline_figures_conflict(a, b):
+        return 0.0
+    headline_words = shared_headline_words(a, b)
     evidence = lexical
+    if headline_words is not None and headline_words < MIN_HEADLINE_WORDS:
+        evidence *= WEAK_HEADLINE_SHARE
     if a.figures & b.figures and len(a.names & b.names) >= MIN_SHARED_NAMES:
         evidence = max(evidence, MARKS_SCALE * _shared_marks(a, b))
     # A sentence model reads some languages as noise: its similarity counts only for reports

@@ -278,3 +278,63 @@ def test_assign_stories_merges_one_event_told_in_two_languages() -> None:
         [report(1, FEED_A, first), report(2, FEED_B, second, minutes=5)], [], threshold=THRESHOLD
     )
     assert [a.article_ids for a in result] == [(1, 2)]
+
+
+HEARING_VOLKER: Report = (
+    "Key moments from Kurt Volker's impeachment hearing testimony",
+    "Kurt Volker, the former envoy, said he had been wrong not to see a link between Burisma "
+    "and Joe Biden. Tim Morrison, a former aide at the White House, said he reported the "
+    "July 25 call between Trump and Ukraine's president to lawyers, fearing a leak. Volker "
+    "knew Rudy Giuliani was in touch with Ukraine's Andriy Yermak. Volker "
+    "described meetings in Kyiv and Toronto with Andriy Yermak, an adviser, and texts with "
+    "Bill Taylor about a statement Yermak drafted. Morrison, who took over from Fiona Hill in "
+    "the National Security Council, said Alexander Vindman had shown poor judgement.",
+)
+HEARING_SONDLAND: Report = (
+    "Unpredictable Sondland faces questions about Trump, Ukraine",
+    "Gordon Sondland, a hotelier who gave $1 million to the inauguration, has twice revised "
+    "his account. Democrats want to know whether Trump tied military aid for Ukraine to an "
+    "inquiry into Joe Biden, and what the White House knew of the July 25 call. The Oregon "
+    "businessman, ambassador to the European Union in Brussels, was described by colleagues "
+    "as a freelancer. Adam Schiff will lead the questioning; Devin Nunes calls the process a "
+    "sham. Mick Mulvaney, Mike Pompeo and Rudy Giuliani were named in a text Sondland sent.",
+)
+MACBOOK_RUMOUR: Report = (
+    "13-inch MacBook Pro with scissor keyboard expected in first half of 2020",
+    "Apple will follow the 16-inch MacBook Pro with a 13-inch MacBook Pro that drops the "
+    "butterfly keyboard for a scissor keyboard, analyst Ming-Chi Kuo said in a note.",
+)
+MACBOOK_REVIEW: Report = (
+    "16-inch MacBook Pro review: the keyboard is probably enough to convince those waiting",
+    "Apple's 16-inch MacBook Pro replaces the butterfly keyboard with a scissor keyboard, and "
+    "the MacBook Pro's larger screen and better speakers make it Apple's best laptop in years.",
+)
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [(HEARING_VOLKER, HEARING_SONDLAND), (MACBOOK_RUMOUR, MACBOOK_REVIEW)],
+    ids=["two-hearings-one-date", "rumour-and-review"],
+)
+def test_same_names_and_a_shared_date_or_product_are_not_one_event(
+    first: Report, second: Report
+) -> None:
+    a, b = report(1, FEED_A, first), report(2, FEED_B, second, minutes=60)
+    assert similarity(a, b) < THRESHOLD
+    assert [s.article_ids for s in assign_stories([a, b], [], threshold=THRESHOLD)] == [(1,), (2,)]
+
+
+def test_headlines_sharing_one_name_need_more_than_alike_leads() -> None:
+    # Portuguese wire style: every report starts "O Presidente dos Estados Unidos, Donald Trump".
+    fires = (
+        "Trump declara estado de desastre na Califórnia devido aos incêndios",
+        "O Presidente dos Estados Unidos, Donald Trump, declarou esta quarta-feira o estado de "
+        "desastre no sul da Califórnia.",
+    )
+    button = (
+        "Trump diz que tem um botão nuclear muito maior que o de Kim Jong-un",
+        "O Presidente dos Estados Unidos, Donald Trump, lembrou na terça-feira ao homólogo da "
+        "Coreia do Norte que também tem um botão nuclear.",
+    )
+    a, b = report(1, FEED_A, fires), report(2, FEED_B, button, minutes=60)
+    assert similarity(a, b, method="lexical") >= THRESHOLD > similarity(a, b)

@@ -9,7 +9,10 @@ from digests.event_features import (
     figure_key,
     headline_figures_conflict,
     is_explainer,
+    is_review,
+    kinds_differ,
     name_key,
+    one_series,
 )
 
 
@@ -74,3 +77,88 @@ def test_headline_figures_conflict_when_neither_report_gives_the_other_figure() 
     retold = event_features("Strong quake shakes Iwate", "The magnitude 7,1 quake hit Iwate.")
     assert headline_figures_conflict(japan, turkey)
     assert not headline_figures_conflict(japan, retold)
+
+
+def test_one_headline_figure_the_other_report_never_gives_is_a_conflict() -> None:
+    # The rumour mentions the 16-inch model in passing; the review never names a 13-inch one.
+    rumour = event_features(
+        "13-inch MacBook Pro expected in 2020",
+        "Apple will follow the 16-inch MacBook Pro with a 13-inch model, Kuo says.",
+    )
+    review = event_features(
+        "16-inch MacBook Pro review: a better keyboard",
+        "The 16-inch MacBook Pro fixes the keyboard, Apple's weakest part.",
+    )
+    assert headline_figures_conflict(rumour, review)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Volker testified about the July 25 call.",
+        "Volker sagte zum Telefonat vom 25. Juli aus.",
+        "Volker falou sobre a chamada de 25 de julho.",
+        "Volker a parlé de l'appel du 25 juillet.",
+        "Volker habló de la llamada del 25 de julio.",
+        "Volker ha parlato della telefonata del 25 luglio.",
+    ],
+)
+def test_a_day_of_a_month_is_a_date_not_a_figure(text: str) -> None:
+    assert event_features("Hearing", text).figures == frozenset()
+
+
+def test_a_figure_next_to_an_ordinary_word_stays_a_figure() -> None:
+    assert event_features(
+        "Cuts", "Microsoft cuts 10,000 jobs, 25 percent of one unit."
+    ).figures == {
+        "10000",
+        "25",
+    }
+
+
+def test_titles_and_weekdays_longer_than_a_name_key_are_not_names() -> None:
+    features = event_features("Talks", "On Wednesday the talks with President Biden ended.")
+    assert features.names == {"biden"}
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "16-inch MacBook Pro review: the keyboard is back",
+        "MacBook Pro 16 im Test: Die Tastatur ist zurück",
+        "Test : le MacBook Pro 16 pouces",
+        "Análisis del MacBook Pro de 16 pulgadas",
+        "Recensione MacBook Pro 16",
+        "Análise: MacBook Pro de 16 polegadas",
+    ],
+)
+def test_review_headlines_are_recognised_in_six_languages(title: str) -> None:
+    assert is_review(title)
+
+
+def test_a_review_and_a_report_of_the_same_thing_are_two_kinds_of_piece() -> None:
+    review = event_features("16-inch MacBook Pro review", "Apple's MacBook Pro is better.")
+    teardown = event_features("The future of Apple is backwards", "We took the MacBook Pro apart.")
+    assert not is_review("Apple unveils a 16-inch MacBook Pro")
+    assert kinds_differ(review, teardown)
+    assert not kinds_differ(review, review)
+
+
+def test_headlines_sharing_only_their_kicker_are_two_items_of_a_series() -> None:
+    wake = event_features("Despertar em 60 segundos: Benfica e Sporting medem forças na Luz", "")
+    front = event_features("Primeira página em 60 segundos: Erros levam EDP a cobrar a mais", "")
+    assert one_series(wake, front)
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        (
+            "Ibope: Bolsonaro perde de Haddad em simulações",
+            "Ibope: Bolsonaro estaciona na liderança",
+        ),
+        ("Brexit: MPs reject May's deal", "May's Brexit deal defeated in Commons"),
+    ],
+)
+def test_one_event_under_one_kicker_is_not_a_series(first: str, second: str) -> None:
+    assert not one_series(event_features(first, ""), event_features(second, ""))
