@@ -7,8 +7,8 @@ import dataclasses
 import hashlib
 import heapq
 from array import array
-from collections import defaultdict
-from collections.abc import MutableMapping, Sequence
+from collections import OrderedDict, defaultdict
+from collections.abc import Callable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
 
 from digests.records import Article, Story, StoryAssignment, StoryOutline
@@ -67,40 +67,110 @@ class _Cluster:
     order: int
 
 
+def _has_feed(story: _Cluster | StoryOutline, feed_url: str) -> bool:
+    if isinstance(story, StoryOutline):
+        return any(feed == feed_url for _, feed in story.members)
+    return feed_url in story.feeds
+
+
+# Loads the signatures of stored articles by id (unknown ids are left out).
+SignatureLoader = Callable[[Sequence[int]], Mapping[int, ArticleSignature]]
+
 # Marks a term whose postings outgrew MAX_POSTINGS: it is never searched again, so its
 # postings need not be kept.
-_TOO_COMMON = (array("i"), array("f"))
+_TOO_COMMON = array("d")
+# Stored articles indexed per load while the index is built.
+LOAD_BATCH = 500
+# Loaded signatures kept for scoring: candidates recur from one new article to the next.
+LOADED_KEPT = 2048
 
 
 class _Index:
     """An inverted index of packed article vectors, for finding near-duplicates without all
-    pairs."""
+    pairs.
 
-    def __init__(self, method: ClusterMethod) -> None:
+    It keeps each indexed article's id, story and postings; the signature itself only of
+    articles ``load`` cannot give back, the others are loaded again to be scored.
+    """
+
+    def __init__(self, method: ClusterMethod, load: SignatureLoader | None) -> None:
         self.method = method
-        self.signatures: list[ArticleSignature] = []
+        self.load = load
+        self.ids = array("q")
         self.owner = array("i")
-        self.members: defaultdict[int, list[int]] = defaultdict(list)
-        self.postings: dict[str, tuple[array[int], array[float]]] = {}
+        self.held: dict[int, ArticleSignature] = {}
+        self.loaded: OrderedDict[int, ArticleSignature] = OrderedDict()
+        # A story's first CORE_MEMBERS docs: a run of consecutive docs (a stored story's
+        # are indexed together), then any added later.
+        self.first = array("i")
+        self.run = array("i")
+        self.later: dict[int, list[int]] = {}
+        # Term -> its docs and their weights, interleaved in one array: one object per term
+        # (a window has about one term per article that no other article uses).
+        self.postings: dict[str, array[float]] = {}
 
-    def add(self, signature: ArticleSignature, cluster: int) -> None:
-        doc = len(self.signatures)
-        self.signatures.append(signature)
+    def add(
+        self, article_id: int, signature: ArticleSignature, cluster: int, *, held: bool
+    ) -> None:
+        doc = len(self.ids)
+        self.ids.append(article_id)
         self.owner.append(cluster)
-        self.members[cluster].append(doc)
+        if held:
+            self.held[doc] = signature
+        self._add_member(doc, cluster)
         for term, weight in zip(*signature.vector, strict=True):
             posting = self.postings.get(term)
             if posting is None:
-                posting = self.postings[term] = (array("i"), array("f"))
+                posting = self.postings[term] = array("d")
             elif posting is _TOO_COMMON:
                 continue
-            docs, weights = posting
-            if len(docs) >= MAX_POSTINGS:
+            if len(posting) >= 2 * MAX_POSTINGS:
                 # Lists only grow, and search skips a list longer than MAX_POSTINGS.
                 self.postings[term] = _TOO_COMMON
                 continue
-            docs.append(doc)
-            weights.append(weight)
+            # The float32 weight widens exactly, and a float64 holds any doc number exactly.
+            posting.append(doc)
+            posting.append(weight)
+
+    def _add_member(self, doc: int, cluster: int) -> None:
+        while len(self.first) <= cluster:
+            self.first.append(-1)
+            self.run.append(0)
+        if self.first[cluster] < 0:
+            self.first[cluster], self.run[cluster] = doc, 1
+            return
+        later = self.later.get(cluster)
+        if later is None and self.first[cluster] + self.run[cluster] == doc:
+            self.run[cluster] += 1
+        elif self.run[cluster] + len(later or ()) < CORE_MEMBERS:
+            self.later.setdefault(cluster, []).append(doc)
+
+    def members(self, cluster: int) -> list[int]:
+        """The cluster's first CORE_MEMBERS docs, in the order they were indexed."""
+        if cluster >= len(self.first) or self.first[cluster] < 0:
+            return []
+        start = self.first[cluster]
+        run = list(range(start, start + min(self.run[cluster], CORE_MEMBERS)))
+        return (run + self.later.get(cluster, []))[:CORE_MEMBERS]
+
+    def signatures(self, docs: Sequence[int]) -> list[ArticleSignature]:
+        """The signatures of these docs: held, recently loaded, else loaded now."""
+        wanted = [
+            self.ids[d] for d in docs if d not in self.held and self.ids[d] not in self.loaded
+        ]
+        if wanted:
+            assert self.load is not None, "an indexed signature that is not held is loadable"
+            self.loaded.update(self.load(wanted))
+        found = []
+        for doc in docs:
+            held = self.held.get(doc)
+            if held is None:
+                held = self.loaded[self.ids[doc]]
+                self.loaded.move_to_end(self.ids[doc])
+            found.append(held)
+        while len(self.loaded) > LOADED_KEPT:
+            self.loaded.popitem(last=False)
+        return found
 
     def best_by_cluster(self, query: Query) -> dict[int, float]:
         """The highest similarity of ``query`` to any article of each candidate cluster."""
@@ -110,12 +180,13 @@ class _Index:
             posting = self.postings.get(term)
             if posting is None or posting is _TOO_COMMON:
                 continue
-            for doc, doc_weight in zip(*posting, strict=True):
+            for doc, doc_weight in zip(map(int, posting[::2]), posting[1::2], strict=True):
                 partial[doc] += weight * doc_weight
         best: dict[int, float] = {}
         ranked = heapq.nsmallest(CANDIDATES_SCORED, partial.items(), key=lambda dw: (-dw[1], dw[0]))
-        for doc, _ in ranked:
-            score = pair_score(query, self.signatures[doc], self.method)
+        docs = [doc for doc, _ in ranked]
+        for doc, signature in zip(docs, self.signatures(docs), strict=True):
+            score = pair_score(query, signature, self.method)
             cluster = self.owner[doc]
             if score > best.get(cluster, -1.0):
                 best[cluster] = score
@@ -123,10 +194,8 @@ class _Index:
 
     def core_score(self, query: Query, cluster: int) -> float:
         """The score a majority of the cluster's earliest members reach with ``query``."""
-        docs = self.members[cluster][:CORE_MEMBERS]
-        scores = sorted(
-            (pair_score(query, self.signatures[d], self.method) for d in docs), reverse=True
-        )
+        signatures = self.signatures(self.members(cluster))
+        scores = sorted((pair_score(query, s, self.method) for s in signatures), reverse=True)
         return scores[len(scores) // 2]
 
 
@@ -144,6 +213,7 @@ def assign_stories(
     vectors: MutableMapping[int, ArticleSignature] | None = None,
     method: ClusterMethod = DEFAULT_METHOD,
     embedder: Embedder | None = None,
+    load: SignatureLoader | None = None,
 ) -> list[StoryAssignment]:
     """Place each new article in the most similar story from another feed, or a new story.
 
@@ -152,30 +222,55 @@ def assign_stories(
     events. An article joins a story only when it matches the story's core, not just one
     borderline member, so a story cannot drift from one event to the next through a chain
     of near matches. Results come in the order the stories were first touched. ``vectors``
-    caches signatures by article id across calls, so a long-running process vectorises each
-    article of the window once instead of on every refresh. A recent story given as a
-    ``StoryOutline`` has no text: its articles are indexed only when ``vectors`` has them.
+    receives the new articles' signatures by id and gives those it already has. A recent
+    story given as a ``StoryOutline`` has no text: its articles are indexed when ``vectors``
+    has them or ``load`` gives them (in batches, and again when they are scored: a window of
+    stored articles is not held in memory).
     """
     cache: MutableMapping[int, ArticleSignature] = {} if vectors is None else vectors
     texts = {a.id: a for story in recent if isinstance(story, Story) for a in story.articles}
 
-    clusters: list[_Cluster] = []
-    index = _Index(method)
+    # A stored story stays its outline until it grows: a window holds 100,000 of them.
+    clusters: list[_Cluster | StoryOutline] = []
+    index = _Index(method, load)
     taken: set[str] = set()
+    new_ids = {a.id for a in new}
     placed: set[int] = set()
+    # Stored articles wait here to be loaded in batches, and are indexed in story order.
+    queued: list[tuple[int, int, ArticleSignature | None]] = []
+    waiting = 0
+
+    def index_queued() -> None:
+        nonlocal waiting
+        wanted = [article_id for article_id, _, signature in queued if signature is None]
+        loaded = load(wanted) if load is not None and wanted else {}
+        for article_id, number, signature in queued:
+            if signature is not None:
+                index.add(article_id, signature, number, held=True)
+            elif (stored := loaded.get(article_id)) is not None:
+                index.add(article_id, stored, number, held=False)
+        queued.clear()
+        waiting = 0
+
     for story in map(_outline, recent):
         number = len(clusters)
-        clusters.append(_Cluster(story.id, False, {feed for _, feed in story.members}, [], -1))
+        clusters.append(story)
         taken.add(story.id)
         for article_id, _ in story.members:
-            placed.add(article_id)
+            if article_id in new_ids:
+                placed.add(article_id)
             signature = cache.get(article_id)
             if signature is None and article_id in texts:
                 signature = cache[article_id] = article_signature(
                     texts[article_id], method=method, embedder=embedder
                 )
-            if signature is not None:
-                index.add(signature, number)
+            if signature is None and load is None:
+                continue
+            queued.append((article_id, number, signature))
+            waiting += signature is None
+            if waiting >= LOAD_BATCH:
+                index_queued()
+    index_queued()
 
     pending = [a for a in sorted(new, key=lambda a: (moment_of(a), a.id)) if a.id not in placed]
     embeddings = _embeddings(pending, method, embedder)
@@ -194,7 +289,7 @@ def assign_stories(
             (
                 (score, number)
                 for number, score in scores.items()
-                if score >= threshold and article.feed_url not in clusters[number].feeds
+                if score >= threshold and not _has_feed(clusters[number], article.feed_url)
             ),
             key=lambda sn: (-sn[0], sn[1]),
         )
@@ -210,6 +305,9 @@ def assign_stories(
             chosen = len(clusters)
             clusters.append(_Cluster(_free_id(article, taken), True, set(), [], -1))
         cluster = clusters[chosen]
+        if isinstance(cluster, StoryOutline):
+            feeds = {feed for _, feed in cluster.members}
+            cluster = clusters[chosen] = _Cluster(cluster.id, False, feeds, [], -1)
         if cluster.order < 0:
             cluster.order = touched
             touched += 1
@@ -217,10 +315,14 @@ def assign_stories(
         cluster.added.append(article.id)
         signature = cache[article.id] = query.signature
         if query.vector:
-            index.add(signature, chosen)
+            index.add(article.id, signature, chosen, held=True)
 
-    used = sorted((c for c in clusters if c.added), key=lambda c: c.order)
+    used = sorted((c for c in clusters if isinstance(c, _Cluster) and c.added), key=_order)
     return [StoryAssignment(c.story_id, tuple(c.added), c.is_new) for c in used]
+
+
+def _order(cluster: _Cluster) -> int:
+    return cluster.order
 
 
 def _embeddings(

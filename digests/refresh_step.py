@@ -30,16 +30,13 @@ from digests.refetch import (
     next_fetch_after_success,
 )
 from digests.refresh_report import FeedOutcome, RefreshReport
-from digests.similarity import ArticleSignature, Embedder, article_signature
+from digests.similarity import ArticleSignature, Embedder
 from digests.store import FetchSuccess, NewStory, PruneReport, Store, UpsertResult
+from digests.stored_signatures import StoredSignatures
 from digests.topics import TopicTagger
 from digests.urls import canonical_url
 
 log = logging.getLogger(__name__)
-# Articles of the clustering window read back per query to vectorise them: bounds the text
-# held at once.
-VECTOR_BATCH = 500
-
 # Called with (feed url, outcome) as each feed finishes; outcome is "ok", "not_modified" or
 # an error message. The CLI draws its progress bar from it.
 ProgressHook = Callable[[str, str], None]
@@ -66,7 +63,6 @@ class RefreshStep:
     fetcher: Fetcher
     clock: Clock
     _tagger: TopicTagger
-    _vectors: dict[int, ArticleSignature]
     _embedder: Embedder | None
     _reader: ReadPool
 
@@ -345,30 +341,27 @@ class RefreshStep:
             return 0, 0
         now = self.clock.now()
         window = now - timedelta(hours=self.settings.digest.cluster_window_hours)
-        # The window as ids only; articles not vectorised yet are read back in batches, so
-        # no refresh holds the whole window's text (100,000 articles in a busy deployment).
+        # The window as ids only: its signatures are read from the store in batches (made
+        # from the text once, for articles stored without one), so no refresh holds the
+        # whole window (100,000 articles in a busy deployment).
         recent = self.store.story_outlines_since(window)
-        live = {article_id for story in recent for article_id, _ in story.members}
-        self._vectors = {i: v for i, v in self._vectors.items() if i in live}
         method = self.settings.digest.cluster_method
         if method == "embedding" and self._embedder is None:
             from digests.embeddings import load_embedder
 
             self._embedder = load_embedder()
-        missing = [i for i in live if i not in self._vectors]
-        for start in range(0, len(missing), VECTOR_BATCH):
-            for article in self.store.get_articles(missing[start : start + VECTOR_BATCH]):
-                self._vectors[article.id] = article_signature(
-                    article, method=method, embedder=self._embedder
-                )
+        stored = StoredSignatures(self.store, method, self._embedder)
+        made: dict[int, ArticleSignature] = {}
         assignments = assign_stories(
             pending,
             recent,
             threshold=self.settings.digest.cluster_threshold,
-            vectors=self._vectors,
+            vectors=made,
             method=method,
             embedder=self._embedder,
+            load=stored,
         )
+        stored.save(made)
         feed_topics = {f.url: f.topics for f in self.store.list_feeds()}
         by_id = {a.id: a for a in pending}
         # A new story holds only pending articles, so its topics are known before it is

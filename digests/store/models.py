@@ -15,6 +15,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -120,6 +121,9 @@ class ArticleRow(Base):
     story_id: Mapped[str | None] = mapped_column(
         ForeignKey("stories.id", ondelete="SET NULL"), index=True
     )
+    # Clustering's signature of the article (``digests.stored_signatures``), stored when the
+    # article is first clustered; deferred, so reading articles does not read it.
+    signature: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
 
 
 class BriefingRow(Base):

@@ -466,6 +466,24 @@ def test_get_articles_reads_more_ids_than_one_statement_binds(store: SqlStore) -
     assert [x.id for x in store.get_articles([*range(10_000, 12_500), a])] == [a]
 
 
+def test_article_signatures_are_stored_and_read_back_by_id(store: SqlStore) -> None:
+    a, b = add_article(store, "a"), add_article(store, "b")
+    assert store.article_signatures([a, b]) == {}
+    store.set_article_signatures({a: b"\x00sig-a", b: b"sig-b", 999: b"none"})
+    store.set_article_signatures({b: b"sig-b2"})
+    assert store.article_signatures([b, a, 999]) == {a: b"\x00sig-a", b: b"sig-b2"}
+    assert store.article_signatures([*range(10_000, 12_500), a]) == {a: b"\x00sig-a"}
+
+
+def test_an_article_whose_text_changes_loses_its_signature(store: SqlStore) -> None:
+    a, b = add_article(store, "a"), add_article(store, "b")
+    store.set_article_signatures({a: b"sig-a", b: b"sig-b"})
+    assert upsert(store, draft("b"), now=T0).status == "unchanged"
+    changed = upsert(store, draft("a", content_hash="other", text="New text."), now=T0)
+    assert changed.status == "updated"
+    assert store.article_signatures([a, b]) == {b: b"sig-b"}
+
+
 def test_articles_without_story_lists_ungrouped_oldest_first(store: SqlStore) -> None:
     grouped = add_article(store, "g")
     add_article(store, "late", now=T0 + timedelta(hours=1))

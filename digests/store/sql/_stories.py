@@ -324,7 +324,9 @@ class StoriesMixin(SqlStoreBase):
             ).order_by(StoryRow.created_at.desc(), StoryRow.id.desc())
             members: dict[str, list[tuple[datetime, int, str]]] = {}
             feeds: dict[str, str] = {}
-            for story_id, article_id, feed_url, published, fetched_at in session.execute(stmt):
+            # Core rows are read as they come; the ORM would first fetch the whole window.
+            rows = session.connection().execute(stmt)
+            for story_id, article_id, feed_url, published, fetched_at in rows:
                 members.setdefault(story_id, []).append(
                     (published or fetched_at, article_id, feeds.setdefault(feed_url, feed_url))
                 )
