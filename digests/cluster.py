@@ -8,7 +8,7 @@ import hashlib
 import heapq
 from array import array
 from collections import OrderedDict, defaultdict
-from collections.abc import Callable, Mapping, MutableMapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
 
 from digests.records import Article, Story, StoryAssignment, StoryOutline
@@ -75,6 +75,8 @@ def _has_feed(story: _Cluster | StoryOutline, feed_url: str) -> bool:
 
 # Loads the signatures of stored articles by id (unknown ids are left out).
 SignatureLoader = Callable[[Sequence[int]], Mapping[int, ArticleSignature]]
+# Reads articles with their text by id.
+ArticleReader = Callable[[Sequence[int]], Sequence[Article]]
 
 # Marks a term whose postings outgrew MAX_POSTINGS: it is never searched again, so its
 # postings need not be kept.
@@ -89,16 +91,21 @@ class _Index:
     """An inverted index of packed article vectors, for finding near-duplicates without all
     pairs.
 
-    It keeps each indexed article's id, story and postings; the signature itself only of
-    articles ``load`` cannot give back, the others are loaded again to be scored.
+    It keeps each indexed article's id, story and postings, not its signature: a signature
+    to be scored comes from ``cache`` (which has those made in this run), else ``load``.
     """
 
-    def __init__(self, method: ClusterMethod, load: SignatureLoader | None) -> None:
+    def __init__(
+        self,
+        method: ClusterMethod,
+        cache: Mapping[int, ArticleSignature],
+        load: SignatureLoader | None,
+    ) -> None:
         self.method = method
+        self.cache = cache
         self.load = load
         self.ids = array("q")
         self.owner = array("i")
-        self.held: dict[int, ArticleSignature] = {}
         self.loaded: OrderedDict[int, ArticleSignature] = OrderedDict()
         # A story's first CORE_MEMBERS docs: a run of consecutive docs (a stored story's
         # are indexed together), then any added later.
@@ -109,14 +116,10 @@ class _Index:
         # (a window has about one term per article that no other article uses).
         self.postings: dict[str, array[float]] = {}
 
-    def add(
-        self, article_id: int, signature: ArticleSignature, cluster: int, *, held: bool
-    ) -> None:
+    def add(self, article_id: int, signature: ArticleSignature, cluster: int) -> None:
         doc = len(self.ids)
         self.ids.append(article_id)
         self.owner.append(cluster)
-        if held:
-            self.held[doc] = signature
         self._add_member(doc, cluster)
         for term, weight in zip(*signature.vector, strict=True):
             posting = self.postings.get(term)
@@ -154,23 +157,24 @@ class _Index:
         return (run + self.later.get(cluster, []))[:CORE_MEMBERS]
 
     def signatures(self, docs: Sequence[int]) -> list[ArticleSignature]:
-        """The signatures of these docs: held, recently loaded, else loaded now."""
-        wanted = [
-            self.ids[d] for d in docs if d not in self.held and self.ids[d] not in self.loaded
-        ]
+        """The signatures of these docs: recently loaded, in ``cache``, else loaded now."""
+        found: dict[int, ArticleSignature] = {}
+        wanted = []
+        for article_id in (self.ids[d] for d in docs):
+            signature = self.loaded.get(article_id) or self.cache.get(article_id)
+            if signature is None:
+                wanted.append(article_id)
+            else:
+                found[article_id] = signature
         if wanted:
-            assert self.load is not None, "an indexed signature that is not held is loadable"
-            self.loaded.update(self.load(wanted))
-        found = []
-        for doc in docs:
-            held = self.held.get(doc)
-            if held is None:
-                held = self.loaded[self.ids[doc]]
-                self.loaded.move_to_end(self.ids[doc])
-            found.append(held)
+            assert self.load is not None, "a signature not in the cache is loadable"
+            found.update(self.load(wanted))
+        for article_id, signature in found.items():
+            self.loaded[article_id] = signature
+            self.loaded.move_to_end(article_id)
         while len(self.loaded) > LOADED_KEPT:
             self.loaded.popitem(last=False)
-        return found
+        return [found[self.ids[d]] for d in docs]
 
     def best_by_cluster(self, query: Query) -> dict[int, float]:
         """The highest similarity of ``query`` to any article of each candidate cluster."""
@@ -214,6 +218,7 @@ def assign_stories(
     method: ClusterMethod = DEFAULT_METHOD,
     embedder: Embedder | None = None,
     load: SignatureLoader | None = None,
+    read: ArticleReader | None = None,
 ) -> list[StoryAssignment]:
     """Place each new article in the most similar story from another feed, or a new story.
 
@@ -225,14 +230,15 @@ def assign_stories(
     receives the new articles' signatures by id and gives those it already has. A recent
     story given as a ``StoryOutline`` has no text: its articles are indexed when ``vectors``
     has them or ``load`` gives them (in batches, and again when they are scored: a window of
-    stored articles is not held in memory).
+    stored articles is not held in memory). With ``read``, the new articles are given
+    without their text and read in batches as they are placed.
     """
     cache: MutableMapping[int, ArticleSignature] = {} if vectors is None else vectors
     texts = {a.id: a for story in recent if isinstance(story, Story) for a in story.articles}
 
     # A stored story stays its outline until it grows: a window holds 100,000 of them.
     clusters: list[_Cluster | StoryOutline] = []
-    index = _Index(method, load)
+    index = _Index(method, cache, load)
     taken: set[str] = set()
     new_ids = {a.id for a in new}
     placed: set[int] = set()
@@ -245,10 +251,8 @@ def assign_stories(
         wanted = [article_id for article_id, _, signature in queued if signature is None]
         loaded = load(wanted) if load is not None and wanted else {}
         for article_id, number, signature in queued:
-            if signature is not None:
-                index.add(article_id, signature, number, held=True)
-            elif (stored := loaded.get(article_id)) is not None:
-                index.add(article_id, stored, number, held=False)
+            if (found := signature or loaded.get(article_id)) is not None:
+                index.add(article_id, found, number)
         queued.clear()
         waiting = 0
 
@@ -273,9 +277,9 @@ def assign_stories(
     index_queued()
 
     pending = [a for a in sorted(new, key=lambda a: (moment_of(a), a.id)) if a.id not in placed]
-    embeddings = _embeddings(pending, method, embedder)
+    embeddings = _embeddings(pending, method, embedder, read)
     touched = 0
-    for article in pending:
+    for article in _with_text(pending, read):
         if article.id in placed:
             continue
         placed.add(article.id)
@@ -315,7 +319,7 @@ def assign_stories(
         cluster.added.append(article.id)
         signature = cache[article.id] = query.signature
         if query.vector:
-            index.add(article.id, signature, chosen, held=True)
+            index.add(article.id, signature, chosen)
 
     used = sorted((c for c in clusters if isinstance(c, _Cluster) and c.added), key=_order)
     return [StoryAssignment(c.story_id, tuple(c.added), c.is_new) for c in used]
@@ -325,15 +329,30 @@ def _order(cluster: _Cluster) -> int:
     return cluster.order
 
 
+def _with_text(articles: Sequence[Article], read: ArticleReader | None) -> Iterator[Article]:
+    """The articles in order, with their text read ``LOAD_BATCH`` at a time when ``read``."""
+    if read is None:
+        yield from articles
+        return
+    for start in range(0, len(articles), LOAD_BATCH):
+        chunk = articles[start : start + LOAD_BATCH]
+        full = {a.id: a for a in read([a.id for a in chunk])}
+        yield from (full.get(a.id, a) for a in chunk)
+
+
 def _embeddings(
-    articles: Sequence[Article], method: ClusterMethod, embedder: Embedder | None
+    articles: Sequence[Article],
+    method: ClusterMethod,
+    embedder: Embedder | None,
+    read: ArticleReader | None,
 ) -> dict[int, array[float]] | None:
     """The new articles' embeddings in one batch, or None when the method uses none."""
     if method != "embedding":
         return None
     if embedder is None:
         raise ValueError("the embedding method needs an embedder")
-    vectors = embedder.embed([embedding_text(a) for a in articles]) if articles else []
+    texts = [embedding_text(a) for a in _with_text(articles, read)]
+    vectors = embedder.embed(texts) if articles else []
     return {a.id: v for a, v in zip(articles, vectors, strict=True)}
 
 

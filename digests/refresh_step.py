@@ -30,9 +30,9 @@ from digests.refetch import (
     next_fetch_after_success,
 )
 from digests.refresh_report import FeedOutcome, RefreshReport
-from digests.similarity import ArticleSignature, Embedder
+from digests.similarity import Embedder
 from digests.store import FetchSuccess, NewStory, PruneReport, Store, UpsertResult
-from digests.stored_signatures import StoredSignatures
+from digests.stored_signatures import TEXT_BATCH, StoredSignatures
 from digests.topics import TopicTagger
 from digests.urls import canonical_url
 
@@ -336,7 +336,8 @@ class RefreshStep:
 
     def _cluster(self) -> tuple[int, int]:
         """Group unassigned articles into stories and tag their topics."""
-        pending = self.store.articles_without_story()
+        # New articles' texts are read in batches as they are placed and tagged.
+        pending = self.store.articles_without_story(with_text=False)
         if not pending:
             return 0, 0
         now = self.clock.now()
@@ -350,37 +351,46 @@ class RefreshStep:
             from digests.embeddings import load_embedder
 
             self._embedder = load_embedder()
+        # Receives the new articles' signatures and stores them as they come.
         stored = StoredSignatures(self.store, method, self._embedder)
-        made: dict[int, ArticleSignature] = {}
         assignments = assign_stories(
             pending,
             recent,
             threshold=self.settings.digest.cluster_threshold,
-            vectors=made,
+            vectors=stored,
             method=method,
             embedder=self._embedder,
             load=stored,
+            read=self.store.get_articles,
         )
-        stored.save(made)
+        stored.flush()
         feed_topics = {f.url: f.topics for f in self.store.list_feeds()}
-        by_id = {a.id: a for a in pending}
         # A new story holds only pending articles, so its topics are known before it is
         # stored: all new stories go in one transaction.
+        fresh = [a for a in assignments if a.is_new]
+        topics = self._article_topics([i for a in fresh for i in a.article_ids], feed_topics)
         new = [
             NewStory(
                 a.story_id,
                 a.article_ids,
-                tuple(
-                    self._topics_of([by_id[i] for i in a.article_ids if i in by_id], feed_topics)
-                ),
+                tuple(dict.fromkeys(t for i in a.article_ids for t in topics.get(i, ()))),
             )
-            for a in assignments
-            if a.is_new
+            for a in fresh
         ]
         grow = {a.story_id: a.article_ids for a in assignments if not a.is_new}
         created = self._create_stories(new, now)
         grown = self._grow_stories(grow, feed_topics)
         return created, grown
+
+    def _article_topics(
+        self, article_ids: Sequence[int], feed_topics: dict[str, tuple[str, ...]]
+    ) -> dict[int, list[str]]:
+        """Each article's topics, its text read ``TEXT_BATCH`` articles at a time."""
+        topics: dict[int, list[str]] = {}
+        for start in range(0, len(article_ids), TEXT_BATCH):
+            for article in self.store.get_articles(article_ids[start : start + TEXT_BATCH]):
+                topics[article.id] = self._topics_of([article], feed_topics)
+        return topics
 
     def _create_stories(self, stories: Sequence[NewStory], now: datetime) -> int:
         try:

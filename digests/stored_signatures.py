@@ -12,7 +12,7 @@ import logging
 import struct
 import sys
 from array import array
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, MutableMapping, Sequence
 
 from digests.errors import StorageError
 from digests.event_features import EventFeatures
@@ -117,8 +117,13 @@ def _floats(raw: bytes) -> array[float]:
     return values
 
 
-class StoredSignatures:
-    """Loads the signatures of stored articles by id, making and storing those missing."""
+class StoredSignatures(MutableMapping[int, ArticleSignature]):
+    """The signatures of stored articles: loaded by id (calling it), made and stored for those
+    that have none; set ones are stored ``TEXT_BATCH`` at a time (``flush`` stores the rest).
+
+    As a mapping it holds only the signatures set and not stored yet, so that clustering can
+    give it every new article's signature without holding them all.
+    """
 
     def __init__(
         self, store: ArticleStore, method: ClusterMethod, embedder: Embedder | None
@@ -126,26 +131,50 @@ class StoredSignatures:
         self.store = store
         self.method = method
         self.embedder = embedder
+        self._unsaved: dict[int, ArticleSignature] = {}
 
     def __call__(self, article_ids: Sequence[int]) -> dict[int, ArticleSignature]:
         """The signatures of these articles (unknown ids are left out)."""
-        found: dict[int, ArticleSignature] = {}
-        for article_id, blob in self.store.article_signatures(article_ids).items():
+        found = {i: self._unsaved[i] for i in article_ids if i in self._unsaved}
+        asked = [i for i in article_ids if i not in found]
+        for article_id, blob in self.store.article_signatures(asked).items():
             signature = decode_signature(blob, self.method)
             if signature is not None:
                 found[article_id] = signature
-        missing = [i for i in article_ids if i not in found]
+        missing = [i for i in asked if i not in found]
         for start in range(0, len(missing), TEXT_BATCH):
             made = {
                 article.id: article_signature(article, method=self.method, embedder=self.embedder)
                 for article in self.store.get_articles(missing[start : start + TEXT_BATCH])
             }
             found.update(made)
-            self.save(made)
+            self._save(made)
         return found
 
-    def save(self, signatures: Mapping[int, ArticleSignature]) -> None:
-        """Store signatures with their articles; a failure only costs making them again."""
+    def __getitem__(self, article_id: int) -> ArticleSignature:
+        return self._unsaved[article_id]
+
+    def __setitem__(self, article_id: int, signature: ArticleSignature) -> None:
+        self._unsaved[article_id] = signature
+        if len(self._unsaved) >= TEXT_BATCH:
+            self.flush()
+
+    def __delitem__(self, article_id: int) -> None:
+        del self._unsaved[article_id]
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self._unsaved)
+
+    def __len__(self) -> int:
+        return len(self._unsaved)
+
+    def flush(self) -> None:
+        """Store the signatures set and not stored yet."""
+        self._save(self._unsaved)
+        self._unsaved = {}
+
+    def _save(self, signatures: Mapping[int, ArticleSignature]) -> None:
+        # A failure only costs making them again from the text next time.
         if not signatures:
             return
         try:

@@ -141,8 +141,9 @@ class ArticleStore(Protocol):
         """Store each article's clustering signature (replacing any), in one transaction;
         unknown ids are ignored."""
 
-    def articles_without_story(self) -> list[Article]:
-        """Articles not yet grouped into a story, oldest first."""
+    def articles_without_story(self, *, with_text: bool = True) -> list[Article]:
+        """Articles not yet grouped into a story, oldest first; with an empty text unless
+        ``with_text``."""
 
     def count_articles(self) -> int: ...
 

@@ -484,6 +484,14 @@ def test_an_article_whose_text_changes_loses_its_signature(store: SqlStore) -> N
     assert store.article_signatures([a, b]) == {b: b"sig-b"}
 
 
+def test_articles_without_story_can_leave_their_text_unread(store: SqlStore) -> None:
+    add_article(store, "a", text="Long body.")
+    (full,) = store.articles_without_story()
+    (light,) = store.articles_without_story(with_text=False)
+    assert full.text == "Long body."
+    assert light == replace(full, text="")
+
+
 def test_articles_without_story_lists_ungrouped_oldest_first(store: SqlStore) -> None:
     grouped = add_article(store, "g")
     add_article(store, "late", now=T0 + timedelta(hours=1))

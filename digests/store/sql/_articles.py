@@ -21,7 +21,14 @@ from digests.store.models import (
 )
 from digests.store.records import PruneReport, UpsertResult
 from digests.store.sql._base import SqlStoreBase, aware, aware_or_none, chunked, delete_in, existing
-from digests.store.sql._rows import ARTICLES, STORIES, article, articles_select
+from digests.store.sql._rows import (
+    ARTICLES,
+    STORIES,
+    article,
+    articles_select,
+    light_article,
+    light_articles_select,
+)
 
 _SAME_ENTRY = select(ARTICLES.c.id, ARTICLES.c.content_hash, ARTICLES.c.source_hash).where(
     ARTICLES.c.feed_url == bindparam("feed_url"), ARTICLES.c.entry_id == bindparam("entry_id")
@@ -183,8 +190,16 @@ class ArticlesMixin(SqlStoreBase):
 
         self._run(f"storing the signatures of {len(signatures)} articles", work)
 
-    def articles_without_story(self) -> list[Article]:
+    def articles_without_story(self, *, with_text: bool = True) -> list[Article]:
         def work(session: Session) -> list[Article]:
+            if not with_text:
+                light = (
+                    light_articles_select()
+                    .where(ArticleRow.story_id.is_(None))
+                    .order_by(ArticleRow.fetched_at, ArticleRow.id)
+                )
+                intern: dict[str, str] = {}
+                return [light_article(row, intern) for row in session.execute(light)]
             stmt = (
                 articles_select()
                 .where(ArticleRow.story_id.is_(None))
