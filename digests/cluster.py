@@ -170,11 +170,15 @@ class _Index:
             assert self.load is not None, "a signature not in the cache is loadable"
             found.update(self.load(wanted))
         for article_id, signature in found.items():
-            self.loaded[article_id] = signature
-            self.loaded.move_to_end(article_id)
+            self.remember(article_id, signature)
+        return [found[self.ids[d]] for d in docs]
+
+    def remember(self, article_id: int, signature: ArticleSignature) -> None:
+        """Keep a signature among the recently used ones (the oldest beyond LOADED_KEPT go)."""
+        self.loaded[article_id] = signature
+        self.loaded.move_to_end(article_id)
         while len(self.loaded) > LOADED_KEPT:
             self.loaded.popitem(last=False)
-        return [found[self.ids[d]] for d in docs]
 
     def best_by_cluster(self, query: Query) -> dict[int, float]:
         """The highest similarity of ``query`` to any article of each candidate cluster."""
@@ -320,6 +324,8 @@ def assign_stories(
         signature = cache[article.id] = query.signature
         if query.vector:
             index.add(article.id, signature, chosen)
+            # The next reports of an event come soon after: its first are likely candidates.
+            index.remember(article.id, signature)
 
     used = sorted((c for c in clusters if isinstance(c, _Cluster) and c.added), key=_order)
     return [StoryAssignment(c.story_id, tuple(c.added), c.is_new) for c in used]
