@@ -77,6 +77,10 @@ def read_changed(
     return ReadFeed(parsed.title, parsed.warning, tuple(changed))
 
 
+def _succeeded(future: asyncio.Future[_T]) -> bool:
+    return future.done() and not future.cancelled() and future.exception() is None
+
+
 def _started_worker() -> None:
     """Nothing: submitted to start a worker process."""
 
@@ -167,9 +171,9 @@ class ReadPool:
             self._retired.append(self._executor)
             self._executor = None
         starting, self._starting = self._starting, None
-        if starting is not None and starting.done() and not starting.cancelled():
-            if starting.exception() is None:
-                self._retired.append(starting.result())
+        if starting is not None and _succeeded(starting):
+            # A pool whose start has finished is stopped with the others.
+            self._retired.append(starting.result())
         for executor in self._retired:
             executor.shutdown(wait=True, cancel_futures=True)
         self._retired.clear()
