@@ -262,12 +262,17 @@ def _is_crumbs(line: str) -> bool:
     )
 
 
+_BY_NAME_SUFFIX_RE = re.compile(rf"\s+by\s+{_NAME}\s*$")
+_DATELINE_SPLIT_RE = re.compile(r"[\s,|•·–—()\[\]]+|(?<=\w)-(?=\s)")
+
+
 def _is_dateline(line: str) -> bool:
     body = _DATELINE_PREFIX_RE.sub("", line, count=1)
     prefixed = body != line
-    # A trailing "by Jane Doe" is part of many datelines.
-    body = re.sub(rf"\s+by\s+{_NAME}\s*$", "", body)
-    tokens = [t for t in re.split(r"[\s,|•·–—()\[\]]+|(?<=\w)-(?=\s)", body) if t and t != "-"]
+    # A trailing "by Jane Doe" is part of many datelines (the search needs a "by").
+    if "by" in body:
+        body = _BY_NAME_SUFFIX_RE.sub("", body)
+    tokens = [t for t in _DATELINE_SPLIT_RE.split(body) if t and t != "-"]
     if not tokens or len(tokens) > 14:
         return False
     if not all(_DATE_WORD_RE.match(t.rstrip(".")) or _TIMEZONE_RE.match(t) for t in tokens):
