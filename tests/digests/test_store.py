@@ -790,6 +790,17 @@ def test_story_outlines_since_lists_members_in_story_order_newest_story_first(
     assert outlines[1].members == ((early, FEED_B), (late, FEED_A))
 
 
+def test_story_outlines_since_orders_an_undated_member_by_its_fetch_time(
+    store: SqlStore,
+) -> None:
+    undated = add_article(store, "undated", published=None, now=T0 - timedelta(minutes=30))
+    dated = add_article(store, "dated", feed=FEED_B, published=T0 - timedelta(hours=1))
+    tied = add_article(store, "tied", published=T0 - timedelta(minutes=30))
+    store.create_story("s1", [tied, undated, dated], topics=[], now=T0)
+    (outline,) = store.story_outlines_since(T0)
+    assert outline.members == ((dated, FEED_B), (undated, FEED_A), (tied, FEED_A))
+
+
 # --- search --------------------------------------------------------------------------------
 
 
