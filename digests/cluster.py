@@ -7,8 +7,8 @@ import dataclasses
 import hashlib
 import heapq
 from array import array
-from collections import defaultdict
-from collections.abc import MutableMapping, Sequence
+from collections import OrderedDict, defaultdict
+from collections.abc import Callable, Iterator, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
 
 from digests.records import Article, Story, StoryAssignment, StoryOutline
@@ -67,40 +67,118 @@ class _Cluster:
     order: int
 
 
+def _has_feed(story: _Cluster | StoryOutline, feed_url: str) -> bool:
+    if isinstance(story, StoryOutline):
+        return any(feed == feed_url for _, feed in story.members)
+    return feed_url in story.feeds
+
+
+# Loads the signatures of stored articles by id (unknown ids are left out).
+SignatureLoader = Callable[[Sequence[int]], Mapping[int, ArticleSignature]]
+# Reads articles with their text by id.
+ArticleReader = Callable[[Sequence[int]], Sequence[Article]]
+
 # Marks a term whose postings outgrew MAX_POSTINGS: it is never searched again, so its
 # postings need not be kept.
-_TOO_COMMON = (array("i"), array("f"))
+_TOO_COMMON = array("d")
+# Stored articles indexed per load while the index is built.
+LOAD_BATCH = 500
+# Loaded signatures kept for scoring: candidates recur from one new article to the next.
+LOADED_KEPT = 2048
 
 
 class _Index:
     """An inverted index of packed article vectors, for finding near-duplicates without all
-    pairs."""
+    pairs.
 
-    def __init__(self, method: ClusterMethod) -> None:
+    It keeps each indexed article's id, story and postings, not its signature: a signature
+    to be scored comes from ``cache`` (which has those made in this run), else ``load``.
+    """
+
+    def __init__(
+        self,
+        method: ClusterMethod,
+        cache: Mapping[int, ArticleSignature],
+        load: SignatureLoader | None,
+    ) -> None:
         self.method = method
-        self.signatures: list[ArticleSignature] = []
+        self.cache = cache
+        self.load = load
+        self.ids = array("q")
         self.owner = array("i")
-        self.members: defaultdict[int, list[int]] = defaultdict(list)
-        self.postings: dict[str, tuple[array[int], array[float]]] = {}
+        self.loaded: OrderedDict[int, ArticleSignature] = OrderedDict()
+        # A story's first CORE_MEMBERS docs: a run of consecutive docs (a stored story's
+        # are indexed together), then any added later.
+        self.first = array("i")
+        self.run = array("i")
+        self.later: dict[int, list[int]] = {}
+        # Term -> its docs and their weights, interleaved in one array: one object per term
+        # (a window has about one term per article that no other article uses).
+        self.postings: dict[str, array[float]] = {}
 
-    def add(self, signature: ArticleSignature, cluster: int) -> None:
-        doc = len(self.signatures)
-        self.signatures.append(signature)
+    def add(self, article_id: int, signature: ArticleSignature, cluster: int) -> None:
+        doc = len(self.ids)
+        self.ids.append(article_id)
         self.owner.append(cluster)
-        self.members[cluster].append(doc)
+        self._add_member(doc, cluster)
         for term, weight in zip(*signature.vector, strict=True):
             posting = self.postings.get(term)
             if posting is None:
-                posting = self.postings[term] = (array("i"), array("f"))
+                posting = self.postings[term] = array("d")
             elif posting is _TOO_COMMON:
                 continue
-            docs, weights = posting
-            if len(docs) >= MAX_POSTINGS:
+            if len(posting) >= 2 * MAX_POSTINGS:
                 # Lists only grow, and search skips a list longer than MAX_POSTINGS.
                 self.postings[term] = _TOO_COMMON
                 continue
-            docs.append(doc)
-            weights.append(weight)
+            # The float32 weight widens exactly, and a float64 holds any doc number exactly.
+            posting.append(doc)
+            posting.append(weight)
+
+    def _add_member(self, doc: int, cluster: int) -> None:
+        while len(self.first) <= cluster:
+            self.first.append(-1)
+            self.run.append(0)
+        if self.first[cluster] < 0:
+            self.first[cluster], self.run[cluster] = doc, 1
+            return
+        later = self.later.get(cluster)
+        if later is None and self.first[cluster] + self.run[cluster] == doc:
+            self.run[cluster] += 1
+        elif self.run[cluster] + len(later or ()) < CORE_MEMBERS:
+            self.later.setdefault(cluster, []).append(doc)
+
+    def members(self, cluster: int) -> list[int]:
+        """The cluster's first CORE_MEMBERS docs, in the order they were indexed."""
+        if cluster >= len(self.first) or self.first[cluster] < 0:
+            return []
+        start = self.first[cluster]
+        run = list(range(start, start + min(self.run[cluster], CORE_MEMBERS)))
+        return (run + self.later.get(cluster, []))[:CORE_MEMBERS]
+
+    def signatures(self, docs: Sequence[int]) -> list[ArticleSignature]:
+        """The signatures of these docs: recently loaded, in ``cache``, else loaded now."""
+        found: dict[int, ArticleSignature] = {}
+        wanted = []
+        for article_id in (self.ids[d] for d in docs):
+            signature = self.loaded.get(article_id) or self.cache.get(article_id)
+            if signature is None:
+                wanted.append(article_id)
+            else:
+                found[article_id] = signature
+        if wanted:
+            assert self.load is not None, "a signature not in the cache is loadable"
+            found.update(self.load(wanted))
+        for article_id, signature in found.items():
+            self.remember(article_id, signature)
+        return [found[self.ids[d]] for d in docs]
+
+    def remember(self, article_id: int, signature: ArticleSignature) -> None:
+        """Keep a signature among the recently used ones (the oldest beyond LOADED_KEPT go)."""
+        self.loaded[article_id] = signature
+        self.loaded.move_to_end(article_id)
+        while len(self.loaded) > LOADED_KEPT:
+            self.loaded.popitem(last=False)
 
     def best_by_cluster(self, query: Query) -> dict[int, float]:
         """The highest similarity of ``query`` to any article of each candidate cluster."""
@@ -110,12 +188,13 @@ class _Index:
             posting = self.postings.get(term)
             if posting is None or posting is _TOO_COMMON:
                 continue
-            for doc, doc_weight in zip(*posting, strict=True):
+            for doc, doc_weight in zip(map(int, posting[::2]), posting[1::2], strict=True):
                 partial[doc] += weight * doc_weight
         best: dict[int, float] = {}
         ranked = heapq.nsmallest(CANDIDATES_SCORED, partial.items(), key=lambda dw: (-dw[1], dw[0]))
-        for doc, _ in ranked:
-            score = pair_score(query, self.signatures[doc], self.method)
+        docs = [doc for doc, _ in ranked]
+        for doc, signature in zip(docs, self.signatures(docs), strict=True):
+            score = pair_score(query, signature, self.method)
             cluster = self.owner[doc]
             if score > best.get(cluster, -1.0):
                 best[cluster] = score
@@ -123,10 +202,8 @@ class _Index:
 
     def core_score(self, query: Query, cluster: int) -> float:
         """The score a majority of the cluster's earliest members reach with ``query``."""
-        docs = self.members[cluster][:CORE_MEMBERS]
-        scores = sorted(
-            (pair_score(query, self.signatures[d], self.method) for d in docs), reverse=True
-        )
+        signatures = self.signatures(self.members(cluster))
+        scores = sorted((pair_score(query, s, self.method) for s in signatures), reverse=True)
         return scores[len(scores) // 2]
 
 
@@ -144,6 +221,8 @@ def assign_stories(
     vectors: MutableMapping[int, ArticleSignature] | None = None,
     method: ClusterMethod = DEFAULT_METHOD,
     embedder: Embedder | None = None,
+    load: SignatureLoader | None = None,
+    read: ArticleReader | None = None,
 ) -> list[StoryAssignment]:
     """Place each new article in the most similar story from another feed, or a new story.
 
@@ -152,35 +231,59 @@ def assign_stories(
     events. An article joins a story only when it matches the story's core, not just one
     borderline member, so a story cannot drift from one event to the next through a chain
     of near matches. Results come in the order the stories were first touched. ``vectors``
-    caches signatures by article id across calls, so a long-running process vectorises each
-    article of the window once instead of on every refresh. A recent story given as a
-    ``StoryOutline`` has no text: its articles are indexed only when ``vectors`` has them.
+    receives the new articles' signatures by id and gives those it already has. A recent
+    story given as a ``StoryOutline`` has no text: its articles are indexed when ``vectors``
+    has them or ``load`` gives them (in batches, and again when they are scored: a window of
+    stored articles is not held in memory). With ``read``, the new articles are given
+    without their text and read in batches as they are placed.
     """
     cache: MutableMapping[int, ArticleSignature] = {} if vectors is None else vectors
     texts = {a.id: a for story in recent if isinstance(story, Story) for a in story.articles}
 
-    clusters: list[_Cluster] = []
-    index = _Index(method)
+    # A stored story stays its outline until it grows: a window holds 100,000 of them.
+    clusters: list[_Cluster | StoryOutline] = []
+    index = _Index(method, cache, load)
     taken: set[str] = set()
+    new_ids = {a.id for a in new}
     placed: set[int] = set()
+    # Stored articles wait here to be loaded in batches, and are indexed in story order.
+    queued: list[tuple[int, int, ArticleSignature | None]] = []
+    waiting = 0
+
+    def index_queued() -> None:
+        nonlocal waiting
+        wanted = [article_id for article_id, _, signature in queued if signature is None]
+        loaded = load(wanted) if load is not None and wanted else {}
+        for article_id, number, signature in queued:
+            if (found := signature or loaded.get(article_id)) is not None:
+                index.add(article_id, found, number)
+        queued.clear()
+        waiting = 0
+
     for story in map(_outline, recent):
         number = len(clusters)
-        clusters.append(_Cluster(story.id, False, {feed for _, feed in story.members}, [], -1))
+        clusters.append(story)
         taken.add(story.id)
         for article_id, _ in story.members:
-            placed.add(article_id)
+            if article_id in new_ids:
+                placed.add(article_id)
             signature = cache.get(article_id)
             if signature is None and article_id in texts:
                 signature = cache[article_id] = article_signature(
                     texts[article_id], method=method, embedder=embedder
                 )
-            if signature is not None:
-                index.add(signature, number)
+            if signature is None and load is None:
+                continue
+            queued.append((article_id, number, signature))
+            waiting += signature is None
+            if waiting >= LOAD_BATCH:
+                index_queued()
+    index_queued()
 
     pending = [a for a in sorted(new, key=lambda a: (moment_of(a), a.id)) if a.id not in placed]
-    embeddings = _embeddings(pending, method, embedder)
+    embeddings = _embeddings(pending, method, embedder, read)
     touched = 0
-    for article in pending:
+    for article in _with_text(pending, read):
         if article.id in placed:
             continue
         placed.add(article.id)
@@ -194,7 +297,7 @@ def assign_stories(
             (
                 (score, number)
                 for number, score in scores.items()
-                if score >= threshold and article.feed_url not in clusters[number].feeds
+                if score >= threshold and not _has_feed(clusters[number], article.feed_url)
             ),
             key=lambda sn: (-sn[0], sn[1]),
         )
@@ -210,6 +313,9 @@ def assign_stories(
             chosen = len(clusters)
             clusters.append(_Cluster(_free_id(article, taken), True, set(), [], -1))
         cluster = clusters[chosen]
+        if isinstance(cluster, StoryOutline):
+            feeds = {feed for _, feed in cluster.members}
+            cluster = clusters[chosen] = _Cluster(cluster.id, False, feeds, [], -1)
         if cluster.order < 0:
             cluster.order = touched
             touched += 1
@@ -217,21 +323,42 @@ def assign_stories(
         cluster.added.append(article.id)
         signature = cache[article.id] = query.signature
         if query.vector:
-            index.add(signature, chosen)
+            index.add(article.id, signature, chosen)
+            # The next reports of an event come soon after: its first are likely candidates.
+            index.remember(article.id, signature)
 
-    used = sorted((c for c in clusters if c.added), key=lambda c: c.order)
+    used = sorted((c for c in clusters if isinstance(c, _Cluster) and c.added), key=_order)
     return [StoryAssignment(c.story_id, tuple(c.added), c.is_new) for c in used]
 
 
+def _order(cluster: _Cluster) -> int:
+    return cluster.order
+
+
+def _with_text(articles: Sequence[Article], read: ArticleReader | None) -> Iterator[Article]:
+    """The articles in order, with their text read ``LOAD_BATCH`` at a time when ``read``."""
+    if read is None:
+        yield from articles
+        return
+    for start in range(0, len(articles), LOAD_BATCH):
+        chunk = articles[start : start + LOAD_BATCH]
+        full = {a.id: a for a in read([a.id for a in chunk])}
+        yield from (full.get(a.id, a) for a in chunk)
+
+
 def _embeddings(
-    articles: Sequence[Article], method: ClusterMethod, embedder: Embedder | None
+    articles: Sequence[Article],
+    method: ClusterMethod,
+    embedder: Embedder | None,
+    read: ArticleReader | None,
 ) -> dict[int, array[float]] | None:
     """The new articles' embeddings in one batch, or None when the method uses none."""
     if method != "embedding":
         return None
     if embedder is None:
         raise ValueError("the embedding method needs an embedder")
-    vectors = embedder.embed([embedding_text(a) for a in articles]) if articles else []
+    texts = [embedding_text(a) for a in _with_text(articles, read)]
+    vectors = embedder.embed(texts) if articles else []
     return {a.id: v for a, v in zip(articles, vectors, strict=True)}
 
 

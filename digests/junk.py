@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from digests.text import MONTH_ABBREVIATIONS, MONTHS, WEEKDAY_ABBREVIATIONS, WEEKDAYS
 
@@ -221,8 +222,19 @@ _NUMBERED_RE = re.compile(r"^\s*\d+[.)]\s")
 _EDGE_LINES = 4
 
 
-def _words(line: str) -> list[str]:
-    return re.findall(r"[\w'’]+", line)
+# The rules below ask the same line for its words and folded form again and again; a line
+# is cleaned once, so a small cache keeps each for as long as its line is being checked.
+@lru_cache(maxsize=1024)
+def _words(line: str) -> tuple[str, ...]:
+    return tuple(re.findall(r"[\w'’]+", line))
+
+
+def _lettered_words(line: str) -> int:
+    """How many of the line's words are more than apostrophes: each holds a ``\\w+`` run."""
+    words = _words(line)
+    if "'" not in line and "’" not in line:
+        return len(words)
+    return sum(1 for word in words if word.strip("'’"))
 
 
 def is_prose(line: str) -> bool:
@@ -231,7 +243,7 @@ def is_prose(line: str) -> bool:
 
 
 def _is_share_bar(line: str) -> bool:
-    if _NUMBERED_RE.match(line):
+    if _NUMBERED_RE.match(line) or _lettered_words(line) > 12:
         return False
     words = [w.casefold() for w in re.findall(r"\w+", line)]
     return (
@@ -250,12 +262,17 @@ def _is_crumbs(line: str) -> bool:
     )
 
 
+_BY_NAME_SUFFIX_RE = re.compile(rf"\s+by\s+{_NAME}\s*$")
+_DATELINE_SPLIT_RE = re.compile(r"[\s,|•·–—()\[\]]+|(?<=\w)-(?=\s)")
+
+
 def _is_dateline(line: str) -> bool:
     body = _DATELINE_PREFIX_RE.sub("", line, count=1)
     prefixed = body != line
-    # A trailing "by Jane Doe" is part of many datelines.
-    body = re.sub(rf"\s+by\s+{_NAME}\s*$", "", body)
-    tokens = [t for t in re.split(r"[\s,|•·–—()\[\]]+|(?<=\w)-(?=\s)", body) if t and t != "-"]
+    # A trailing "by Jane Doe" is part of many datelines (the search needs a "by").
+    if "by" in body:
+        body = _BY_NAME_SUFFIX_RE.sub("", body)
+    tokens = [t for t in _DATELINE_SPLIT_RE.split(body) if t and t != "-"]
     if not tokens or len(tokens) > 14:
         return False
     if not all(_DATE_WORD_RE.match(t.rstrip(".")) or _TIMEZONE_RE.match(t) for t in tokens):
@@ -281,6 +298,13 @@ def _is_byline(line: str) -> bool:
 # Characters IGNORECASE matching equates with an ASCII letter that ``str.lower`` does not
 # turn into that letter; folding them makes the keyword checks below exact.
 _ASCII_FOLD = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s", "\u212a": "k"})
+
+
+@lru_cache(maxsize=1024)
+def _folded(line: str) -> str:
+    return line.translate(_ASCII_FOLD).lower()
+
+
 # Every alternative of _COOKIE_RE contains one of these.
 _COOKIE_WORDS = ("cookie", "privacy", "consent", "continuing")
 
@@ -302,7 +326,7 @@ def _is_link_line(line: str) -> bool:
 def _is_credit(line: str) -> bool:
     if len(_words(line)) > _CAPTION_MAX_WORDS:
         return False
-    low = line.translate(_ASCII_FOLD).lower()
+    low = _folded(line)
     return bool(
         _CREDIT_RE.search(line)
         or _AGENCY_CREDIT_RE.search(line)
@@ -314,7 +338,7 @@ def _is_credit(line: str) -> bool:
 def _is_signup(line: str) -> bool:
     if len(_words(line)) > _SIGNUP_MAX_WORDS:
         return False
-    low = line.translate(_ASCII_FOLD).lower()
+    low = _folded(line)
     return bool(
         _NEWSLETTER_RE.match(line)
         or (("newsletter" in low or "deliver" in low) and _NEWSLETTER_RE.search(line))
@@ -322,7 +346,7 @@ def _is_signup(line: str) -> bool:
 
 
 def _is_cookie_notice(line: str) -> bool:
-    low = line.translate(_ASCII_FOLD).lower()
+    low = _folded(line)
     return (
         len(line) < 400 and any(w in low for w in _COOKIE_WORDS) and bool(_COOKIE_RE.search(line))
     )
@@ -337,7 +361,7 @@ def _is_boilerplate(line: str) -> bool:
     """
     if len(line) >= 400:
         return False
-    low = line.translate(_ASCII_FOLD).lower()
+    low = _folded(line)
     return bool(_BOILERPLATE_RE.match(line) or ("rights" in low and _BOILERPLATE_RE.search(line)))
 
 

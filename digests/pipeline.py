@@ -15,7 +15,7 @@ from digests.config import Settings
 from digests.fetch import Fetcher
 from digests.read_pool import ReadPool
 from digests.refresh_step import RefreshStep
-from digests.similarity import ArticleSignature, Embedder
+from digests.similarity import Embedder
 from digests.store import Store
 from digests.summarize.service import BriefingService
 from digests.topics import TopicTagger
@@ -39,9 +39,6 @@ class Pipeline(RefreshStep, ComposeStep):
         self.briefings = briefings
         self.clock = clock
         self._tagger = TopicTagger(settings.topics)
-        # Signatures (packed term vectors, event marks) of the clustering window, kept between
-        # refreshes.
-        self._vectors: dict[int, ArticleSignature] = {}
         self._embedder: Embedder | None = None
         # Parses and cleans fetched feeds on every core; its processes start on first use.
         self._reader = ReadPool(settings.fetch.read_pool_size())

@@ -16,7 +16,7 @@ import os
 import threading
 import time
 from collections.abc import Callable, Mapping
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
@@ -77,6 +77,14 @@ def read_changed(
     return ReadFeed(parsed.title, parsed.warning, tuple(changed))
 
 
+def _succeeded(future: asyncio.Future[_T]) -> bool:
+    return future.done() and not future.cancelled() and future.exception() is None
+
+
+def _started_worker() -> None:
+    """Nothing: submitted to start a worker process."""
+
+
 def _exit_with_parent(parent: int) -> None:
     """Worker start: exit once the process that owns the pool is gone.
 
@@ -118,6 +126,7 @@ class ReadPool:
     def __init__(self, workers: int) -> None:
         self.workers = workers
         self._executor: ProcessPoolExecutor | None = None
+        self._starting: asyncio.Future[ProcessPoolExecutor] | None = None
         self._submitted = 0
         self._retired: list[ProcessPoolExecutor] = []
 
@@ -143,7 +152,7 @@ class ReadPool:
             return await asyncio.to_thread(job)
         loop = asyncio.get_running_loop()
         for attempt in (1, 2):
-            executor = self._started()
+            executor = await self._started()
             try:
                 # Submitted at once; the pool may then be retired for the next reads.
                 pending = loop.run_in_executor(executor, job)
@@ -161,24 +170,48 @@ class ReadPool:
         if self._executor is not None:
             self._retired.append(self._executor)
             self._executor = None
+        starting, self._starting = self._starting, None
+        if starting is not None and _succeeded(starting):
+            # A pool whose start has finished is stopped with the others.
+            self._retired.append(starting.result())
         for executor in self._retired:
             executor.shutdown(wait=True, cancel_futures=True)
         self._retired.clear()
 
-    def _started(self) -> ProcessPoolExecutor:
-        if self._executor is None:
-            # forkserver: a worker never inherits the event loop, sockets or threads of the
-            # parent; forked from a server that has imported the parsers, it starts at once.
-            context = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload([__name__])
-            self._executor = ProcessPoolExecutor(
-                max_workers=self.workers,
-                mp_context=context,
-                initializer=_exit_with_parent,
-                initargs=(os.getpid(),),
-            )
-            self._submitted = 0
+    async def _started(self) -> ProcessPoolExecutor:
+        """The pool, started in a worker thread when there is none: starting a process waits
+        for the fork server (seconds, the first time), which must not hold up the loop."""
+        while self._executor is None:
+            if self._starting is None:
+                self._starting = asyncio.ensure_future(asyncio.to_thread(self._new_pool))
+            starting = self._starting
+            try:
+                # Shielded: one caller's cancellation must not strand the others' pool.
+                executor = await asyncio.shield(starting)
+            except BaseException:
+                if self._starting is starting and starting.done():
+                    self._starting = None
+                raise
+            if self._starting is starting:
+                self._starting = None
+                self._executor, self._submitted = executor, 0
         return self._executor
+
+    def _new_pool(self) -> ProcessPoolExecutor:
+        # forkserver: a worker never inherits the event loop, sockets or threads of the
+        # parent; forked from a server that has imported the parsers, it starts at once.
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload([__name__])
+        executor = ProcessPoolExecutor(
+            max_workers=self.workers,
+            mp_context=context,
+            initializer=_exit_with_parent,
+            initargs=(os.getpid(),),
+        )
+        # A submit starts a process while none is idle: all of them start here, not on the
+        # loop's first submits.
+        wait([executor.submit(_started_worker) for _ in range(self.workers)])
+        return executor
 
     def _count(self, executor: ProcessPoolExecutor) -> None:
         self._submitted += 1

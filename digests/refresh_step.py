@@ -31,16 +31,13 @@ from digests.refetch import (
     next_fetch_after_success,
 )
 from digests.refresh_report import FeedOutcome, RefreshReport
-from digests.similarity import ArticleSignature, Embedder, article_signature
+from digests.similarity import Embedder
 from digests.store import FetchSuccess, NewStory, PruneReport, Store, UpsertResult
+from digests.stored_signatures import TEXT_BATCH, StoredSignatures
 from digests.topics import TopicTagger
 from digests.urls import canonical_url
 
 log = logging.getLogger(__name__)
-# Articles of the clustering window read back per query to vectorise them: bounds the text
-# held at once.
-VECTOR_BATCH = 500
-
 # Called with (feed url, outcome) as each feed finishes; outcome is "ok", "not_modified" or
 # an error message. The CLI draws its progress bar from it.
 ProgressHook = Callable[[str, str], None]
@@ -67,7 +64,6 @@ class RefreshStep:
     fetcher: Fetcher
     clock: Clock
     _tagger: TopicTagger
-    _vectors: dict[int, ArticleSignature]
     _embedder: Embedder | None
     _reader: ReadPool
 
@@ -344,54 +340,61 @@ class RefreshStep:
 
     def _cluster(self) -> tuple[int, int]:
         """Group unassigned articles into stories and tag their topics."""
-        pending = self.store.articles_without_story()
+        # New articles' texts are read in batches as they are placed and tagged.
+        pending = self.store.articles_without_story(with_text=False)
         if not pending:
             return 0, 0
         now = self.clock.now()
         window = now - timedelta(hours=self.settings.digest.cluster_window_hours)
-        # The window as ids only; articles not vectorised yet are read back in batches, so
-        # no refresh holds the whole window's text (100,000 articles in a busy deployment).
+        # The window as ids only: its signatures are read from the store in batches (made
+        # from the text once, for articles stored without one), so no refresh holds the
+        # whole window (100,000 articles in a busy deployment).
         recent = self.store.story_outlines_since(window)
-        live = {article_id for story in recent for article_id, _ in story.members}
-        self._vectors = {i: v for i, v in self._vectors.items() if i in live}
         method = self.settings.digest.cluster_method
         if method == "embedding" and self._embedder is None:
             from digests.embeddings import load_embedder
 
             self._embedder = load_embedder()
-        missing = [i for i in live if i not in self._vectors]
-        for start in range(0, len(missing), VECTOR_BATCH):
-            for article in self.store.get_articles(missing[start : start + VECTOR_BATCH]):
-                self._vectors[article.id] = article_signature(
-                    article, method=method, embedder=self._embedder
-                )
+        # Receives the new articles' signatures and stores them as they come.
+        stored = StoredSignatures(self.store, method, self._embedder)
         assignments = assign_stories(
             pending,
             recent,
             threshold=self.settings.digest.cluster_threshold,
-            vectors=self._vectors,
+            vectors=stored,
             method=method,
             embedder=self._embedder,
+            load=stored,
+            read=self.store.get_articles,
         )
+        stored.flush()
         feed_topics = {f.url: f.topics for f in self.store.list_feeds()}
-        by_id = {a.id: a for a in pending}
         # A new story holds only pending articles, so its topics are known before it is
         # stored: all new stories go in one transaction.
+        fresh = [a for a in assignments if a.is_new]
+        topics = self._article_topics([i for a in fresh for i in a.article_ids], feed_topics)
         new = [
             NewStory(
                 a.story_id,
                 a.article_ids,
-                tuple(
-                    self._topics_of([by_id[i] for i in a.article_ids if i in by_id], feed_topics)
-                ),
+                tuple(dict.fromkeys(t for i in a.article_ids for t in topics.get(i, ()))),
             )
-            for a in assignments
-            if a.is_new
+            for a in fresh
         ]
         grow = {a.story_id: a.article_ids for a in assignments if not a.is_new}
         created = self._create_stories(new, now)
         grown = self._grow_stories(grow, feed_topics)
         return created, grown
+
+    def _article_topics(
+        self, article_ids: Sequence[int], feed_topics: dict[str, tuple[str, ...]]
+    ) -> dict[int, list[str]]:
+        """Each article's topics, its text read ``TEXT_BATCH`` articles at a time."""
+        topics: dict[int, list[str]] = {}
+        for start in range(0, len(article_ids), TEXT_BATCH):
+            for article in self.store.get_articles(article_ids[start : start + TEXT_BATCH]):
+                topics[article.id] = self._topics_of([article], feed_topics)
+        return topics
 
     def _create_stories(self, stories: Sequence[NewStory], now: datetime) -> int:
         try:

@@ -99,7 +99,9 @@ async def _pipeline(
     client: openai.AsyncOpenAI | None,
 ) -> AsyncIterator[Pipeline]:
     own_store = store is None
-    store = store or open_store(settings.storage.url)
+    if store is None:
+        # Opening runs the migrations: a thread, not the loop.
+        store = await asyncio.to_thread(open_store, settings.storage.url)
     try:
         briefings = build_briefings(settings, store=store, clock=clock, client=client)
         try:
@@ -116,7 +118,7 @@ async def _pipeline(
             await briefings.aclose()
     finally:
         if own_store:
-            store.close()
+            await asyncio.to_thread(store.close)
 
 
 @asynccontextmanager

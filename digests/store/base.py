@@ -143,8 +143,17 @@ class ArticleStore(Protocol):
     def get_articles(self, article_ids: Sequence[int]) -> list[Article]:
         """The articles with these ids, in the order given; unknown ids are left out."""
 
-    def articles_without_story(self) -> list[Article]:
-        """Articles not yet grouped into a story, oldest first."""
+    def article_signatures(self, article_ids: Sequence[int]) -> dict[int, bytes]:
+        """Article id -> the clustering signature stored with it, for those of these articles
+        that have one (unknown ids are left out). An update of an article's text drops it."""
+
+    def set_article_signatures(self, signatures: Mapping[int, bytes]) -> None:
+        """Store each article's clustering signature (replacing any), in one transaction;
+        unknown ids are ignored."""
+
+    def articles_without_story(self, *, with_text: bool = True) -> list[Article]:
+        """Articles not yet grouped into a story, oldest first; with an empty text unless
+        ``with_text``."""
 
     def count_articles(self) -> int: ...
 

@@ -15,6 +15,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -122,6 +123,9 @@ class ArticleRow(Base):
     )
     # An IETF tag; "und" when unknown (and for the articles stored before languages were).
     language: Mapped[str] = mapped_column(String(35), default="und", server_default="und")
+    # Clustering's signature of the article (``digests.stored_signatures``), stored when the
+    # article is first clustered; deferred, so reading articles does not read it.
+    signature: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
 
 
 class BriefingRow(Base):

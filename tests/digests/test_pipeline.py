@@ -9,7 +9,9 @@ import pytest
 from digests.clock import FixedClock
 from digests.config import parse_config
 from digests.records import FeedSource
+from digests.similarity import article_signature
 from digests.store import open_store
+from digests.stored_signatures import decode_signature
 from digests.wiring import open_pipeline
 from tests.servers.feed_server import FeedServer, feed_server
 
@@ -185,6 +187,21 @@ async def test_a_new_process_joins_a_report_to_a_story_stored_before(
     second, _, _ = await refresh(settings, clock, feed_server.url("/b.xml"))
     assert second.new_articles == 1
     assert (first.new_stories, second.new_stories, second.grown_stories) == (1, 0, 1)
+
+
+async def test_clustered_articles_keep_their_signature_in_the_store(
+    settings, feed_server: FeedServer
+):
+    feed_server.route("/a.xml").serve(rss(("a", "New ferry pier opens", LONG)))
+    _, _, _ = await refresh(settings, FixedClock(T0), feed_server.url("/a.xml"))
+    store = open_store(settings.storage.url)
+    try:
+        (story,) = store.stories_since(T0 - timedelta(days=1))
+        (article,) = story.articles
+        blob = store.article_signatures([article.id])[article.id]
+    finally:
+        store.close()
+    assert decode_signature(blob, settings.digest.cluster_method) == article_signature(article)
 
 
 async def test_a_story_that_grows_is_tagged_with_its_new_reports_topics(

@@ -129,3 +129,19 @@ def test_a_replaced_pool_reads_the_same(monkeypatch: pytest.MonkeyPatch) -> None
     reads, retired = asyncio.run(read_on_one_worker())
     assert retired >= 2
     assert reads == [read_changed(body, url, None, {}) for url, body in FEEDS * 3]
+
+
+def test_reads_that_all_find_no_pool_share_the_one_started_for_them() -> None:
+    async def read_at_once() -> tuple[list[ReadFeed], int, int]:
+        pool = ReadPool(2)
+        try:
+            reads = await asyncio.gather(*(pool.read(b, u, None, {}) for u, b in FEEDS * 2))
+            executor = pool._executor
+            assert executor is not None
+            return list(reads), len(pool._retired), len(executor._processes)
+        finally:
+            pool.close()
+
+    reads, retired, processes = asyncio.run(read_at_once())
+    assert (retired, processes) == (0, 2)
+    assert reads == [read_changed(body, url, None, {}) for url, body in FEEDS * 2]

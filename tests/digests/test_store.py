@@ -466,6 +466,32 @@ def test_get_articles_reads_more_ids_than_one_statement_binds(store: SqlStore) -
     assert [x.id for x in store.get_articles([*range(10_000, 12_500), a])] == [a]
 
 
+def test_article_signatures_are_stored_and_read_back_by_id(store: SqlStore) -> None:
+    a, b = add_article(store, "a"), add_article(store, "b")
+    assert store.article_signatures([a, b]) == {}
+    store.set_article_signatures({a: b"\x00sig-a", b: b"sig-b", 999: b"none"})
+    store.set_article_signatures({b: b"sig-b2"})
+    assert store.article_signatures([b, a, 999]) == {a: b"\x00sig-a", b: b"sig-b2"}
+    assert store.article_signatures([*range(10_000, 12_500), a]) == {a: b"\x00sig-a"}
+
+
+def test_an_article_whose_text_changes_loses_its_signature(store: SqlStore) -> None:
+    a, b = add_article(store, "a"), add_article(store, "b")
+    store.set_article_signatures({a: b"sig-a", b: b"sig-b"})
+    assert upsert(store, draft("b"), now=T0).status == "unchanged"
+    changed = upsert(store, draft("a", content_hash="other", text="New text."), now=T0)
+    assert changed.status == "updated"
+    assert store.article_signatures([a, b]) == {b: b"sig-b"}
+
+
+def test_articles_without_story_can_leave_their_text_unread(store: SqlStore) -> None:
+    add_article(store, "a", text="Long body.")
+    (full,) = store.articles_without_story()
+    (light,) = store.articles_without_story(with_text=False)
+    assert full.text == "Long body."
+    assert light == replace(full, text="")
+
+
 def test_articles_without_story_lists_ungrouped_oldest_first(store: SqlStore) -> None:
     grouped = add_article(store, "g")
     add_article(store, "late", now=T0 + timedelta(hours=1))
@@ -762,6 +788,17 @@ def test_story_outlines_since_lists_members_in_story_order_newest_story_first(
     outlines = store.story_outlines_since(T0)
     assert [o.id for o in outlines] == ["s2", "s1"]
     assert outlines[1].members == ((early, FEED_B), (late, FEED_A))
+
+
+def test_story_outlines_since_orders_an_undated_member_by_its_fetch_time(
+    store: SqlStore,
+) -> None:
+    undated = add_article(store, "undated", published=None, now=T0 - timedelta(minutes=30))
+    dated = add_article(store, "dated", feed=FEED_B, published=T0 - timedelta(hours=1))
+    tied = add_article(store, "tied", published=T0 - timedelta(minutes=30))
+    store.create_story("s1", [tied, undated, dated], topics=[], now=T0)
+    (outline,) = store.story_outlines_since(T0)
+    assert outline.members == ((dated, FEED_B), (undated, FEED_A), (tied, FEED_A))
 
 
 # --- search --------------------------------------------------------------------------------

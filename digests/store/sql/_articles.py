@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import cast
 
@@ -23,7 +23,14 @@ from digests.store.models import (
 )
 from digests.store.records import PruneReport, UpsertResult
 from digests.store.sql._base import SqlStoreBase, aware, aware_or_none, chunked, delete_in, existing
-from digests.store.sql._rows import ARTICLES, STORIES, article, articles_select
+from digests.store.sql._rows import (
+    ARTICLES,
+    STORIES,
+    article,
+    articles_select,
+    light_article,
+    light_articles_select,
+)
 
 _SAME_ENTRY = select(ARTICLES.c.id, ARTICLES.c.content_hash, ARTICLES.c.source_hash).where(
     ARTICLES.c.feed_url == bindparam("feed_url"), ARTICLES.c.entry_id == bindparam("entry_id")
@@ -61,7 +68,8 @@ _ARTICLE_FIELDS = (
 _UPDATE_ARTICLE = (
     update(ARTICLES)
     .where(ARTICLES.c.id == bindparam("article_id"))
-    .values({name: bindparam(name) for name in _ARTICLE_FIELDS})
+    # A changed text's signature is made again when clustering next needs it.
+    .values({**{name: bindparam(name) for name in _ARTICLE_FIELDS}, "signature": None})
 )
 _SET_SOURCE_HASH = (
     update(ARTICLES)
@@ -72,6 +80,11 @@ _ENTRY_SOURCE_HASHES = select(ARTICLES.c.entry_id, ARTICLES.c.source_hash).where
     ARTICLES.c.feed_url == bindparam("feed_url"), ARTICLES.c.source_hash.is_not(None)
 )
 _INSERT_ARTICLE = insert(ARTICLES).returning(ARTICLES.c.id)
+_SET_SIGNATURE = (
+    update(ARTICLES)
+    .where(ARTICLES.c.id == bindparam("article_id"))
+    .values(signature=bindparam("signature"))
+)
 
 _BRIEFINGS = cast(Table, BriefingRow.__table__)
 _DIGESTS = cast(Table, DigestRow.__table__)
@@ -154,8 +167,43 @@ class ArticlesMixin(SqlStoreBase):
 
         return self._run(f"reading {len(ids)} articles", work, write=False)
 
-    def articles_without_story(self) -> list[Article]:
+    def article_signatures(self, article_ids: Sequence[int]) -> dict[int, bytes]:
+        ids = list(dict.fromkeys(article_ids))
+
+        def work(session: Session) -> dict[int, bytes]:
+            conn = session.connection()
+            found: dict[int, bytes] = {}
+            for chunk in chunked(ids):
+                stmt = select(ARTICLES.c.id, ARTICLES.c.signature).where(
+                    ARTICLES.c.id.in_(chunk), ARTICLES.c.signature.is_not(None)
+                )
+                found.update((article_id, bytes(blob)) for article_id, blob in conn.execute(stmt))
+            return found
+
+        return self._run(f"reading the signatures of {len(ids)} articles", work, write=False)
+
+    def set_article_signatures(self, signatures: Mapping[int, bytes]) -> None:
+        if not signatures:
+            return
+
+        def work(session: Session) -> None:
+            session.connection().execute(
+                _SET_SIGNATURE,
+                [{"article_id": i, "signature": blob} for i, blob in signatures.items()],
+            )
+
+        self._run(f"storing the signatures of {len(signatures)} articles", work)
+
+    def articles_without_story(self, *, with_text: bool = True) -> list[Article]:
         def work(session: Session) -> list[Article]:
+            if not with_text:
+                light = (
+                    light_articles_select()
+                    .where(ArticleRow.story_id.is_(None))
+                    .order_by(ArticleRow.fetched_at, ArticleRow.id)
+                )
+                intern: dict[str, str] = {}
+                return [light_article(row, intern) for row in session.execute(light)]
             stmt = (
                 articles_select()
                 .where(ArticleRow.story_id.is_(None))

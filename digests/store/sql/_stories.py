@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
+from itertools import groupby
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import (
@@ -314,24 +316,29 @@ class StoriesMixin(SqlStoreBase):
         since = aware(since, "since")
 
         def work(session: Session) -> list[StoryOutline]:
+            # Each story's articles come together and in the order they appeared, so the
+            # window is outlined as it is read, without holding its rows (100,000 in a busy
+            # deployment) a second time.
             stmt = _articles_of_stories_since(
-                since,
-                StoryRow.id,
+                since, StoryRow.id, ArticleRow.id, ArticleRow.feed_url
+            ).order_by(
+                StoryRow.created_at.desc(),
+                StoryRow.id.desc(),
+                func.coalesce(ArticleRow.published, ArticleRow.fetched_at),
                 ArticleRow.id,
-                ArticleRow.feed_url,
-                ArticleRow.published,
-                ArticleRow.fetched_at,
-            ).order_by(StoryRow.created_at.desc(), StoryRow.id.desc())
-            members: dict[str, list[tuple[datetime, int, str]]] = {}
+            )
+            outlines: list[StoryOutline] = []
             feeds: dict[str, str] = {}
-            for story_id, article_id, feed_url, published, fetched_at in session.execute(stmt):
-                members.setdefault(story_id, []).append(
-                    (published or fetched_at, article_id, feeds.setdefault(feed_url, feed_url))
+            # Core rows are read as they come; the ORM would first fetch the whole window.
+            rows = session.connection().execute(stmt)
+            for story_id, members in groupby(rows, key=itemgetter(0)):
+                outlines.append(
+                    StoryOutline(
+                        story_id,
+                        tuple((a, feeds.setdefault(f, f)) for _, a, f in members),
+                    )
                 )
-            return [
-                StoryOutline(story_id, tuple((a, f) for _, a, f in sorted(found)))
-                for story_id, found in members.items()
-            ]
+            return outlines
 
         return self._run("outlining recent stories", work, write=False)
 
