@@ -681,18 +681,6 @@ class Newsdesk:
         when one was already claimed, so no story reaches one place twice); ``updates`` are
         the ids of the target's developing items (``developing_updates``) it carries."""
         when = now or self.now()
-        if updates:
-            return await asyncio.to_thread(
-                lambda: self._store.enqueue_digest_with_updates(
-                    community_id=community_id,
-                    target_kind=target_kind,
-                    target_id=target_id,
-                    story_ids=story_ids,
-                    payloads=payloads,
-                    update_ids=updates,
-                    now=when,
-                )
-            )
         return await asyncio.to_thread(
             lambda: self._store.enqueue_digest(
                 community_id=community_id,
@@ -701,6 +689,7 @@ class Newsdesk:
                 story_ids=story_ids,
                 payloads=payloads,
                 now=when,
+                update_ids=updates,
             )
         )
 

@@ -315,10 +315,14 @@ class OutboxStore(Protocol):
         story_ids: Sequence[str],
         payloads: Sequence[dict[str, object]],
         now: datetime,
+        update_ids: Sequence[int] = (),
     ) -> DigestRecord:
         """Atomically store a pending digest, its messages (in order) and claim its stories
         for the target. Raises StorageError if any story was already claimed for that
-        target, so a story is never posted twice to the same place."""
+        target, so a story is never posted twice to the same place. ``update_ids`` are
+        developing story updates waiting for the target (``StoryUpdateStore``) that the
+        digest carries, claimed in the same transaction so each is carried once;
+        NotFoundError when one is not the target's."""
 
     def pending_messages(self, digest_id: int | None = None) -> list[OutboxMessage]:
         """Unsent messages of pending digests (or of one of them), by digest then seq."""
@@ -502,20 +506,6 @@ class StoryUpdateStore(Protocol):
         self, target_kind: TargetKind, target_id: int
     ) -> list[StoryUpdateRecord]:
         """The target's updates waiting for its next digest, oldest first."""
-
-    def enqueue_digest_with_updates(
-        self,
-        *,
-        community_id: int,
-        target_kind: TargetKind,
-        target_id: int,
-        story_ids: Sequence[str],
-        payloads: Sequence[dict[str, object]],
-        update_ids: Sequence[int],
-        now: datetime,
-    ) -> DigestRecord:
-        """``enqueue_digest`` that also carries these waiting updates, in one transaction, so
-        each is carried once; NotFoundError when one is not the target's."""
 
     def defer_story_update(self, message_id: int, *, now: datetime) -> None:
         """An update that cannot go to its thread: mark its message done without a remote id

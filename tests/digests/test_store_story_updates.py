@@ -124,7 +124,7 @@ def test_a_developing_update_waits_for_the_next_digest_and_is_carried_once(
     )
     assert store.developing_updates("user", USER) == [held]
     assert store.developing_updates("channel", CHANNEL) == []
-    record = store.enqueue_digest_with_updates(
+    record = store.enqueue_digest(
         community_id=GUILD,
         target_kind="user",
         target_id=USER,
@@ -141,7 +141,7 @@ def test_a_developing_update_waits_for_the_next_digest_and_is_carried_once(
 def test_carrying_another_targets_update_stores_nothing(store: SqlStore) -> None:
     (held,) = store.save_story_updates([_draft(delivery="developing", payloads=())], now=T0)
     with pytest.raises(NotFoundError):
-        store.enqueue_digest_with_updates(
+        store.enqueue_digest(
             community_id=GUILD,
             target_kind="channel",
             target_id=OTHER,

@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from digests.errors import NotFoundError, StorageError
-from digests.store.models import DigestMessageRow, DigestRow, PostedStoryRow
+from digests.store.models import DigestMessageRow, DigestRow, PostedStoryRow, StoryUpdateRow
 from digests.store.records import DigestRecord, OutboxMessage, TargetKind
 from digests.store.sql import _rows
 from digests.store.sql._base import SqlStoreBase, aware, checked_kind
@@ -37,12 +37,13 @@ class OutboxMixin(SqlStoreBase):
         story_ids: Sequence[str],
         payloads: Sequence[dict[str, object]],
         now: datetime,
+        update_ids: Sequence[int] = (),
     ) -> DigestRecord:
         kind = checked_kind(target_kind)
         now = aware(now, "now")
 
         def work(session: Session) -> DigestRecord:
-            return queue_digest(
+            record = queue_digest(
                 session,
                 community_id=community_id,
                 target_kind=kind,
@@ -51,6 +52,14 @@ class OutboxMixin(SqlStoreBase):
                 payloads=payloads,
                 now=now,
             )
+            for update_id in update_ids:
+                row = session.get(StoryUpdateRow, update_id)
+                if row is None or row.target_kind != kind or row.target_id != target_id:
+                    raise NotFoundError(f"no story update {update_id} for {kind} {target_id}")
+                # Claimed with the digest, so a developing item is carried once.
+                row.pending = False
+                row.digest_id = record.id
+            return record
 
         return self._run(f"queueing a digest for {kind} {target_id}", work)
 

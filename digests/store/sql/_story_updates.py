@@ -19,7 +19,6 @@ from digests.store.models import (
     UpdateChannelRow,
 )
 from digests.store.records import (
-    DigestRecord,
     PostedStory,
     StoryUpdateDraft,
     StoryUpdateRecord,
@@ -183,41 +182,6 @@ class StoryUpdatesMixin(SqlStoreBase):
             return [_record(r) for r in session.scalars(stmt)]
 
         return self._run(f"listing updates waiting for {kind} {target_id}", work, write=False)
-
-    def enqueue_digest_with_updates(
-        self,
-        *,
-        community_id: int,
-        target_kind: TargetKind,
-        target_id: int,
-        story_ids: Sequence[str],
-        payloads: Sequence[dict[str, object]],
-        update_ids: Sequence[int],
-        now: datetime,
-    ) -> DigestRecord:
-        kind = checked_kind(target_kind)
-        now = aware(now, "now")
-
-        def work(session: Session) -> DigestRecord:
-            record = queue_digest(
-                session,
-                community_id=community_id,
-                target_kind=kind,
-                target_id=target_id,
-                story_ids=story_ids,
-                payloads=payloads,
-                now=now,
-            )
-            for update_id in update_ids:
-                row = session.get(StoryUpdateRow, update_id)
-                if row is None or row.target_kind != kind or row.target_id != target_id:
-                    raise NotFoundError(f"no story update {update_id} for {kind} {target_id}")
-                # Claimed with the digest, so a developing item is carried once.
-                row.pending = False
-                row.digest_id = record.id
-            return record
-
-        return self._run(f"queueing a digest with updates for {kind} {target_id}", work)
 
     def defer_story_update(self, message_id: int, *, now: datetime) -> None:
         now = aware(now, "now")
