@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 import aiohttp
 import discord
@@ -164,7 +164,7 @@ class OutboxSender:
         if isinstance(channel, discord.ForumChannel):
             return await self._deliver_forum(channel, message, kwargs, threads)
         if not isinstance(channel, discord.abc.Messageable):
-            raise discord.NotFound(_FakeResponse(404), "channel is not a text channel")
+            raise discord.NotFound(cast(Any, _FakeResponse(404)), "channel is not a text channel")
         if isinstance(channel, discord.TextChannel):
             through_webhook = await self.webhooks.deliver(channel, message, kwargs)
             if through_webhook is not None:
@@ -201,12 +201,15 @@ class OutboxSender:
         record = await self.desk.digest_messages(digest_id)
         head = next(m for m in record if m.seq == 0)
         if head.remote_id is None:
-            raise discord.NotFound(_FakeResponse(404), "forum thread of this digest is unknown")
+            raise discord.NotFound(
+                cast(Any, _FakeResponse(404)), "forum thread of this digest is unknown"
+            )
         return int(head.remote_id)
 
 
 class _FakeResponse:
-    """Just enough of an aiohttp response for discord.py's exception constructors."""
+    """Just enough of an aiohttp response for discord.py's exception constructors (cast where
+    one is given: their annotation names requests' response too, when that is installed)."""
 
     def __init__(self, status: int) -> None:
         self.status = status

@@ -11,7 +11,7 @@ digest ("Developing"). Every message allows no mention.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 import discord
 
@@ -184,7 +184,7 @@ async def deliver_update(
                 if not _has_code(exc, THREAD_ALREADY_CREATED):
                     raise
         else:
-            raise discord.Forbidden(_Refusal(), "this channel has no threads")
+            raise discord.Forbidden(cast(Any, _Refusal()), "this channel has no threads")
         thread = client.get_partial_messageable(thread_id, type=discord.ChannelType.public_thread)
         sent = await thread.send(nonce=f"nd{message.id}", **kwargs)
     except (discord.Forbidden, discord.NotFound, ValueError):
@@ -194,7 +194,8 @@ async def deliver_update(
 
 
 class _Refusal:
-    """Just enough of an aiohttp response for discord.py's exception constructors."""
+    """Just enough of an aiohttp response for discord.py's exception constructors (cast where
+    one is given: their annotation names requests' response too, when that is installed)."""
 
     status = 403
     reason = "Forbidden"
