@@ -77,6 +77,9 @@ def _has_feed(story: _Cluster | StoryOutline, feed_url: str) -> bool:
 SignatureLoader = Callable[[Sequence[int]], Mapping[int, ArticleSignature]]
 # Reads articles with their text by id.
 ArticleReader = Callable[[Sequence[int]], Sequence[Article]]
+# The queries made and stored for some of these new articles (by id; the others are left
+# out): those need not be read nor made again.
+QueryLoader = Callable[[Sequence[Article]], Mapping[int, Query]]
 
 # Marks a term whose postings outgrew MAX_POSTINGS: it is never searched again, so its
 # postings need not be kept.
@@ -223,6 +226,7 @@ def assign_stories(
     embedder: Embedder | None = None,
     load: SignatureLoader | None = None,
     read: ArticleReader | None = None,
+    queries: QueryLoader | None = None,
 ) -> list[StoryAssignment]:
     """Place each new article in the most similar story from another feed, or a new story.
 
@@ -235,7 +239,8 @@ def assign_stories(
     story given as a ``StoryOutline`` has no text: its articles are indexed when ``vectors``
     has them or ``load`` gives them (in batches, and again when they are scored: a window of
     stored articles is not held in memory). With ``read``, the new articles are given
-    without their text and read in batches as they are placed.
+    without their text and read in batches as they are placed; with ``queries``, those whose
+    query it gives are neither read nor analysed again.
     """
     cache: MutableMapping[int, ArticleSignature] = {} if vectors is None else vectors
     texts = {a.id: a for story in recent if isinstance(story, Story) for a in story.articles}
@@ -283,11 +288,11 @@ def assign_stories(
     pending = [a for a in sorted(new, key=lambda a: (moment_of(a), a.id)) if a.id not in placed]
     embeddings = _embeddings(pending, method, embedder, read)
     touched = 0
-    for article in _with_text(pending, read):
+    for article, made in _with_queries(pending, read, queries):
         if article.id in placed:
             continue
         placed.add(article.id)
-        query = make_query(article, "lexical" if method == "lexical" else "features", None)
+        query = made or make_query(article, "lexical" if method == "lexical" else "features", None)
         if embeddings is not None:
             query = query._replace(
                 signature=dataclasses.replace(query.signature, embedding=embeddings[article.id])
@@ -333,6 +338,23 @@ def assign_stories(
 
 def _order(cluster: _Cluster) -> int:
     return cluster.order
+
+
+def _with_queries(
+    articles: Sequence[Article], read: ArticleReader | None, queries: QueryLoader | None
+) -> Iterator[tuple[Article, Query | None]]:
+    """The articles in order, each with its stored query or else its text (read
+    ``LOAD_BATCH`` at a time when ``read``)."""
+    if queries is None:
+        yield from ((a, None) for a in _with_text(articles, read))
+        return
+    for start in range(0, len(articles), LOAD_BATCH):
+        chunk = articles[start : start + LOAD_BATCH]
+        made = queries(chunk)
+        texts = iter(_with_text([a for a in chunk if a.id not in made], read))
+        for article in chunk:
+            query = made.get(article.id)
+            yield (article, query) if query is not None else (next(texts), None)
 
 
 def _with_text(articles: Sequence[Article], read: ArticleReader | None) -> Iterator[Article]:

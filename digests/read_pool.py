@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import math
 import multiprocessing
 import os
 import threading
@@ -27,12 +28,20 @@ from digests.discover import read_feed
 from digests.errors import FeedError
 from digests.extract import extract_article
 from digests.feed_text import text_from_html
+from digests.language import DETECT_CHARS, article_language
+from digests.parse import UNTITLED
 from digests.records import ArticleText, ParsedEntry
+from digests.similarity import text_query
+from digests.stored_signatures import encode_query
 
 log = logging.getLogger(__name__)
-# Reads per worker process before the pool is replaced: whatever a parser leaks or caches
-# is given back to the system that often.
-TASKS_PER_WORKER = 200
+# A worker whose resident memory grows past this has the pool replaced: whatever a parser
+# leaks is given back to the system. Not a count of reads: a fresh worker has cold caches
+# (stems, names, the language model's state), and replacing a pool every few hundred reads
+# cost a sixth of a full refresh's CPU.
+WORKER_MEMORY_BYTES = 384 * 1024 * 1024
+# Reads per worker process after which the pool is replaced whatever its memory.
+TASKS_PER_WORKER = 5000
 # How often a worker checks that its owner still runs.
 PARENT_CHECK_SECONDS = 1.0
 # Retired pools that ``close`` waits for.
@@ -42,11 +51,15 @@ _T = TypeVar("_T")
 
 @dataclass(frozen=True, slots=True)
 class ChangedEntry:
-    """An entry that differs from what the store holds, with its clean feed text."""
+    """An entry that differs from what the store holds, with its clean feed text, and what
+    is made from that text while it is at hand: its language and its clustering query
+    (``stored_signatures.encode_query``)."""
 
     entry: ParsedEntry
     signature: str
     text: str
+    language: str = "und"
+    query: bytes | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,8 +86,33 @@ def read_changed(
         signature = entry_signature(entry)
         # Entries the feed sends exactly as before need no cleaning.
         if known.get(entry.entry_id) != signature:
-            changed.append(ChangedEntry(entry, signature, text_from_html(entry.content_html)))
+            changed.append(_changed(entry, signature))
     return ReadFeed(parsed.title, parsed.warning, tuple(changed))
+
+
+def _changed(entry: ParsedEntry, signature: str) -> ChangedEntry:
+    text = text_from_html(entry.content_html)
+    # The headline and moment the article gets from this text (see RefreshStep._draft).
+    title = "" if entry.title == UNTITLED else entry.title.strip()
+    moment = entry.published or entry.updated
+    language = article_language(entry.language, f"{title}\n{text}"[:DETECT_CHARS])
+    when = moment.timestamp() if moment is not None else math.nan
+    query = encode_query(text_query(title, text, when))
+    return ChangedEntry(entry, signature, text, language, query)
+
+
+def _resident_bytes() -> int:
+    """This process's resident memory now (0 where /proc is not there to say)."""
+    try:
+        pages = int(Path("/proc/self/statm").read_text().split()[1])
+    except (OSError, IndexError, ValueError):
+        return 0
+    return pages * os.sysconf("SC_PAGE_SIZE")
+
+
+def _measured(job: Callable[[], _T]) -> tuple[_T, int]:
+    """Run a job in a worker: its result and the worker's resident memory after it."""
+    return job(), _resident_bytes()
 
 
 def _succeeded(future: asyncio.Future[_T]) -> bool:
@@ -117,10 +155,11 @@ def _gone(pid: int) -> bool:
 class ReadPool:
     """Reads feeds and article pages on ``workers`` processes; with 0, in a worker thread.
 
-    The processes start on first use and are stopped by ``close``. After
-    ``TASKS_PER_WORKER`` reads a worker the pool is replaced by a fresh one, so that what a
-    parser leaks or caches is given back. Should a process die (a body exhausting the memory
-    limit of the system), the pool is replaced and its pending feeds are read once more.
+    The processes start on first use and are stopped by ``close``. When a worker's memory
+    outgrows ``WORKER_MEMORY_BYTES`` (or after ``TASKS_PER_WORKER`` reads a worker) the pool
+    is replaced by a fresh one, so that what a parser leaks is given back. Should a process
+    die (a body exhausting the memory limit of the system), the pool is replaced and its
+    pending feeds are read once more.
     """
 
     def __init__(self, workers: int) -> None:
@@ -155,9 +194,12 @@ class ReadPool:
             executor = await self._started()
             try:
                 # Submitted at once; the pool may then be retired for the next reads.
-                pending = loop.run_in_executor(executor, job)
+                pending = loop.run_in_executor(executor, functools.partial(_measured, job))
                 self._count(executor)
-                return await pending
+                result, resident = await pending
+                if resident > WORKER_MEMORY_BYTES:
+                    self._retire(executor)
+                return result
             except BrokenProcessPool:
                 log.warning("a reading process died (on %s, try %d)", url, attempt)
                 self._discard(executor)
@@ -201,7 +243,7 @@ class ReadPool:
         # forkserver: a worker never inherits the event loop, sockets or threads of the
         # parent; forked from a server that has imported the parsers, it starts at once.
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload([__name__])
+        context.set_forkserver_preload(["digests.reader_preload"])
         executor = ProcessPoolExecutor(
             max_workers=self.workers,
             mp_context=context,
@@ -215,14 +257,19 @@ class ReadPool:
 
     def _count(self, executor: ProcessPoolExecutor) -> None:
         self._submitted += 1
-        if executor is self._executor and self._submitted >= TASKS_PER_WORKER * self.workers:
-            # Retired, not stopped: it finishes what it was given, then its processes exit.
-            # (max_tasks_per_child would do this per worker, but can hang on Python 3.11.)
-            self._retired.append(executor)
-            executor.shutdown(wait=False)
-            self._executor = None
-            # Older ones are long done; only recent ones may still be finishing their reads.
-            del self._retired[:-_RETIRED_KEPT]
+        if self._submitted >= TASKS_PER_WORKER * self.workers:
+            self._retire(executor)
+
+    def _retire(self, executor: ProcessPoolExecutor) -> None:
+        if executor is not self._executor:
+            return
+        # Retired, not stopped: it finishes what it was given, then its processes exit.
+        # (max_tasks_per_child would do this per worker, but can hang on Python 3.11.)
+        self._retired.append(executor)
+        executor.shutdown(wait=False)
+        self._executor = None
+        # Older ones are long done; only recent ones may still be finishing their reads.
+        del self._retired[:-_RETIRED_KEPT]
 
     def _discard(self, executor: ProcessPoolExecutor) -> None:
         if self._executor is executor:

@@ -124,6 +124,9 @@ class ArticleDraft:
     # declared language when plausible, else the detected one (``digests.language``).
     declared_language: str | None = None
     language: str = "und"
+    # The clustering query made where the text was read (``stored_signatures.encode_query``),
+    # stored with a new article so that placing it needs neither its text nor the analysis.
+    signature: bytes | None = None
 
 
 @dataclass(frozen=True, slots=True)

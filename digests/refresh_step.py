@@ -228,9 +228,15 @@ class RefreshStep:
         # queueing for the default executor's few threads cost more than the inserts.
         return await asyncio.to_thread(self._store_drafts, kept, self.clock.now())
 
-    def _store_drafts(self, drafts: Sequence[ArticleDraft], now: datetime) -> list[UpsertResult]:
+    def _store_drafts(
+        self, drafts: Sequence[tuple[ArticleDraft, bool]], now: datetime
+    ) -> list[UpsertResult]:
+        """Store drafts, detecting the language of those (flagged) whose reader did not."""
         # Off the event loop already: detection is CPU work, and its model loads on first use.
-        return self.store.upsert_articles(with_languages(drafts), now=now)
+        detect = [d for d, known in drafts if not known]
+        detected = iter(with_languages(detect))
+        ready = [d if known else next(detected) for d, known in drafts]
+        return self.store.upsert_articles(ready, now=now)
 
     async def _record_failure(
         self,
@@ -282,8 +288,10 @@ class RefreshStep:
         changed: ChangedEntry,
         tally: _FeedTally,
         page_progress: PageHook | None = None,
-    ) -> ArticleDraft | None:
+    ) -> tuple[ArticleDraft, bool] | None:
         """Join an entry with its clean full text; fetch the page when the feed has a teaser.
+        Also says whether the draft's language is known (the reader detects it, and makes
+        the clustering query, from the feed's text; a page's text needs both made again).
         None for an entry with neither a title nor any text: there is nothing to show."""
         entry = changed.entry
         text = ArticleText(text=changed.text, origin="feed")
@@ -299,7 +307,9 @@ class RefreshStep:
         if not body and not title:
             return None
         url = entry.url
-        return ArticleDraft(
+        # What the reader made from the feed's text holds while that is the draft's text.
+        as_read = text.origin == "feed"
+        draft = ArticleDraft(
             feed_url=feed_url,
             entry_id=entry.entry_id,
             url=url,
@@ -314,7 +324,10 @@ class RefreshStep:
             categories=entry.categories,
             # A page's own declaration first, for the page's text; else the feed's.
             declared_language=text.language or entry.language,
+            language=changed.language if as_read else "und",
+            signature=changed.query if as_read else None,
         )
+        return draft, as_read
 
     async def _page_text(
         self, url: str, tally: _FeedTally, page_progress: PageHook | None
@@ -366,6 +379,7 @@ class RefreshStep:
             embedder=self._embedder,
             load=stored,
             read=self.store.get_articles,
+            queries=stored.queries,
         )
         stored.flush()
         feed_topics = {f.url: f.topics for f in self.store.list_feeds()}

@@ -18,7 +18,7 @@ from digests.event_features import (
 )
 from digests.event_features import shared_marks as _shared_marks
 from digests.records import Article
-from digests.term_vectors import PackedVector, pack, packed_cosine, whole_vector
+from digests.term_vectors import PackedVector, pack, packed_cosine, term_weights, whole_vector
 from digests.text import truncate_words
 
 # Raw cosines of distinct events that share a subject (the same club, regulator, planemaker)
@@ -102,6 +102,13 @@ def make_query(article: Article, method: ClusterMethod, embedder: Embedder | Non
     return Query(
         vector, article_signature(article, method=method, embedder=embedder, vector=vector)
     )
+
+
+def text_query(title: str, text: str, when: float) -> Query:
+    """What ``make_query`` makes by the features method of an article with this headline,
+    text and moment, from those alone: so that it can be made where the text is read."""
+    vector = term_weights(title, text)
+    return Query(vector, ArticleSignature(pack(vector), when, event_features(title, text)))
 
 
 def time_factor(hours_apart: float) -> float:

@@ -8,22 +8,40 @@ reads the ones it needs when it needs them.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
+import math
 import struct
 import sys
 from array import array
+from collections import OrderedDict
 from collections.abc import Iterator, Mapping, MutableMapping, Sequence
+from typing import Literal
 
 from digests.errors import StorageError
 from digests.event_features import EventFeatures
-from digests.similarity import ArticleSignature, ClusterMethod, Embedder, article_signature
+from digests.records import Article
+from digests.similarity import (
+    ArticleSignature,
+    ClusterMethod,
+    Embedder,
+    Query,
+    article_signature,
+    moment_of,
+)
 from digests.store.base import ArticleStore
+from digests.term_vectors import INDEXED_TERMS, heaviest_first
 
 log = logging.getLogger(__name__)
 
 # Articles read back per query to make the signatures none is stored for: bounds the text
 # held at once.
 TEXT_BATCH = 500
+
+# Bytes of stored signatures kept in their stored form after they were made or read: in a
+# refresh, new articles are the likeliest candidates of the next ones, and reading them back
+# costs a query each time (a window of 100,000 signatures would take about 70 MB).
+RECENT_BYTES = 24 * 1024 * 1024
 
 # Raised whenever what a signature holds or how it is made changes: older ones are then
 # made again from the text instead of being read.
@@ -32,6 +50,10 @@ _METHODS: tuple[ClusterMethod, ...] = ("lexical", "features", "embedding")
 _HAS_FEATURES = 1
 _EXPLAINER = 2
 _REVIEW = 4
+# The whole vector of an article not clustered yet, heaviest terms first, its weights as
+# float64: what placing the article needs (``encode_query``). Its first INDEXED_TERMS terms,
+# as float32, are the signature clustering keeps.
+_WHOLE = 8
 # version, method, flags, when, then the counts of terms, names, figures, headline figures,
 # kicker and rest-of-headline words and embedding dimensions; then the weights, the
 # embedding (float32, little-endian) and the strings, one a line.
@@ -41,10 +63,27 @@ _SEPARATOR = "\n"
 
 def encode_signature(signature: ArticleSignature, method: ClusterMethod) -> bytes:
     """The bytes form of a signature made by ``method``."""
-    terms, weights = signature.vector
+    return _encode(signature, method, signature.vector, 0)
+
+
+def encode_query(query: Query) -> bytes:
+    """The bytes form of an article's query by the features method (``text_query``), from
+    which ``decode_query`` gives it back exactly and ``decode_signature`` its signature. An
+    unknown moment is NaN: it is only known once the article is stored."""
+    kept = sorted(query.vector.items(), key=heaviest_first)
+    vector = (tuple(t for t, _ in kept), array("d", (w for _, w in kept)))
+    return _encode(query.signature, "features", vector, _WHOLE)
+
+
+def _encode(
+    signature: ArticleSignature,
+    method: ClusterMethod,
+    vector: tuple[Sequence[str], array[float]],
+    flags: int,
+) -> bytes:
+    terms, weights = vector
     features = signature.features
     strings = list(terms)
-    flags = 0
     counts = (0, 0, 0, 0, 0)
     if features is not None:
         flags |= _HAS_FEATURES | (_EXPLAINER if features.explainer else 0)
@@ -80,8 +119,43 @@ def encode_signature(signature: ArticleSignature, method: ClusterMethod) -> byte
 
 
 def decode_signature(blob: bytes, method: ClusterMethod) -> ArticleSignature | None:
-    """The signature ``encode_signature`` stored; None if it was made by another method or
-    in a form this version does not read (it is then made again)."""
+    """The signature ``encode_signature`` (or ``encode_query``) stored; None if it was made by
+    another method, in a form this version does not read, or at an unknown moment (it is then
+    made again)."""
+    decoded = _decode(blob, method)
+    if decoded is None:
+        return None
+    whole, signature = decoded
+    if whole is None:
+        return signature
+    if math.isnan(signature.when):
+        return None
+    return _packed(whole, signature)
+
+
+def decode_query(blob: bytes, method: ClusterMethod, when: float) -> Query | None:
+    """The query ``encode_query`` stored, at moment ``when``; None for any other form."""
+    whole, signature = _decode(blob, method) or (None, None)
+    if whole is None or signature is None:
+        return None
+    packed = _packed(whole, signature)
+    return Query(dict(zip(*whole, strict=True)), dataclasses.replace(packed, when=when))
+
+
+def _packed(
+    whole: tuple[tuple[str, ...], array[float]], signature: ArticleSignature
+) -> ArticleSignature:
+    terms, weights = whole
+    # As ``pack`` keeps it: the heaviest terms, float32.
+    packed = (terms[:INDEXED_TERMS], array("f", weights[:INDEXED_TERMS]))
+    return dataclasses.replace(signature, vector=packed)
+
+
+def _decode(
+    blob: bytes, method: ClusterMethod
+) -> tuple[tuple[tuple[str, ...], array[float]] | None, ArticleSignature] | None:
+    """The signature a blob holds, and the whole vector when it holds one (the signature's
+    vector is then that whole vector)."""
     if len(blob) < _HEADER.size:
         return None
     (
@@ -100,8 +174,9 @@ def decode_signature(blob: bytes, method: ClusterMethod) -> ArticleSignature | N
     if version != _VERSION or method_code >= len(_METHODS) or _METHODS[method_code] != method:
         return None
     offset = _HEADER.size
-    weights = _floats(blob[offset : offset + 4 * n_terms])
-    offset += 4 * n_terms
+    width = 8 if flags & _WHOLE else 4
+    weights = _floats(blob[offset : offset + width * n_terms], "d" if width == 8 else "f")
+    offset += width * n_terms
     embedding = _floats(blob[offset : offset + 4 * n_embedding]) if n_embedding else None
     offset += 4 * n_embedding
     text = blob[offset:].decode("utf-8")
@@ -123,19 +198,20 @@ def decode_signature(blob: bytes, method: ClusterMethod) -> ArticleSignature | N
             kicker=frozenset(strings[headline_end:kicker_end]),
             headline_rest=frozenset(strings[kicker_end : kicker_end + n_rest]),
         )
-    return ArticleSignature((terms, weights), when, features, embedding)
+    signature = ArticleSignature((terms, weights), when, features, embedding)
+    return ((terms, weights) if flags & _WHOLE else None), signature
 
 
 def _little_endian(values: array[float]) -> bytes:
     if sys.byteorder == "little":
         return values.tobytes()
-    swapped = array("f", values)
+    swapped = array(values.typecode, values)
     swapped.byteswap()
     return swapped.tobytes()
 
 
-def _floats(raw: bytes) -> array[float]:
-    values = array("f")
+def _floats(raw: bytes, typecode: Literal["f", "d"] = "f") -> array[float]:
+    values = array(typecode)
     values.frombytes(raw)
     if sys.byteorder != "little":
         values.byteswap()
@@ -147,25 +223,46 @@ class StoredSignatures(MutableMapping[int, ArticleSignature]):
     that have none; set ones are stored ``TEXT_BATCH`` at a time (``flush`` stores the rest).
 
     As a mapping it holds only the signatures set and not stored yet, so that clustering can
-    give it every new article's signature without holding them all.
+    give it every new article's signature without holding them all. The stored forms of the
+    most recently made or read ones are kept, up to ``recent_bytes``, so that those are read
+    without a query.
     """
 
     def __init__(
-        self, store: ArticleStore, method: ClusterMethod, embedder: Embedder | None
+        self,
+        store: ArticleStore,
+        method: ClusterMethod,
+        embedder: Embedder | None,
+        *,
+        recent_bytes: int = RECENT_BYTES,
     ) -> None:
         self.store = store
         self.method = method
         self.embedder = embedder
+        self.recent_bytes = recent_bytes
         self._unsaved: dict[int, ArticleSignature] = {}
+        self._recent: OrderedDict[int, bytes] = OrderedDict()
+        self._recent_size = 0
 
     def __call__(self, article_ids: Sequence[int]) -> dict[int, ArticleSignature]:
         """The signatures of these articles (unknown ids are left out)."""
-        found = {i: self._unsaved[i] for i in article_ids if i in self._unsaved}
-        asked = [i for i in article_ids if i not in found]
-        for article_id, blob in self.store.article_signatures(asked).items():
+        found: dict[int, ArticleSignature] = {}
+        asked = []
+        for article_id in article_ids:
+            if (unsaved := self._unsaved.get(article_id)) is not None:
+                found[article_id] = unsaved
+            elif (blob := self._recent.get(article_id)) is not None:
+                self._recent.move_to_end(article_id)
+                if (signature := decode_signature(blob, self.method)) is not None:
+                    found[article_id] = signature
+            else:
+                asked.append(article_id)
+        stored = self.store.article_signatures(asked) if asked else {}
+        for article_id, blob in stored.items():
             signature = decode_signature(blob, self.method)
             if signature is not None:
                 found[article_id] = signature
+                self._keep(article_id, blob)
         missing = [i for i in asked if i not in found]
         for start in range(0, len(missing), TEXT_BATCH):
             made = {
@@ -174,6 +271,19 @@ class StoredSignatures(MutableMapping[int, ArticleSignature]):
             }
             found.update(made)
             self._save(made)
+        return found
+
+    def queries(self, articles: Sequence[Article]) -> dict[int, Query]:
+        """The queries of these unclustered articles that were stored with them (made where
+        their text was read, see ``encode_query``); the others are left out."""
+        if self.method == "lexical" or not articles:
+            return {}
+        moments = {a.id: moment_of(a) for a in articles}
+        found: dict[int, Query] = {}
+        for article_id, blob in self.store.article_signatures(list(moments)).items():
+            query = decode_query(blob, "features", moments[article_id])
+            if query is not None:
+                found[article_id] = query
         return found
 
     def __getitem__(self, article_id: int) -> ArticleSignature:
@@ -202,9 +312,21 @@ class StoredSignatures(MutableMapping[int, ArticleSignature]):
         # A failure only costs making them again from the text next time.
         if not signatures:
             return
+        blobs = {i: encode_signature(s, self.method) for i, s in signatures.items()}
         try:
-            self.store.set_article_signatures(
-                {i: encode_signature(s, self.method) for i, s in signatures.items()}
-            )
+            self.store.set_article_signatures(blobs)
         except StorageError:
             log.exception("could not store the signatures of %d articles", len(signatures))
+        for article_id, blob in blobs.items():
+            self._keep(article_id, blob)
+
+    def _keep(self, article_id: int, blob: bytes) -> None:
+        """Keep a stored form among the recent ones (the oldest beyond the budget go)."""
+        old = self._recent.pop(article_id, None)
+        if old is not None:
+            self._recent_size -= len(old)
+        self._recent[article_id] = blob
+        self._recent_size += len(blob)
+        while self._recent_size > self.recent_bytes and self._recent:
+            _, dropped = self._recent.popitem(last=False)
+            self._recent_size -= len(dropped)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from digests import read_pool
 from digests.clock import FixedClock
 from digests.config import parse_config
 from digests.records import FeedSource
@@ -252,3 +254,44 @@ async def test_a_refresh_records_every_feeds_fetch(settings, feed_server: FeedSe
         ('"b1"', "Local", expected),
     ]
     assert all(s.next_fetch_at == expected + timedelta(minutes=15) for s in states)
+
+
+async def test_articles_are_placed_from_their_readers_queries_as_from_their_text(
+    settings, feed_server: FeedServer, tmp_path, monkeypatch: pytest.MonkeyPatch
+):
+    retold = LONG.replace("Residents had complained", "Locals had grumbled")
+    feed_server.route("/a.xml").serve(rss(("a", "New ferry pier opens", LONG)))
+    feed_server.route("/b.xml").serve(rss(("b", "Harbour opens its new ferry pier", retold)))
+    other = "A storm closed the mountain pass road for three days, the police said on Sunday. "
+    feed_server.route("/c.xml").serve(rss(("c", "Storm closes mountain pass", other * 4)))
+    urls = [feed_server.url(f"/{name}.xml") for name in "abc"]
+
+    async def stories(db: str) -> list[tuple[tuple[str, str], ...]]:
+        # Read in this process, so that what the reader makes can be left out below.
+        local = settings.model_copy(
+            update={
+                "storage": settings.storage.model_copy(update={"url": f"sqlite:///{db}"}),
+                "fetch": settings.fetch.model_copy(update={"read_workers": 0}),
+            }
+        )
+        store = open_store(local.storage.url)
+        try:
+            async with open_pipeline(local, clock=FixedClock(T0), store=store) as pipeline:
+                await pipeline.refresh([FeedSource(u) for u in urls])
+            found = store.stories_since(T0 - timedelta(days=1))
+            return sorted(tuple(sorted((a.title, a.language) for a in s.articles)) for s in found)
+        finally:
+            store.close()
+
+    from_queries = await stories(str(tmp_path / "queries.db"))
+    made = read_pool._changed
+
+    def without_reader_work(entry, signature):
+        changed = made(entry, signature)
+        return dataclasses.replace(changed, query=None)
+
+    monkeypatch.setattr(read_pool, "_changed", without_reader_work)
+    from_text = await stories(str(tmp_path / "text.db"))
+    assert from_queries == from_text
+    assert sorted(map(len, from_queries)) == [1, 2]
+    assert {language for story in from_queries for _, language in story} == {"en"}

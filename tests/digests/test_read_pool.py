@@ -14,7 +14,11 @@ import pytest
 from digests.dedup import entry_signature
 from digests.discover import read_feed
 from digests.feed_text import text_from_html
+from digests.language import DETECT_CHARS, article_language
+from digests.parse import UNTITLED
 from digests.read_pool import ReadFeed, ReadPool, read_changed
+from digests.similarity import text_query
+from digests.stored_signatures import decode_query
 from tests.digests._odd_feeds import odd_feed
 
 SAMPLES = Path(__file__).resolve().parents[2] / "digests" / "samples"
@@ -145,3 +149,35 @@ def test_reads_that_all_find_no_pool_share_the_one_started_for_them() -> None:
     reads, retired, processes = asyncio.run(read_at_once())
     assert (retired, processes) == (0, 2)
     assert reads == [read_changed(body, url, None, {}) for url, body in FEEDS * 2]
+
+
+@pytest.mark.parametrize(("url", "body"), FEEDS, ids=[url for url, _ in FEEDS])
+def test_read_changed_detects_the_language_and_makes_the_query_of_the_feed_text(
+    url: str, body: bytes
+) -> None:
+    for changed in read_changed(body, url, None, {}).entries:
+        entry = changed.entry
+        title = "" if entry.title == UNTITLED else entry.title.strip()
+        head = f"{title}\n{changed.text}"[:DETECT_CHARS]
+        assert changed.language == article_language(entry.language, head)
+        assert changed.query is not None
+        query = decode_query(changed.query, "features", 1.0)
+        assert query == text_query(title, changed.text, 1.0)
+
+
+def test_a_pool_grown_past_its_memory_budget_is_replaced_and_reads_the_same(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("digests.read_pool.WORKER_MEMORY_BYTES", 1)
+
+    async def read_on_one_worker() -> tuple[list[ReadFeed], int]:
+        pool = ReadPool(1)
+        try:
+            reads = [await pool.read(body, url, None, {}) for url, body in FEEDS]
+            return reads, len(pool._retired)
+        finally:
+            pool.close()
+
+    reads, retired = asyncio.run(read_on_one_worker())
+    assert retired >= 2
+    assert reads == [read_changed(body, url, None, {}) for url, body in FEEDS]

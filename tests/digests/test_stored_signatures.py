@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import math
 from array import array
 from collections.abc import Sequence
 from datetime import timedelta
@@ -12,8 +14,21 @@ from digests import cluster
 from digests.cluster import assign_stories
 from digests.config import DigestConfig
 from digests.records import Article, StoryOutline
-from digests.similarity import ArticleSignature, ClusterMethod, article_signature
-from digests.stored_signatures import decode_signature, encode_signature
+from digests.similarity import (
+    ArticleSignature,
+    ClusterMethod,
+    Query,
+    article_signature,
+    make_query,
+    moment_of,
+    text_query,
+)
+from digests.stored_signatures import (
+    decode_query,
+    decode_signature,
+    encode_query,
+    encode_signature,
+)
 from tests.digests._cluster_pairs import (
     CROSS_LANGUAGE_DIFFERENT,
     CROSS_LANGUAGE_SAME,
@@ -127,3 +142,65 @@ def test_clustering_from_loaded_signatures_places_articles_as_from_held_ones(
     assert any(not s.is_new for s in held)
     assert len(asked[0]) == 3
     assert sum(map(len, asked)) > len(old)
+
+
+def test_a_query_made_from_the_text_alone_is_the_one_made_from_the_article() -> None:
+    for first, _ in PAIRS:
+        article = make_article(1, title=first[0], text=first[1], published=T0)
+        made = text_query(article.title, article.text, moment_of(article))
+        assert made == make_query(article, "features", None)
+
+
+def test_a_stored_query_reads_back_exactly_and_as_the_signature_clustering_keeps() -> None:
+    for first, _ in PAIRS:
+        article = make_article(1, title=first[0], text=first[1], published=T0)
+        query = make_query(article, "features", None)
+        blob = encode_query(query)
+        # The moment is the one given: it is only known once the article is stored.
+        assert decode_query(blob, "features", query.signature.when) == query
+        assert decode_query(blob, "features", 5.0) == query._replace(
+            signature=dataclasses.replace(query.signature, when=5.0)
+        )
+        assert decode_signature(blob, "features") == article_signature(article)
+        # A query is no signature of another method, and a signature is no query.
+        assert decode_query(blob, "lexical", 0.0) is None
+        assert decode_signature(blob, "lexical") is None
+        assert decode_query(encode_signature(query.signature, "features"), "features", 0) is None
+
+
+def test_a_stored_query_of_an_unknown_moment_is_no_signature() -> None:
+    (first, _), *_ = PAIRS
+    query = text_query(first[0], first[1], math.nan)
+    blob = encode_query(query)
+    assert decode_signature(blob, "features") is None
+    assert decode_query(blob, "features", 7.0) is not None
+
+
+def test_clustering_from_stored_queries_places_articles_as_from_their_text(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(cluster, "LOAD_BATCH", 3)
+    old, new = reports()
+    articles = old + new
+    by_id = {a.id: a for a in articles}
+    # Every other article has a stored query; the rest are read and analysed as before.
+    blobs = {a.id: encode_query(make_query(a, "features", None)) for a in articles if a.id % 2 == 0}
+    bare = [dataclasses.replace(a, text="") for a in articles]
+    read: list[int] = []
+
+    def read_articles(ids: Sequence[int]) -> list[Article]:
+        read.extend(ids)
+        return [by_id[i] for i in ids]
+
+    def queries(chosen: Sequence[Article]) -> dict[int, Query]:
+        found = {}
+        for a in chosen:
+            if a.id in blobs and (q := decode_query(blobs[a.id], "features", moment_of(a))):
+                found[a.id] = q
+        return found
+
+    plain = assign_stories(articles, [], threshold=THRESHOLD)
+    stored = assign_stories(bare, [], threshold=THRESHOLD, read=read_articles, queries=queries)
+    assert stored == plain
+    assert any(len(s.article_ids) > 1 for s in plain)
+    assert sorted(read) == sorted(a.id for a in articles if a.id not in blobs)

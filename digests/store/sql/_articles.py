@@ -127,7 +127,13 @@ def _upsert(conn: Connection, draft: ArticleDraft, now: datetime) -> UpsertResul
 
     new_id = conn.execute(
         _INSERT_ARTICLE,
-        {"feed_url": draft.feed_url, "entry_id": draft.entry_id, "fetched_at": now, **fields},
+        {
+            "feed_url": draft.feed_url,
+            "entry_id": draft.entry_id,
+            "fetched_at": now,
+            "signature": draft.signature,
+            **fields,
+        },
     ).scalar_one()
     return UpsertResult(new_id, "new")
 
