@@ -9,6 +9,8 @@ stop the run; ``refresh_report`` holds what it reports. ``Pipeline.compose``
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 from digests.clock import Clock
 from digests.compose_step import ComposeStep
 from digests.config import Settings
@@ -42,7 +44,13 @@ class Pipeline(RefreshStep, ComposeStep):
         self._embedder: Embedder | None = None
         # Parses and cleans fetched feeds on every core; its processes start on first use.
         self._reader = ReadPool(settings.fetch.read_pool_size())
+        # The refresh's store calls and clustering, apart from the default executor.
+        self._threads: ThreadPoolExecutor | None = None
 
     def close(self) -> None:
-        """Stop the feed reading processes; a later refresh starts them again."""
+        """Stop the feed reading processes and the refresh's threads; a later refresh
+        starts both again."""
         self._reader.close()
+        threads, self._threads = self._threads, None
+        if threads is not None:
+            threads.shutdown(wait=True, cancel_futures=True)

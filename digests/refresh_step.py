@@ -9,10 +9,13 @@ broken feed stop the run. ``RefreshStep`` is one half of ``Pipeline``.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any, TypeVar
 
 from digests.clock import Clock
 from digests.cluster import assign_stories
@@ -38,6 +41,9 @@ from digests.topics import TopicTagger
 from digests.urls import canonical_url
 
 log = logging.getLogger(__name__)
+_T = TypeVar("_T")
+# Threads for the refresh's blocking calls: a feed's store calls run while others are fetched.
+REFRESH_THREADS = 4
 # Called with (feed url, outcome) as each feed finishes; outcome is "ok", "not_modified" or
 # an error message. The CLI draws its progress bar from it.
 ProgressHook = Callable[[str, str], None]
@@ -66,6 +72,17 @@ class RefreshStep:
     _tagger: TopicTagger
     _embedder: Embedder | None
     _reader: ReadPool
+    _threads: ThreadPoolExecutor | None
+
+    async def _in_thread(self, func: Callable[..., _T], /, *args: Any, **kwargs: Any) -> _T:
+        """Run a blocking call of the refresh on its own threads (started on first use): a
+        thousand feeds' store calls and the clustering would otherwise queue ahead of
+        readers' commands on the loop's default executor, which the rest of the process
+        shares."""
+        if self._threads is None:
+            self._threads = ThreadPoolExecutor(REFRESH_THREADS, thread_name_prefix="refresh")
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._threads, functools.partial(func, *args, **kwargs))
 
     async def refresh(
         self,
@@ -81,12 +98,12 @@ class RefreshStep:
         Per-feed failures, storage errors included, are recorded on the feed, not raised."""
         sources = list(self.settings.feed_sources() if feeds is None else feeds)
         # One worker-thread hop for all feeds: a thousand hops cost more than the writes.
-        await asyncio.to_thread(self.store.ensure_feeds, sources)
+        await self._in_thread(self.store.ensure_feeds, sources)
         by_url = {s.url: s for s in sources}
         if only_due:
-            states = await asyncio.to_thread(self.store.due_feeds, self.clock.now())
+            states = await self._in_thread(self.store.due_feeds, self.clock.now())
         else:
-            states = [s for s in await asyncio.to_thread(self.store.list_feeds) if s.enabled]
+            states = [s for s in await self._in_thread(self.store.list_feeds) if s.enabled]
         if feeds is not None:
             # Explicit feeds: exactly those. Otherwise every stored feed (the config's and
             # those guilds added), each fetched once however many guilds use it.
@@ -105,9 +122,9 @@ class RefreshStep:
         try:
             outcomes = await asyncio.gather(*(one(s) for s in states))
         finally:
-            await asyncio.to_thread(self._record_successes, successes)
-        new_stories, grown = await asyncio.to_thread(self._cluster)
-        pruned = await asyncio.to_thread(self.prune)
+            await self._in_thread(self._record_successes, successes)
+        new_stories, grown = await self._in_thread(self._cluster)
+        pruned = await self._in_thread(self.prune)
         return RefreshReport(
             feeds=tuple(outcomes), new_stories=new_stories, grown_stories=grown, pruned=pruned
         )
@@ -168,7 +185,7 @@ class RefreshStep:
         try:
             # Only the store's ids and signatures go to the reader: it cleans only the
             # entries that changed since the last fetch.
-            known = await asyncio.to_thread(self.store.entry_source_hashes, state.url)
+            known = await self._in_thread(self.store.entry_source_hashes, state.url)
         except StorageError as exc:
             return await self._record_failure(state, f"storage error: {exc}", None, tally)
         parsed = await self._reader.read(result.body, result.final_url, result.content_type, known)
@@ -226,7 +243,7 @@ class RefreshStep:
         tally.skipped += len(drafts) - len(kept)
         # One worker-thread hop per feed, not per article: with many feeds the hops and the
         # queueing for the default executor's few threads cost more than the inserts.
-        return await asyncio.to_thread(self._store_drafts, kept, self.clock.now())
+        return await self._in_thread(self._store_drafts, kept, self.clock.now())
 
     def _store_drafts(
         self, drafts: Sequence[tuple[ArticleDraft, bool]], now: datetime
@@ -262,7 +279,7 @@ class RefreshStep:
             max_failures=cfg.max_failures,
         )
         try:
-            await asyncio.to_thread(
+            await self._in_thread(
                 self.store.record_fetch_failure,
                 state.url,
                 now=now,
