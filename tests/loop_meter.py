@@ -8,6 +8,9 @@ while the CPU a callback burns on the loop's thread is the same however busy the
 is. Blocking waits that cost no CPU (a ``time.sleep``, a synchronous socket or file read)
 are ruff's ASYNC rules' business, which check every ``async def`` statically.
 
+A garbage collection that starts in a callback is not counted either: it walks every object
+of the process (a test process holds those of thousands of tests), whatever the callback did.
+
 Every way a callback reaches the loop goes through a public method of the loop (tasks and
 futures schedule theirs with ``call_soon``, timers with ``call_at``, transports register
 ``add_reader``/``add_writer``), so a loop subclass that wraps those sees all of them.
@@ -16,6 +19,8 @@ futures schedule theirs with ``call_soon``, timers with ``call_at``, transports 
 from __future__ import annotations
 
 import asyncio
+import gc
+import threading
 import time
 from collections.abc import Callable, Coroutine, Iterator
 from contextlib import contextmanager
@@ -41,6 +46,23 @@ class MeteredLoop(asyncio.SelectorEventLoop):
         self.slow: list[tuple[float, str]] = []
         self._meter_depth = 0
         self._meter_bookkeeping = 0.0
+        self._collecting_since: float | None = None
+        gc.callbacks.append(self._on_collection)
+
+    def close(self) -> None:
+        if self._on_collection in gc.callbacks:
+            gc.callbacks.remove(self._on_collection)
+        super().close()
+
+    def _on_collection(self, phase: str, info: dict[str, int]) -> None:
+        """Counts a collection on the loop's thread as bookkeeping (see the module's text)."""
+        if threading.get_ident() != getattr(self, "_thread_id", None):
+            return
+        if phase == "start":
+            self._collecting_since = time.thread_time()
+        elif self._collecting_since is not None:
+            self._meter_bookkeeping += time.thread_time() - self._collecting_since
+            self._collecting_since = None
 
     def _metered(self, callback: Callable[..., Any]) -> Callable[..., Any]:
         def run(*args: Any) -> Any:

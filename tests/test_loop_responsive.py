@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
 from pathlib import Path
 
 import pytest
@@ -60,3 +62,21 @@ def test_no_callback_blocks_the_loop_in_a_refresh_and_a_digest(
     assert new_articles > FEEDS * ITEMS // 2
     assert items > 0
     assert slow == [], report(slow)
+
+
+def test_the_meter_reports_a_callback_that_burns_the_loops_cpu() -> None:
+    async def burn() -> None:
+        start = time.thread_time()
+        while time.thread_time() - start < 0.15:
+            pass
+        await asyncio.sleep(0)
+
+    async def main() -> None:
+        await asyncio.sleep(0)  # a cheap step first
+        await burn()
+
+    _, slow = run_metered(main())
+    assert len(slow) == 1
+    spent, where = slow[0]
+    assert spent >= 0.15
+    assert "main" in where
