@@ -253,15 +253,16 @@ async def test_topics_lists_counts_and_subscribers_get_a_dm(world, tmp_path):
     from tests.bot.harness import READER
 
     async with running_bot(world, settings_for(tmp_path)):
-        topics = reply_text(await command(world, "topics"))
+        # Each of these is deferred, then answered.
+        topics = reply_text(await command(world, "topics", replies=2))
         assert "Transport" in topics
-        sub = reply_text(await command(world, "subscribe", {"topic": "transport"}))
+        sub = reply_text(await command(world, "subscribe", {"topic": "transport"}, replies=2))
         assert "Subscribed to Transport" in sub
         await command(world, "digest", {}, "now", admin=True, replies=2)
         dms = world.dms(READER)
         assert len(dms) >= 2
         assert any("tram" in e["title"].lower() for m in dms for e in m.embeds)
-        unsub = reply_text(await command(world, "unsubscribe", {"topic": "Transport"}))
+        unsub = reply_text(await command(world, "unsubscribe", {"topic": "Transport"}, replies=2))
     assert "Unsubscribed" in unsub
 
 

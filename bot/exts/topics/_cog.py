@@ -45,6 +45,9 @@ class TopicsCog(commands.Cog):
     @app_commands.guild_only()
     async def topics(self, interaction: discord.Interaction) -> None:
         assert interaction.guild_id is not None
+        # Counting scopes every story of the week to the guild: with a thousand busy feeds
+        # that takes seconds, past the 3 s in which Discord wants an answer.
+        await interaction.response.defer(ephemeral=True, thinking=True)
         counts = await self.bot.desk.topics(interaction.guild_id)
         if not counts:
             await reply(interaction, "No topics yet.")
@@ -57,6 +60,8 @@ class TopicsCog(commands.Cog):
     @app_commands.guild_only()
     async def subscribe(self, interaction: discord.Interaction, topic: str) -> None:
         assert interaction.guild_id is not None
+        # The topic is looked up among the week's (see /topics).
+        await interaction.response.defer(ephemeral=True, thinking=True)
         name, added = await self.bot.desk.subscribe(
             interaction.guild_id, interaction.user.id, topic
         )
@@ -68,7 +73,8 @@ class TopicsCog(commands.Cog):
     @app_commands.guild_only()
     async def unsubscribe(self, interaction: discord.Interaction, topic: str) -> None:
         assert interaction.guild_id is not None
-        # Topic names are matched case-insensitively, like /subscribe.
+        # Topic names are matched case-insensitively, like /subscribe (and looked up likewise).
+        await interaction.response.defer(ephemeral=True, thinking=True)
         removed = await self.bot.desk.unsubscribe(interaction.guild_id, interaction.user.id, topic)
         text = "Unsubscribed." if removed else "You were not subscribed to that topic."
         await reply(interaction, text)
