@@ -87,8 +87,8 @@ async def test_hostile_feed_text_never_pings_or_hides_in_any_reply(world, tmp_pa
         replies += await command(world, "search", {"query": "ferry"})
         replies += await command(world, "search", {"query": "@everyone \u202eunfound"})
         replies += await command(world, "feed", {}, "list", admin=True)
-        replies += await command(world, "topics")
-        replies += await command(world, "subscribe", {"topic": "@here <@&1> \u2066x"})
+        replies += await command(world, "topics", replies=2)
+        replies += await command(world, "subscribe", {"topic": "@here <@&1> \u2066x"}, replies=2)
         replies += await command(world, "ask", {"question": "@everyone what opened?"}, replies=2)
     posted = world.messages(TEXT)
     assert len(posted) >= 2
