@@ -70,6 +70,10 @@ log = logging.getLogger(__name__)
 # The window /topics counts over and follow-up questions are answered from.
 RECENT = timedelta(days=7)
 MAX_QUERY_CHARS = 100
+# How long the topic names offered while a reader types stay in use: counting them scopes
+# the week's stories, seconds with a thousand busy feeds, and an autocomplete asks again at
+# every keystroke (and cannot be deferred).
+TOPIC_NAMES_TTL = timedelta(seconds=60)
 FORMAT_STYLES: tuple[FormatStyle, ...] = ("full", "compact", "headlines", "custom")
 # Every rule is checked against every story of each digest: a channel keeps a short list.
 MAX_FILTERS_PER_CHANNEL = 50
@@ -151,6 +155,8 @@ class Newsdesk:
         self._filtered: defaultdict[int, dict[int, tuple[int, int]]] = defaultdict(dict)
         # Per community: the language its platform prefers (see ``set_default_language``).
         self._default_languages: dict[int, str] = {}
+        # Per community: when its topic names were counted, and the names.
+        self._topic_names: dict[int, tuple[datetime, tuple[str, ...]]] = {}
 
     @property
     def settings(self) -> Settings:
@@ -362,6 +368,17 @@ class Newsdesk:
         for story in stories:
             counts.update(story.topics)
         return counts
+
+    async def topic_names(self, community_id: int) -> tuple[str, ...]:
+        """The community's topic names (as ``topics`` has them, sorted), counted at most
+        ``TOPIC_NAMES_TTL`` ago: for offering them while a reader types."""
+        now = self.now()
+        cached = self._topic_names.get(community_id)
+        if cached is not None and now - cached[0] < TOPIC_NAMES_TTL:
+            return cached[1]
+        names = tuple(sorted(await self.topics(community_id)))
+        self._topic_names[community_id] = (now, names)
+        return names
 
     async def topic_named(self, community_id: int, name: str) -> str:
         """The community's topic called ``name`` (case-insensitively), as it is spelt;

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -123,6 +124,29 @@ async def test_configured_topics_are_listed_even_without_stories(desk: Newsdesk)
     counts = await desk.topics(COMMUNITY)
     assert "Transport" in counts
     assert counts["Science"] > 0
+
+
+async def test_topic_names_offered_while_typing_are_counted_at_most_once_a_minute(
+    clocked_desk: Newsdesk, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    counted: list[int] = []
+    topics = clocked_desk.topics
+
+    async def counting(community_id: int) -> Counter[str]:
+        counted.append(community_id)
+        return await topics(community_id)
+
+    monkeypatch.setattr(clocked_desk, "topics", counting)
+    first = await clocked_desk.topic_names(COMMUNITY)
+    assert "Transport" in first
+    assert list(first) == sorted(first)
+    clock.advance(seconds=59)
+    assert await clocked_desk.topic_names(COMMUNITY) == first
+    assert await clocked_desk.topic_names(COMMUNITY + 1) is not None
+    assert counted == [COMMUNITY, COMMUNITY + 1]
+    clock.advance(seconds=1)
+    await clocked_desk.topic_names(COMMUNITY)
+    assert counted == [COMMUNITY, COMMUNITY + 1, COMMUNITY]
 
 
 async def test_topics_are_followed_by_their_name_in_any_case(desk: Newsdesk) -> None:

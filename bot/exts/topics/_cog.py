@@ -34,10 +34,10 @@ class TopicsCog(commands.Cog):
     ) -> list[app_commands.Choice[str]]:
         if interaction.guild_id is None:
             return []
-        counts = await self.bot.desk.topics(interaction.guild_id)
+        names = await self.bot.desk.topic_names(interaction.guild_id)
         return [
             app_commands.Choice(name=t[:100], value=t[:100])
-            for t in sorted(counts)
+            for t in names
             if current.lower() in t.lower()
         ][:25]
 
