@@ -188,11 +188,14 @@ def language_mark(item: DigestItem) -> str:
     return f"[{item.other_language}] " if item.other_language else ""
 
 
+def headline_and_text_language(declared: str | None, title: str, text: str) -> str:
+    """``article_language`` read from an article's headline and the start of its text."""
+    return article_language(declared, f"{title}\n{text}"[:DETECT_CHARS])
+
+
 def with_languages(drafts: Sequence[ArticleDraft]) -> list[ArticleDraft]:
     """The drafts with their ``language`` set from what they declare and what they say."""
     return [
-        replace(
-            d, language=article_language(d.declared_language, f"{d.title}\n{d.text}"[:DETECT_CHARS])
-        )
+        replace(d, language=headline_and_text_language(d.declared_language, d.title, d.text))
         for d in drafts
     ]

@@ -65,6 +65,12 @@ def parse_feed(body: bytes, *, url: str, content_type: str | None = None) -> Par
         raise ParseError(f"cannot read feed: {type(exc).__name__}: {_clip(str(exc))}") from exc
 
 
+def entry_headline(entry: ParsedEntry) -> str:
+    """The headline an entry gives its article: empty for the parser's placeholder, so that
+    one is made from the text instead."""
+    return "" if entry.title == UNTITLED else entry.title.strip()
+
+
 # --- XML feeds ----------------------------------------------------------------------------
 
 

@@ -28,8 +28,8 @@ from digests.discover import read_feed
 from digests.errors import FeedError
 from digests.extract import extract_article
 from digests.feed_text import text_from_html
-from digests.language import DETECT_CHARS, article_language
-from digests.parse import UNTITLED
+from digests.language import headline_and_text_language
+from digests.parse import entry_headline
 from digests.records import ArticleText, ParsedEntry
 from digests.similarity import text_query
 from digests.stored_signatures import encode_query
@@ -93,9 +93,9 @@ def read_changed(
 def _changed(entry: ParsedEntry, signature: str) -> ChangedEntry:
     text = text_from_html(entry.content_html)
     # The headline and moment the article gets from this text (see RefreshStep._draft).
-    title = "" if entry.title == UNTITLED else entry.title.strip()
+    title = entry_headline(entry)
     moment = entry.published or entry.updated
-    language = article_language(entry.language, f"{title}\n{text}"[:DETECT_CHARS])
+    language = headline_and_text_language(entry.language, title, text)
     when = moment.timestamp() if moment is not None else math.nan
     query = encode_query(text_query(title, text, when))
     return ChangedEntry(entry, signature, text, language, query)

@@ -1,6 +1,6 @@
 """Imported by the feed reading pool's fork server (``read_pool``): what every reading process
 needs is loaded here once, before the processes are forked from the server, instead of in
-each process as it starts (the pool is replaced every few hundred reads)."""
+each process as it starts (and again in each fresh pool)."""
 
 from digests import read_pool as read_pool
 from digests.language import load_detector

@@ -25,7 +25,7 @@ from digests.errors import FeedError, StorageError
 from digests.feed_text import is_teaser
 from digests.fetch import Fetcher
 from digests.language import with_languages
-from digests.parse import UNTITLED
+from digests.parse import entry_headline
 from digests.read_pool import ChangedEntry, ReadPool
 from digests.records import Article, ArticleDraft, ArticleText, FeedSource, FeedState
 from digests.refetch import (
@@ -320,7 +320,7 @@ class RefreshStep:
         # Both text_from_html and extract_article already strip page junk.
         body = text.text
         # The parser's placeholder is no title: the headline is then made from the text.
-        title = "" if entry.title == UNTITLED else entry.title.strip()
+        title = entry_headline(entry)
         if not body and not title:
             return None
         url = entry.url
