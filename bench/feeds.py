@@ -27,10 +27,11 @@ from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime, parsedate_to_datetime
 from html import escape
 from types import TracebackType
-from typing import Self
+from typing import TYPE_CHECKING, Self
 from urllib.request import Request, urlopen
 
-from aiohttp import web
+if TYPE_CHECKING:
+    from aiohttp import web
 
 MAX_HOSTS = 254
 # Item dates count back from here so that the corpus is the same in every run.
@@ -262,6 +263,9 @@ class FeedCorpus:
 
 def make_app(corpus: FeedCorpus, *, latency: float) -> web.Application:
     """The aiohttp application serving ``corpus`` plus its control endpoints."""
+    # Imported here, in the server's own process: the processes it serves are measured.
+    from aiohttp import web
+
     counts = {"200": 0, "304": 0}
 
     async def feed(request: web.Request) -> web.StreamResponse:
@@ -321,6 +325,8 @@ def _free_port() -> int:
 
 async def serve(n_feeds: int, *, items: int, latency: float, hosts: int, port: int) -> None:
     """Serve until stdin closes (the parent exits or says so); prints the port first."""
+    from aiohttp import web
+
     corpus = FeedCorpus(n_feeds, items=items)
     runner = web.AppRunner(make_app(corpus, latency=latency), access_log=None)
     await runner.setup()

@@ -23,12 +23,10 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
-
-import feedparser
 
 from bench.cpu import tree_cpu_seconds
 from bench.feeds import EPOCH, FeedServer, make_item, render_rss
@@ -173,6 +171,9 @@ class SequentialPeer:
     modified: dict[str, str] = field(default_factory=dict)
 
     def run(self) -> Timing:
+        # The peers' libraries are imported where they run: the memory child measures ours.
+        import feedparser
+
         with timed() as t:
             for url in self.urls:
                 parsed = feedparser.parse(
@@ -368,6 +369,8 @@ def feedparser_cpu_per_feed(opts: Options) -> float:
     bodies = [
         render_rss(i, 0, items=opts.items, base_url="http://bench.test") for i in range(sample)
     ]
+    import feedparser
+
     gc.collect()
     with timed() as t:
         for body in bodies:
@@ -543,14 +546,19 @@ def seed_store(db_url: str, n_articles: int, *, feeds: int, now: datetime) -> No
     """Fill a store with ``n_articles`` clustered articles, all inside the clustering window."""
     from sqlalchemy import insert
 
+    from digests.similarity import text_query
     from digests.store import open_store
     from digests.store.models import ArticleRow, FeedRow, StoryRow
     from digests.store.sql import SqlStore
+    from digests.stored_signatures import encode_signature
 
     store = open_store(db_url)
     assert isinstance(store, SqlStore)
     pool = [make_item(i, 10_000, "http://bench.test") for i in range(500)]
     texts = ["\n\n".join(p.paragraphs) for p in pool]
+    # Stored as this version stores them: each article with its clustering signature (made
+    # once per pool item; the moment is each article's own).
+    signatures = [text_query(p.title, t, 0.0).signature for p, t in zip(pool, texts, strict=True)]
     per_feed = max(n_articles // feeds, 1)
     batch = 5000
     with store.engine.begin() as conn:
@@ -583,6 +591,9 @@ def seed_store(db_url: str, n_articles: int, *, feeds: int, now: datetime) -> No
                         "image_url": None,
                         "content_hash": f"old{k}",
                         "story_id": sid,
+                        "signature": encode_signature(
+                            replace(signatures[k % len(pool)], when=when.timestamp()), "features"
+                        ),
                     }
                 )
             conn.execute(insert(StoryRow), stories)
