@@ -14,8 +14,6 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-import trafilatura
-
 from digests.clock import ensure_utc
 from digests.junk import SENTENCE_END_RE, JunkLine, is_prose, split_junk
 from digests.records import ArticleText
@@ -87,6 +85,10 @@ def _drop_headline(paragraphs: list[str], title: str | None) -> list[str]:
 
 
 def _trafilatura_document(html: str | bytes, url: str | None, *, precise: bool) -> Any:
+    # Imported when first needed: pages are read by the reading pool's processes (which load
+    # it in ``reader_preload``), so the process running the bot never holds its 40 MB.
+    import trafilatura
+
     try:
         return trafilatura.bare_extraction(
             html, url=url, **{**_TRAFILATURA_OPTIONS, "favor_precision": precise}

@@ -15,8 +15,6 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-import feedparser
-
 from digests.boilerplate import site_names, strip_site_suffix, unwrap_redirect
 from digests.errors import ParseError
 from digests.records import ParsedEntry, ParsedFeed
@@ -75,6 +73,10 @@ def entry_headline(entry: ParsedEntry) -> str:
 
 
 def _parse_xml_feed(body: bytes, url: str, content_type: str | None) -> ParsedFeed:
+    # Imported when first needed, like trafilatura in ``extract``: feeds are parsed in the
+    # reading pool's processes.
+    import feedparser
+
     headers: dict[str, str] = {}
     if content_type:
         headers["content-type"] = content_type

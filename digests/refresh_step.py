@@ -25,6 +25,7 @@ from digests.errors import FeedError, StorageError
 from digests.feed_text import is_teaser
 from digests.fetch import Fetcher
 from digests.language import with_languages
+from digests.memory import release_free_memory
 from digests.parse import entry_headline
 from digests.read_pool import ChangedEntry, ReadPool
 from digests.records import Article, ArticleDraft, ArticleText, FeedSource, FeedState
@@ -123,7 +124,10 @@ class RefreshStep:
             outcomes = await asyncio.gather(*(one(s) for s in states))
         finally:
             await self._in_thread(self._record_successes, successes)
+        # Clustering's peak then sits on what the fetches still hold, not on what they freed.
+        await self._in_thread(release_free_memory)
         new_stories, grown = await self._in_thread(self._cluster)
+        await self._in_thread(release_free_memory)
         pruned = await self._in_thread(self.prune)
         return RefreshReport(
             feeds=tuple(outcomes), new_stories=new_stories, grown_stories=grown, pruned=pruned
