@@ -41,7 +41,7 @@ TEXT_BATCH = 500
 # Bytes of stored signatures kept in their stored form after they were made or read: in a
 # refresh, new articles are the likeliest candidates of the next ones, and reading them back
 # costs a query each time (a window of 100,000 signatures would take about 70 MB).
-RECENT_BYTES = 24 * 1024 * 1024
+RECENT_BYTES = 8 * 1024 * 1024
 
 # Raised whenever what a signature holds or how it is made changes: older ones are then
 # made again from the text instead of being read.
