@@ -77,15 +77,22 @@ def find_noisy_feeds(leads: Iterable[tuple[str, str, datetime, str]]) -> frozens
     """The feeds whose stories are mostly noise, from each story's (lead feed, lead title,
     time, id): many titles that are one template filled in with different words or
     numbers (automated alerts, listings) or placeholder titles (test feeds)."""
-    by_feed: dict[str, list[tuple[datetime, str, str]]] = {}
+    by_feed: dict[str, list[tuple[float, str, str]]] = {}
+    counts: dict[str, int] = {}
     for feed, title, when, story_id in leads:
-        by_feed.setdefault(feed, []).append((when, story_id, title))
+        counts[feed] = counts.get(feed, 0) + 1
+        found = by_feed.setdefault(feed, [])
+        found.append((-when.timestamp(), story_id, title))
+        if len(found) >= 2 * TEMPLATE_SAMPLE:
+            # Only the latest count, so a busy feed's window is never held whole.
+            found.sort()
+            del found[TEMPLATE_SAMPLE:]
     noisy: set[str] = set()
     for feed, found in by_feed.items():
-        if len(found) < NOISY_MIN_ITEMS:
+        if counts[feed] < NOISY_MIN_ITEMS:
             continue
         # The latest first, the same sample whichever order the stories came in.
-        latest = sorted(found, key=lambda f: (-f[0].timestamp(), f[1]))[:TEMPLATE_SAMPLE]
+        latest = sorted(found)[:TEMPLATE_SAMPLE]
         titles = [title for _, _, title in latest]
         words = [_template_words(t) for t in titles]
         flagged = {i for i, t in enumerate(titles) if looks_like_test_title(t)}
@@ -282,20 +289,18 @@ def shortlist(
     last one kept (in all, or of its feed) is kept too, and the final ranking is exact.
     """
     now = now.astimezone(UTC)
-    fresh: list[tuple[StoryRank, datetime | None]] = []
-    # Stories already posted still say what their feed is like.
-    profile: list[tuple[str, str, datetime, str]] = []
+    window: list[tuple[StoryRank, datetime | None, datetime | None]] = []
     for rank in ranks:
         seen = ensure_utc(min(t for t in (rank.first_seen, rank.created_at) if t is not None))
         when = ensure_utc(rank.published) or seen
-        if when is not None and now - when > max_age:
-            continue
-        profile.append((rank.lead_feed, rank.lead_title, when or _EPOCH, rank.id))
-        if rank.id not in excluded:
-            fresh.append((rank, seen))
+        if when is None or now - when <= max_age:
+            window.append((rank, seen, when))
+    fresh = [(rank, seen) for rank, seen, _ in window if rank.id not in excluded]
     if limit <= 0 or not fresh:
         return [], frozenset()
-    noisy = find_noisy_feeds(profile)
+    # Stories already posted still say what their feed is like.
+    noisy = find_noisy_feeds((r.lead_feed, r.lead_title, w or _EPOCH, r.id) for r, _, w in window)
+    del window
     keys = {
         r.id: rank_key_of(
             r.id,

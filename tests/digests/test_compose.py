@@ -304,6 +304,23 @@ def test_find_noisy_feeds(titles: list[str], noisy: bool) -> None:
     assert (find_noisy_feeds(_leads(FEED_A, titles)) == {FEED_A}) is noisy
 
 
+def test_a_busy_feed_is_judged_by_its_latest_stories_in_any_order() -> None:
+    """Only the latest TEMPLATE_SAMPLE count (so a busy feed's window is never held whole):
+    a feed that turned into alerts is noisy, one whose alerts are long past is not."""
+    # Headlines of four words no other headline uses.
+    words = [
+        "".join("bcdfghklmnprstvz"[int(d, 16)] + "aeiou"[i % 5] for i, d in enumerate(f"{n:04x}"))
+        for n in range(800)
+    ]
+    news = [" ".join(words[4 * n : 4 * n + 4]).capitalize() for n in range(200)]
+    alerts = [f"Acme (NYSE:ACME) Director Sells ${n}000 in Stock" for n in range(200)]
+    turned = _leads(FEED_A, alerts + news)
+    recovered = _leads(FEED_A, news + alerts)
+    for leads, noisy in ((turned, True), (recovered, False)):
+        for order in (leads, leads[::-1], leads[1::2] + leads[::2]):
+            assert (find_noisy_feeds(iter(order)) == {FEED_A}) is noisy
+
+
 def test_a_noisy_feed_or_a_placeholder_item_cannot_fill_the_digest() -> None:
     alerts = [
         make_item(

@@ -31,6 +31,9 @@ from digests.store.records import NewStory, StoryRank
 from digests.store.sql import _rows
 from digests.store.sql._base import SqlStoreBase, aware, chunked, existing, rows_by
 
+# Rows of a window's ranking read per round trip.
+_RANK_BATCH = 2000
+
 _SET_STORY = (
     update(_rows.ARTICLES)
     .where(_rows.ARTICLES.c.id == bindparam("article_id"))
@@ -253,18 +256,12 @@ class StoriesMixin(SqlStoreBase):
         def work(session: Session) -> list[StoryRank]:
             # Grouped by the primary key alone: the story's other columns depend on it, and
             # PostgreSQL's json type could not be grouped on.
-            stmt = (
-                _articles_of_stories_since(
-                    since,
-                    StoryRow.id,
-                    StoryRow.topics,
-                    StoryRow.created_at,
-                    func.count(ArticleRow.feed_url.distinct()),
-                    func.min(ArticleRow.published),
-                    func.min(ArticleRow.fetched_at),
-                )
-                .group_by(StoryRow.id)
-                .order_by(StoryRow.created_at.desc(), StoryRow.id.desc())
+            totals = _articles_of_stories_since(
+                since,
+                StoryRow.id.label("story_id"),
+                func.count(ArticleRow.feed_url.distinct()).label("feeds"),
+                func.min(ArticleRow.published).label("published"),
+                func.min(ArticleRow.fetched_at).label("first_seen"),
             )
             # The primary article as ``Story.primary`` picks it: the earliest (by publication,
             # else storage, then id) among those with a URL, else the earliest of all.
@@ -284,31 +281,44 @@ class StoriesMixin(SqlStoreBase):
             )
             if feed_urls is not None:
                 scope = ArticleRow.feed_url.in_(list(feed_urls))
-                stmt = stmt.where(scope)
+                totals = totals.where(scope)
                 ranked_articles = ranked_articles.where(scope)
-            leads_sub = ranked_articles.subquery()
-            leads = {
-                story_id: (feed_url, title)
-                for story_id, feed_url, title in session.execute(
-                    select(leads_sub.c.story_id, leads_sub.c.feed_url, leads_sub.c.title).where(
-                        leads_sub.c.position == 1
+            totals_sub = totals.group_by(StoryRow.id).subquery()
+            leads = ranked_articles.subquery()
+            stmt = (
+                select(
+                    StoryRow.id,
+                    StoryRow.topics,
+                    StoryRow.created_at,
+                    totals_sub.c.feeds,
+                    totals_sub.c.published,
+                    totals_sub.c.first_seen,
+                    leads.c.feed_url,
+                    leads.c.title,
+                )
+                .join(totals_sub, totals_sub.c.story_id == StoryRow.id)
+                .join(leads, (leads.c.story_id == StoryRow.id) & (leads.c.position == 1))
+                .order_by(StoryRow.created_at.desc(), StoryRow.id.desc())
+            )
+            # One pass over rows read as they come (a busy window holds 100,000 stories), with
+            # the values many stories repeat (feeds, topic lists) held once.
+            shared: dict[Any, Any] = {}
+            ranks = []
+            rows = session.connection().execution_options(yield_per=_RANK_BATCH).execute(stmt)
+            for story_id, topics, created, feeds, published, seen, feed, title in rows:
+                ranks.append(
+                    StoryRank(
+                        story_id,
+                        shared.setdefault(topics := tuple(topics), topics),
+                        created,
+                        feeds,
+                        published,
+                        seen,
+                        shared.setdefault(feed, feed),
+                        title,
                     )
                 )
-            }
-            return [
-                StoryRank(
-                    story_id,
-                    tuple(topics),
-                    created_at,
-                    feeds,
-                    published,
-                    first_seen,
-                    *leads.get(story_id, ("", "")),
-                )
-                for story_id, topics, created_at, feeds, published, first_seen in session.execute(
-                    stmt
-                )
-            ]
+            return ranks
 
         return self._run("ranking recent stories", work, write=False)
 
