@@ -304,7 +304,7 @@ class StoriesMixin(SqlStoreBase):
             # the values many stories repeat (feeds, topic lists) held once.
             shared: dict[Any, Any] = {}
             ranks = []
-            rows = session.connection().execution_options(yield_per=_RANK_BATCH).execute(stmt)
+            rows = session.connection().execute(stmt.execution_options(yield_per=_RANK_BATCH))
             for story_id, topics, created, feeds, published, seen, feed, title in rows:
                 ranks.append(
                     StoryRank(
