@@ -4,15 +4,12 @@ the headers that say when to ask again (Retry-After, Cache-Control max-age)."""
 from __future__ import annotations
 
 import zlib
+from collections.abc import AsyncIterator, Mapping
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from http import HTTPStatus
 
-import httpx
-
 from digests.errors import FetchError
-
-_READ_CHUNK = 64 * 1024
 
 
 class _Inflater:
@@ -43,15 +40,18 @@ class _Inflater:
         return self._obj.flush()
 
 
-async def read_capped(response: httpx.Response, limit: int) -> bytes:
-    """Read the decoded body; raise FetchError as soon as it grows over ``limit`` bytes."""
+async def read_capped(
+    headers: Mapping[str, str], chunks: AsyncIterator[bytes], limit: int
+) -> bytes:
+    """Read a body from its raw ``chunks`` (as sent, before any content decoding) and
+    decode it; raise FetchError as soon as it grows over ``limit`` bytes."""
     too_big = FetchError(f"response body over {limit} bytes", reason="response body over")
-    declared = response.headers.get("content-length", "")
+    declared = headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
         raise too_big
     encodings = [
         e.strip().lower()
-        for e in response.headers.get("content-encoding", "").split(",")
+        for e in headers.get("content-encoding", "").split(",")
         if e.strip() and e.strip().lower() != "identity"
     ]
     if len(encodings) > 1 or (encodings and encodings[0] not in ("gzip", "x-gzip", "deflate")):
@@ -60,7 +60,7 @@ async def read_capped(response: httpx.Response, limit: int) -> bytes:
     parts: list[bytes] = []
     size = 0
     try:
-        async for raw in response.aiter_raw(_READ_CHUNK):
+        async for raw in chunks:
             chunk = inflater.feed(raw, limit - size + 1) if inflater else raw
             size += len(chunk)
             if size > limit:
@@ -112,9 +112,10 @@ def parse_max_age(cache_control: str | None) -> float | None:
     return None
 
 
-def status_message(response: httpx.Response) -> str:
+def status_message(status: int, reason: str | None) -> str:
+    """How an error names a response's status: "HTTP 404 Not Found"."""
     try:
-        phrase = HTTPStatus(response.status_code).phrase
+        phrase = HTTPStatus(status).phrase
     except ValueError:
-        phrase = response.reason_phrase or "Unknown Status"
-    return f"HTTP {response.status_code} {phrase}"
+        phrase = reason or "Unknown Status"
+    return f"HTTP {status} {phrase}"

@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
 
-import httpx
+import aiohttp
 
 from digests.answer import Answerer
 from digests.api import Newsdesk
@@ -95,7 +95,7 @@ async def _pipeline(
     *,
     clock: Clock,
     store: Store | None,
-    transport: httpx.AsyncBaseTransport | None,
+    connector: aiohttp.BaseConnector | None,
     client: openai.AsyncOpenAI | None,
 ) -> AsyncIterator[Pipeline]:
     own_store = store is None
@@ -105,7 +105,7 @@ async def _pipeline(
     try:
         briefings = build_briefings(settings, store=store, clock=clock, client=client)
         try:
-            async with Fetcher(settings.fetch, transport=transport, clock=clock) as fetcher:
+            async with Fetcher(settings.fetch, connector=connector, clock=clock) as fetcher:
                 pipeline = Pipeline(
                     settings, store=store, fetcher=fetcher, briefings=briefings, clock=clock
                 )
@@ -127,7 +127,7 @@ async def open_pipeline(
     *,
     clock: Clock | None = None,
     store: Store | None = None,
-    transport: httpx.AsyncBaseTransport | None = None,
+    connector: aiohttp.BaseConnector | None = None,
     env: Mapping[str, str] | None = None,
 ) -> AsyncIterator[Pipeline]:
     """A pipeline with its store, fetcher and summarizers; closed on exit. ``env`` defaults
@@ -136,7 +136,7 @@ async def open_pipeline(
     async with (
         _model_client(settings, env) as client,
         _pipeline(
-            settings, clock=clock or SystemClock(), store=store, transport=transport, client=client
+            settings, clock=clock or SystemClock(), store=store, connector=connector, client=client
         ) as pipeline,
     ):
         yield pipeline
@@ -148,7 +148,7 @@ async def open_newsdesk(
     *,
     clock: Clock | None = None,
     store: Store | None = None,
-    transport: httpx.AsyncBaseTransport | None = None,
+    connector: aiohttp.BaseConnector | None = None,
     env: Mapping[str, str] | None = None,
 ) -> AsyncIterator[Newsdesk]:
     """The core's public API over a pipeline, its store and an answerer sharing the
@@ -157,7 +157,7 @@ async def open_newsdesk(
     clock = clock or SystemClock()
     async with (
         _model_client(settings, env) as client,
-        _pipeline(settings, clock=clock, store=store, transport=transport, client=client) as p,
+        _pipeline(settings, clock=clock, store=store, connector=connector, client=client) as p,
     ):
         yield Newsdesk(
             settings,

@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import httpx
+import aiohttp
 import pytest
 
 from digests.clock import FixedClock
@@ -460,12 +460,12 @@ async def test_allow_private_entries_permit_the_server(
 
 
 @pytest.mark.parametrize("allow, allowed", [((), False), (LOCAL, True)])
-async def test_injected_transport_is_checked_before_each_request(
+async def test_injected_connector_is_checked_before_each_request(
     feed_server: FeedServer, allow: tuple[str, ...], allowed: bool
 ) -> None:
     feed_server.route("/feed.xml").serve()
 
-    async with Fetcher(config(allow_private=allow), transport=httpx.AsyncHTTPTransport()) as f:
+    async with Fetcher(config(allow_private=allow), connector=aiohttp.TCPConnector()) as f:
         if allowed:
             assert (await f.fetch(feed_server.url("/feed.xml"))).status == "ok"
         else:
