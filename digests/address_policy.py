@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import socket
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 
 from digests.errors import FetchError, short_message
 
@@ -53,6 +53,12 @@ class AddressPolicy:
     async def resolve(self, host: str, port: int) -> list[str]:
         """Resolve ``host`` and return its addresses; raise FetchError when any is refused."""
         addresses = await self._resolver(host, port)
+        self.check(host, addresses)
+        return addresses
+
+    def check(self, host: str, addresses: Sequence[str]) -> None:
+        """Raise FetchError unless ``host`` may be reached at all of ``addresses`` (what it
+        resolves to; an IP address in a URL is its own)."""
         if not addresses:
             raise FetchError(f"cannot resolve {host}", reason="cannot resolve")
         if not self.host_allowed(host):
@@ -69,7 +75,6 @@ class AddressPolicy:
                         f' (to allow it, add "{host}" to [fetch] allow_private)',
                         reason="refused",
                     )
-        return addresses
 
 
 def _is_restricted(address: IPAddress) -> bool:

@@ -70,6 +70,7 @@ class Fetcher:
         self._precheck = connector is not None
         self._connector = connector
         self._session: aiohttp.ClientSession | None = None
+        self._allowed_addresses: set[str] = set()
         self._global = asyncio.Semaphore(config.concurrency)
         self._per_host: dict[str, asyncio.Semaphore] = {}
 
@@ -155,8 +156,12 @@ class Fetcher:
                     async with asyncio.timeout_at(deadline):
                         # The connector checks the addresses a name resolves to; an address
                         # in the URL is not looked up, so it is checked here.
-                        if self._precheck or _is_address(host):
+                        if self._precheck:
                             await self._policy.resolve(host, target.port or 0)
+                        elif host not in self._allowed_addresses and _is_address(host):
+                            self._policy.check(host, [host])
+                            # An address is its own answer: its verdict never changes.
+                            self._allowed_addresses.add(host)
                         result = await self._request_once(url, target, headers, validators)
                 except TimeoutError:
                     seconds = self._config.timeout_seconds

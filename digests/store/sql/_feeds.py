@@ -49,11 +49,14 @@ class FeedsMixin(SqlStoreBase):
                 if row is None:
                     row = rows[source.url] = FeedRow(url=source.url, topics=[], failure_count=0)
                     session.add(row)
-                if source.name is not None:
+                # Assigned only when different: every refresh ensures every feed, and an
+                # assignment marks the row for the flush to compare, value the same or not.
+                if source.name is not None and row.name != source.name:
                     row.name = source.name
-                if source.topics:
+                if source.topics and row.topics != list(source.topics):
                     row.topics = list(source.topics)
-                row.from_config = True
+                if not row.from_config:
+                    row.from_config = True
 
         self._run(f"ensuring {len(urls)} feeds", work)
 
