@@ -105,8 +105,9 @@ class Fetcher:
                 # Bodies are inflated by ``read_capped``, so the size cap counts decoded bytes.
                 auto_decompress=False,
                 trust_env=False,
-                # A feed's cookies are no business of the next feed on that host.
-                cookie_jar=aiohttp.DummyCookieJar(),
+                # Kept per domain, as a browser would: some sites set a cookie and redirect
+                # to the page that checks it.
+                cookie_jar=aiohttp.CookieJar(),
                 max_line_size=MAX_HEADER_BYTES,
                 max_field_size=MAX_HEADER_BYTES,
             )

@@ -291,6 +291,18 @@ async def test_redirects_are_followed_up_to_five(
     assert result.body == DEFAULT_FEED
 
 
+async def test_a_cookie_set_by_a_redirect_is_sent_to_its_target(feed_server: FeedServer) -> None:
+    # Consent walls set a cookie and redirect to the page that checks it.
+    feed_server.route("/gate").redirect("/final", headers={"Set-Cookie": "consent=yes; Path=/"})
+    feed_server.route("/final").serve()
+
+    async with Fetcher(config(allow_private=("localhost",))) as fetcher:
+        result = await fetcher.fetch(feed_server.url("/gate", host="localhost"))
+
+    assert result.body == DEFAULT_FEED
+    assert feed_server.requests_to("/final")[0].get("Cookie") == "consent=yes"
+
+
 async def test_more_than_five_redirects_are_refused(
     feed_server: FeedServer, fetcher: Fetcher
 ) -> None:

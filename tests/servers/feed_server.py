@@ -148,11 +148,17 @@ class Route:
         """Answer a bare status code."""
         return self.fail(code, body=f"status {code}", latency=latency)
 
-    def redirect(self, to: str, *, status: int = 302, latency: float = 0.0) -> Route:
-        """Redirect to a path or an absolute URL."""
-        return self._add(
-            Step(kind="redirect", status=status, headers={"Location": to}, latency=latency)
-        )
+    def redirect(
+        self,
+        to: str,
+        *,
+        status: int = 302,
+        latency: float = 0.0,
+        headers: Mapping[str, str] | None = None,
+    ) -> Route:
+        """Redirect to a path or an absolute URL (with more ``headers`` when given)."""
+        sent = {**(headers or {}), "Location": to}
+        return self._add(Step(kind="redirect", status=status, headers=sent, latency=latency))
 
     def slow(
         self,

@@ -6,7 +6,7 @@ from collections.abc import Collection, Iterable
 from datetime import datetime
 from typing import Any, cast, get_args
 
-from sqlalchemy import Select, Table, select
+from sqlalchemy import Row, Select, Table, select
 
 from digests.errors import StorageError
 from digests.filters import FilterRule
@@ -41,7 +41,8 @@ STORIES = cast(Table, StoryRow.__table__)
 _DIGEST_STATUSES: frozenset[str] = frozenset(get_args(DigestStatus))
 
 
-def feed_state(row: FeedRow) -> FeedState:
+def feed_state(row: FeedRow | Row[Any]) -> FeedState:
+    """A feed as the core sees it, from its ORM object or a plain row of the feeds table."""
     return FeedState(
         url=row.url,
         name=row.name,
