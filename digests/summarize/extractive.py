@@ -148,7 +148,7 @@ class ExtractiveSummarizer:
             first = strip_parentheticals(reports[0][0].text).rstrip(". ")
             headline = truncate(first, HEADLINE_MAX_CHARS)
 
-        summary = _pick_summary(reports[0])
+        summary = _pick_summary(reports[0], headline)
         summary_text = " ".join(s.text for s in summary)
         summary_words = word_count(summary_text)
         candidates = self._candidates(reports, scores, summary)
@@ -337,13 +337,16 @@ def _prepare(texts: Sequence[str]) -> list[list[_Sentence]]:
     return prepared
 
 
-def _pick_summary(sentences: Sequence[_Sentence]) -> list[_Sentence]:
+def _pick_summary(sentences: Sequence[_Sentence], headline: str) -> list[_Sentence]:
     """The article's opening statements, whole: up to three within the summary limit.
 
     News puts its main claim first, so the summary follows the lead; quotes, junk and
-    live-blog markers are passed over, and so is a sentence repeating one already taken.
+    live-blog markers are passed over, and so is a sentence repeating one already taken,
+    or one naming someone by the surname that a sentence left out introduced ("...,
+    Marchetti added" after "chair Lea Marchetti said" was skipped).
     """
     chosen: list[_Sentence] = []
+    known = headline
     total = 0
     for sentence in sentences[:LEAD_WINDOW]:
         if len(chosen) == SUMMARY_MAX_SENTENCES or SUMMARY_MAX_WORDS - total < FACT_MIN_WORDS:
@@ -356,7 +359,13 @@ def _pick_summary(sentences: Sequence[_Sentence]) -> list[_Sentence]:
         follows = bool(chosen) and chosen[-1].index == sentence.index - 1
         if DEPENDENT_OPENER_RE.match(sentence.text) and not follows:
             continue
+        # Only names the sentences before it introduced: a name first given in this
+        # sentence, or only later in the article, dangles on nothing.
+        before = full_names(" ".join(s.text for s in sentences[: sentence.index]))
+        if not introduces_its_names(sentence.text, known, before):
+            continue
         chosen.append(sentence)
+        known += " " + sentence.text
         total += sentence.words
     if chosen:
         return chosen

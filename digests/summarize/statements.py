@@ -71,6 +71,7 @@ _INNER_NAME_RE = re.compile(r"(?<=\s)[A-Z][\w'’-]*")
 _CAPITALISED_RE = re.compile(r"\b[A-Z][a-z][\w’'-]*")
 _NAME_PAIR_RE = re.compile(r"\b([A-Z][\w’'.-]*)\s+([A-Z][a-z][\w’'-]*)")
 _POSSESSIVE_RE = re.compile(r"['’]s?$")
+_LOWER_COMPOUND_RE = re.compile(r"-[a-z]")
 # Explicit statements of a consequence; a sentence without one is not "why it matters".
 _CONSEQUENCE_RE = re.compile(
     r"\b(?:means? that|meaning that|which means|will mean|would mean|could mean|"
@@ -176,6 +177,10 @@ def full_names(text: str) -> dict[str, frozenset[str]]:
     for sentence in split_sentences(text):
         for first, last in _NAME_PAIR_RE.findall(sentence):
             if first.lower().rstrip(".") in STOPWORDS or _DATE_WORD_RE.fullmatch(first):
+                continue
+            # "France's Pernod", "State-owned Rosneft": an owner or an adjective before a
+            # name is no first name, and the name alone is then no dangling surname.
+            if _POSSESSIVE_RE.search(first) or _LOWER_COMPOUND_RE.search(first):
                 continue
             surname = _bare(last)
             found.setdefault(surname, set()).add(f"{_bare(first)} {surname}")

@@ -17,7 +17,12 @@ from digests.summarize.extractive import ExtractiveSummarizer, ScoringWeights, c
 from digests.summarize.facts import is_grounded
 from digests.summarize.sentences import split_sentences
 from digests.summarize.service import briefing_key
-from digests.summarize.statements import is_consequence, is_fact_sentence
+from digests.summarize.statements import (
+    full_names,
+    introduces_its_names,
+    is_consequence,
+    is_fact_sentence,
+)
 from tests.digests._story_builders import T0, make_article
 
 # The shared data sits beside the checkout (or beside the folder of worktrees).
@@ -273,6 +278,57 @@ def test_a_surname_is_fine_once_the_briefing_gave_the_full_name() -> None:
     summarizer = ExtractiveSummarizer(ScoringWeights(briefing_words=200))
     briefing = summarizer.summarize_sync(_item(MARCHETTI, title="Paolo Marchetti calls strike"))
     assert any("Marchetti added" in fact for fact in briefing.key_facts)
+
+
+HARVEST = (
+    "Winegrowers in the Ostra valley picked 41 percent fewer grapes this autumn than last "
+    "year, the smallest harvest since 1996, the regional growers' association said on "
+    "Tuesday.\n"
+    "A late frost in April destroyed buds on about a third of the valley's 2,800 hectares "
+    "of vines, and a hailstorm in July damaged much of what was left, association chair "
+    "Lea Marchetti said.\n"
+    "Growers expect prices for the 2026 vintage to rise.\n"
+    "The quality of the grapes that survived is high, Marchetti added, because the dry "
+    "late summer concentrated their sugar.\n"
+)
+
+
+def test_the_summary_never_names_someone_a_skipped_sentence_introduced() -> None:
+    # The frost sentence does not fit beside the lead, so "Lea Marchetti" is never said.
+    briefing = ExtractiveSummarizer().summarize_sync(_item(HARVEST, title="Small harvest"))
+
+    assert briefing.summary.startswith("Winegrowers in the Ostra valley")
+    assert "Lea Marchetti" not in briefing.summary
+    assert "Marchetti" not in briefing.summary
+
+
+def test_a_summary_sentence_may_name_someone_it_introduces_itself() -> None:
+    text = (
+        "Union leader Paolo Marchetti called a three-day hospital strike on Monday.\n"
+        "Marchetti said talks with the region had collapsed after six weeks.\n"
+    )
+    briefing = ExtractiveSummarizer().summarize_sync(_item(text, title="Strike"))
+
+    assert "Marchetti said talks" in briefing.summary
+
+
+@pytest.mark.parametrize(
+    "introduced, later",
+    [
+        ("State-owned Rosneft bought the unit in December.", "Rosneft faces a demand."),
+        ("France's Pernod Ricard made an offer on Monday.", "Pernod said it would bid."),
+    ],
+)
+def test_an_owner_or_an_adjective_before_a_name_is_no_first_name(
+    introduced: str, later: str
+) -> None:
+    assert introduces_its_names(later, "", full_names(introduced))
+
+
+def test_a_surname_without_its_first_name_dangles() -> None:
+    forms = full_names("Association chair Lea Marchetti said the harvest was small.")
+
+    assert not introduces_its_names("Prices will rise, Marchetti added.", "", forms)
 
 
 def test_facts_are_fewer_rather_than_filler() -> None:
