@@ -347,8 +347,13 @@ def _pick_summary(sentences: Sequence[_Sentence], headline: str) -> list[_Senten
     """
     chosen: list[_Sentence] = []
     known = headline
+    # Surname -> full forms, of the sentences before the one considered.
+    introduced: dict[str, frozenset[str]] = {}
     total = 0
     for sentence in sentences[:LEAD_WINDOW]:
+        if sentence.index > 0:
+            for surname, forms in full_names(sentences[sentence.index - 1].text).items():
+                introduced[surname] = introduced.get(surname, frozenset()) | forms
         if len(chosen) == SUMMARY_MAX_SENTENCES or SUMMARY_MAX_WORDS - total < FACT_MIN_WORDS:
             break
         if not is_summary_sentence(sentence.text) or total + sentence.words > SUMMARY_MAX_WORDS:
@@ -361,8 +366,7 @@ def _pick_summary(sentences: Sequence[_Sentence], headline: str) -> list[_Senten
             continue
         # Only names the sentences before it introduced: a name first given in this
         # sentence, or only later in the article, dangles on nothing.
-        before = full_names(" ".join(s.text for s in sentences[: sentence.index]))
-        if not introduces_its_names(sentence.text, known, before):
+        if not introduces_its_names(sentence.text, known, introduced):
             continue
         chosen.append(sentence)
         known += " " + sentence.text
