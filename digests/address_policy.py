@@ -32,6 +32,9 @@ class AddressPolicy:
 
     def __init__(self, allow_private: Iterable[str], *, resolver: Resolver | None = None) -> None:
         self._resolver: Resolver = resolver or _resolve
+        # Addresses written in URLs that were allowed: an address is its own answer, so its
+        # verdict never changes.
+        self._allowed_addresses: set[str] = set()
         self._hosts: set[str] = set()
         self._networks: list[ipaddress.IPv4Network | ipaddress.IPv6Network] = []
         for entry in allow_private:
@@ -55,6 +58,15 @@ class AddressPolicy:
         addresses = await self._resolver(host, port)
         self.check(host, addresses)
         return addresses
+
+    def check_address_host(self, host: str) -> None:
+        """Raise FetchError when ``host`` is an IP address the policy refuses. A client that
+        connects to such a host without looking it up (aiohttp's) asks this instead of
+        ``resolve``; a host name passes, as it is checked when it is resolved."""
+        if host in self._allowed_addresses or _address(host) is None:
+            return
+        self.check(host, [host])
+        self._allowed_addresses.add(host)
 
     def check(self, host: str, addresses: Sequence[str]) -> None:
         """Raise FetchError unless ``host`` may be reached at all of ``addresses`` (what it
@@ -106,13 +118,19 @@ def _embedded_ipv4(address: IPAddress) -> list[ipaddress.IPv4Address]:
     return [a for a in found if a is not None]
 
 
+def _address(host: str) -> IPAddress | None:
+    """The host as an IP address, or None for a host name."""
+    try:
+        return ipaddress.ip_address(host)
+    except ValueError:
+        return None
+
+
 async def _resolve(host: str, port: int) -> list[str]:
-    if "%" not in host:
-        try:
-            # An address needs no lookup: a worker-thread hop per connection is saved.
-            return [str(ipaddress.ip_address(host))]
-        except ValueError:
-            pass
+    # An address needs no lookup: a worker-thread hop per connection is saved. (One with a
+    # zone, "fe80::1%eth0", goes to getaddrinfo, which knows the interface.)
+    if "%" not in host and (address := _address(host)) is not None:
+        return [str(address)]
     loop = asyncio.get_running_loop()
     try:
         infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)

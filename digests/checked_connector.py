@@ -67,9 +67,8 @@ def _shared_ssl_context() -> ssl.SSLContext:
 def checked_connector(policy: AddressPolicy, *, max_connections: int) -> aiohttp.TCPConnector:
     """A pooled connector that looks up each host name through ``policy``.
 
-    aiohttp does not look up a host that is an IP address, so the fetcher checks those
-    against the policy itself before each request (``AddressPolicy.resolve`` needs no DNS
-    for them).
+    aiohttp does not look up a host that is an IP address, so the fetcher has the policy
+    check those before each request (``AddressPolicy.check_address_host``).
     """
     return aiohttp.TCPConnector(
         resolver=CheckedResolver(policy),

@@ -12,7 +12,6 @@ feeds at the network's pace.
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 from pathlib import Path
 from types import TracebackType
 from typing import Literal, Self
@@ -70,7 +69,6 @@ class Fetcher:
         self._precheck = connector is not None
         self._connector = connector
         self._session: aiohttp.ClientSession | None = None
-        self._allowed_addresses: set[str] = set()
         self._global = asyncio.Semaphore(config.concurrency)
         self._per_host: dict[str, asyncio.Semaphore] = {}
 
@@ -159,10 +157,8 @@ class Fetcher:
                         # in the URL is not looked up, so it is checked here.
                         if self._precheck:
                             await self._policy.resolve(host, target.port or 0)
-                        elif host not in self._allowed_addresses and _is_address(host):
-                            self._policy.check(host, [host])
-                            # An address is its own answer: its verdict never changes.
-                            self._allowed_addresses.add(host)
+                        else:
+                            self._policy.check_address_host(host)
                         result = await self._request_once(url, target, headers, validators)
                 except TimeoutError:
                     seconds = self._config.timeout_seconds
@@ -186,10 +182,10 @@ class Fetcher:
             ) from None
         try:
             status = response.status
-            said = status_message(status, response.reason)
             if status in _REDIRECT_STATUSES:
                 location = response.headers.get("location")
                 if not location:
+                    said = status_message(status, response.reason)
                     raise FetchError(f"{said} without a Location header")
                 try:
                     return str(target.join(URL(location.strip())))
@@ -220,9 +216,9 @@ class Fetcher:
                 retry_after = parse_retry_after(
                     response.headers.get("retry-after"), self._clock.now()
                 )
-                raise FetchError(said, retry_after=retry_after)
+                raise FetchError(status_message(status, response.reason), retry_after=retry_after)
             if not 200 <= status < 300:
-                raise FetchError(said)
+                raise FetchError(status_message(status, response.reason))
             try:
                 body = await read_capped(
                     response.headers,
@@ -269,14 +265,6 @@ def _parsed(url: str) -> URL:
     except (ValueError, TypeError) as exc:
         raise FetchError(f"invalid URL: {short_message(exc)}", reason="invalid URL") from None
     return target
-
-
-def _is_address(host: str) -> bool:
-    try:
-        ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    return True
 
 
 def _local_path(url: str) -> Path:
