@@ -183,19 +183,26 @@ class _Index:
         while len(self.loaded) > LOADED_KEPT:
             self.loaded.popitem(last=False)
 
-    def best_by_cluster(self, query: Query) -> dict[int, float]:
-        """The highest similarity of ``query`` to any article of each candidate cluster."""
-        partial: defaultdict[int, float] = defaultdict(float)
+    def best_by_cluster(
+        self, query: Query, closed: Callable[[int], bool] | None = None
+    ) -> dict[int, float]:
+        """The highest similarity of ``query`` to any article of each candidate cluster,
+        leaving out the clusters ``closed`` says cannot take it (their articles are neither
+        read nor scored)."""
+        # Doc numbers stay the floats the postings hold until the best few are known.
+        partial: defaultdict[float, float] = defaultdict(float)
         heaviest = sorted(query.vector.items(), key=heaviest_first)[:CANDIDATE_TERMS]
         for term, weight in heaviest:
             posting = self.postings.get(term)
             if posting is None or posting is _TOO_COMMON:
                 continue
-            for doc, doc_weight in zip(map(int, posting[::2]), posting[1::2], strict=True):
+            pairs = iter(posting)
+            for doc, doc_weight in zip(pairs, pairs, strict=True):
                 partial[doc] += weight * doc_weight
         best: dict[int, float] = {}
-        ranked = heapq.nsmallest(CANDIDATES_SCORED, partial.items(), key=lambda dw: (-dw[1], dw[0]))
-        docs = [doc for doc, _ in ranked]
+        docs = [int(doc) for doc in _best_docs(partial, CANDIDATES_SCORED)]
+        if closed is not None:
+            docs = [doc for doc in docs if not closed(self.owner[doc])]
         for doc, signature in zip(docs, self.signatures(docs), strict=True):
             score = pair_score(query, signature, self.method)
             cluster = self.owner[doc]
@@ -208,6 +215,21 @@ class _Index:
         signatures = self.signatures(self.members(cluster))
         scores = sorted((pair_score(query, s, self.method) for s in signatures), reverse=True)
         return scores[len(scores) // 2]
+
+
+def _best_docs(partial: Mapping[float, float], wanted: int) -> list[float]:
+    """The ``wanted`` docs of highest partial score, best first, ties by doc number."""
+    if len(partial) > wanted:
+        # Only the scores at or above the wanted-th highest can be among them: finding that
+        # score needs no key function, so the few kept are all that is sorted by one.
+        floor = heapq.nlargest(wanted, partial.values())[-1]
+        partial = {doc: score for doc, score in partial.items() if score >= floor}
+    ranked = sorted(partial.items(), key=_best_first)[:wanted]
+    return [doc for doc, _ in ranked]
+
+
+def _best_first(doc_score: tuple[float, float]) -> tuple[float, float]:
+    return -doc_score[1], doc_score[0]
 
 
 def _outline(story: Story | StoryOutline) -> StoryOutline:
@@ -297,13 +319,14 @@ def assign_stories(
             query = query._replace(
                 signature=dataclasses.replace(query.signature, embedding=embeddings[article.id])
             )
-        scores = index.best_by_cluster(query) if query.vector else {}
+
+        # A story never takes a second article of a feed it has.
+        def closed(number: int, feed: str = article.feed_url) -> bool:
+            return _has_feed(clusters[number], feed)
+
+        scores = index.best_by_cluster(query, closed) if query.vector else {}
         eligible = sorted(
-            (
-                (score, number)
-                for number, score in scores.items()
-                if score >= threshold and not _has_feed(clusters[number], article.feed_url)
-            ),
+            ((score, number) for number, score in scores.items() if score >= threshold),
             key=lambda sn: (-sn[0], sn[1]),
         )
         chosen = next(
