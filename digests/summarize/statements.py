@@ -30,14 +30,19 @@ _FIRST_PERSON_RE = re.compile(
 )
 # "..., adding: 'This decision ..." opens a quotation, closed or not.
 _QUOTE_OPENS_SPEECH_RE = re.compile(r"[:;,]\s*[\"“‘']\s*[A-Z]")
-# A sentence that closes a quote it never opened is the tail of a quoted passage.
+# A sentence that closes a quote it never opened is the tail of a quoted passage. The
+# closing mark itself opens nothing, and a closing double quote needs a double opener:
+# the apostrophes of "rock 'n' roll" or "since '57" open no quotation.
 _QUOTE_TAIL_RE = re.compile(r"[.!?,]['’\"”]$")
 _OPENING_QUOTE_RE = re.compile(r"[\"“‘]|(?:^|\s)'")
+_OPENING_DOUBLE_QUOTE_RE = re.compile(r"[\"“]")
 # Pronoun contractions belong to speech: "It’s a fantastic opportunity." is a quote whose
 # marks were on an earlier sentence. ("wouldn't" is common in narrative and not counted.)
+# Capitalised inside a sentence it is a title's word: "the film It's A Wonderful Life",
+# "her Let's Move campaign".
 _SPOKEN_RE = re.compile(
-    r"\b(?:it|that|there|what|you|they|he|she|here|let|we)['’](?:s|re|ve|ll|d)\b",
-    re.IGNORECASE,
+    r"(?:^|(?<=[\"“‘'(]))(?i:it|that|there|what|you|they|he|she|here|let|we)['’](?i:s|re|ve|ll|d)\b"
+    r"|\b(?:it|that|there|what|you|they|he|she|here|let|we)['’](?:s|re|ve|ll|d)\b"
 )
 # A quoted span of four words or more is speech; a shorter one is a scare quote or a title.
 _QUOTED_SPAN_RE = re.compile(
@@ -108,8 +113,15 @@ def is_speech(text: str) -> bool:
         or _FIRST_PERSON_RE.search(unquoted)
         or _SPOKEN_RE.search(unquoted)
         or text.rstrip("\"'”’").endswith("?")
-        or (_QUOTE_TAIL_RE.search(text) and not _OPENING_QUOTE_RE.search(text))
+        or _closes_unopened_quote(text)
     )
+
+
+def _closes_unopened_quote(text: str) -> bool:
+    if not _QUOTE_TAIL_RE.search(text):
+        return False
+    opener = _OPENING_DOUBLE_QUOTE_RE if text[-1] in '"”' else _OPENING_QUOTE_RE
+    return not opener.search(text[:-1])
 
 
 def quotes_speech(text: str) -> bool:

@@ -22,6 +22,7 @@ from digests.summarize.statements import (
     introduces_its_names,
     is_consequence,
     is_fact_sentence,
+    is_summary_sentence,
 )
 from tests.digests._story_builders import T0, make_article
 
@@ -410,6 +411,22 @@ def test_summary_skips_speech_carried_over_from_a_quote() -> None:
     )
     briefing = ExtractiveSummarizer().summarize_sync(_item(text, title="Locke named manager"))
     assert "fantastic" not in briefing.summary
+
+
+def test_a_capitalised_contraction_inside_a_sentence_is_a_title_not_speech() -> None:
+    assert is_summary_sentence(
+        "The classic film It's A Wonderful Life is to be turned into a stage musical."
+    )
+    assert is_summary_sentence("She was launching the latest part of her Let's Move campaign.")
+    assert not is_summary_sentence("It's a fantastic opportunity for everyone at the club.")
+    assert not is_summary_sentence("Experts warned that it's rare for anyone to survive so long.")
+
+
+def test_apostrophes_do_not_open_the_quote_a_sentence_closes() -> None:
+    tail = "Rock 'n' roll was like hula hoops and Buddy had not had a hit since '57.\""
+    assert not is_summary_sentence(tail)
+    assert not is_summary_sentence('The sooner the better for the state budget."')
+    assert is_summary_sentence('The minister called the new plan "a real step forward."')
 
 
 def test_summary_skips_a_sentence_that_repeats_one_it_holds() -> None:
