@@ -5,16 +5,27 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import cast
+from typing import Any, cast
 
-from sqlalchemy import String, Table, bindparam, delete, exists, func, or_, select, update
+from sqlalchemy import (
+    String,
+    Table,
+    bindparam,
+    delete,
+    exists,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from digests.errors import NotFoundError
 from digests.records import FeedSource, FeedState, Validators
 from digests.store.models import CommunityFeedRow, FeedRow, UtcDateTime
 from digests.store.records import FetchSuccess
-from digests.store.sql._base import SqlStoreBase, aware, feed_row, find_feed, rows_by
+from digests.store.sql._base import SqlStoreBase, aware, chunked, feed_row, find_feed
 from digests.store.sql._rows import feed_state
 
 _FEEDS = cast(Table, FeedRow.__table__)
@@ -36,27 +47,63 @@ _FETCH_SUCCESS = (
 )
 
 
+_ENSURE_FEED = (
+    update(_FEEDS)
+    .where(_FEEDS.c.url == bindparam("feed_url"))
+    .values(name=bindparam("name"), topics=bindparam("topics"), from_config=True)
+)
+
+
 class FeedsMixin(SqlStoreBase):
     def ensure_feeds(self, sources: Sequence[FeedSource]) -> None:
         if not sources:
             return
-        urls = list(dict.fromkeys(s.url for s in sources))
+        # What each url ends up with when the sources are applied in order: the last name
+        # and topics given win, as when each source is ensured in turn.
+        wanted: dict[str, tuple[str | None, list[str] | None]] = {}
+        for source in sources:
+            name, topics = wanted.get(source.url, (None, None))
+            wanted[source.url] = (
+                source.name if source.name is not None else name,
+                list(source.topics) if source.topics else topics,
+            )
+        urls = list(wanted)
+        columns = (_FEEDS.c.url, _FEEDS.c.name, _FEEDS.c.topics, _FEEDS.c.from_config)
 
         def work(session: Session) -> None:
-            rows: dict[str, FeedRow] = rows_by(session, FeedRow.url, urls)
-            for source in sources:
-                row = rows.get(source.url)
+            # Plain rows, not ORM objects: every refresh ensures every feed, and most are
+            # stored already and unchanged.
+            conn = session.connection()
+            stored: dict[str, Any] = {}
+            for chunk in chunked(urls):
+                stored.update(
+                    (r.url, r)
+                    for r in conn.execute(select(*columns).where(_FEEDS.c.url.in_(chunk)))
+                )
+            added = []
+            changed = []
+            for url, (name, topics) in wanted.items():
+                row = stored.get(url)
                 if row is None:
-                    row = rows[source.url] = FeedRow(url=source.url, topics=[], failure_count=0)
-                    session.add(row)
-                # Assigned only when different: every refresh ensures every feed, and an
-                # assignment marks the row for the flush to compare, value the same or not.
-                if source.name is not None and row.name != source.name:
-                    row.name = source.name
-                if source.topics and row.topics != list(source.topics):
-                    row.topics = list(source.topics)
-                if not row.from_config:
-                    row.from_config = True
+                    added.append(
+                        {"url": url, "name": name, "topics": topics or [], "failure_count": 0}
+                    )
+                    continue
+                values = {
+                    "feed_url": url,
+                    "name": row.name if name is None else name,
+                    "topics": row.topics if topics is None else topics,
+                }
+                if (
+                    values["name"] != row.name
+                    or values["topics"] != row.topics
+                    or not row.from_config
+                ):
+                    changed.append(values)
+            if added:
+                conn.execute(insert(_FEEDS).values(from_config=True), added)
+            if changed:
+                conn.execute(_ENSURE_FEED, changed)
 
         self._run(f"ensuring {len(urls)} feeds", work)
 
