@@ -45,6 +45,8 @@ log = logging.getLogger(__name__)
 _T = TypeVar("_T")
 # Threads for the refresh's blocking calls: a feed's store calls run while others are fetched.
 REFRESH_THREADS = 4
+# Successful fetches recorded in one transaction once this many are waiting.
+SUCCESS_BATCH = 250
 # Called with (feed url, outcome) as each feed finishes; outcome is "ok", "not_modified" or
 # an error message. The CLI draws its progress bar from it.
 ProgressHook = Callable[[str, str], None]
@@ -118,6 +120,13 @@ class RefreshStep:
             outcome = await self._refresh_feed(state, successes, page_progress)
             if progress is not None:
                 progress(state.url, outcome.error or outcome.status)
+            if len(successes) >= SUCCESS_BATCH:
+                # Written while the other feeds are fetched, so that few are left to write
+                # once the last one is done.
+                # The same list: the feeds still being fetched append to it.
+                batch = successes[:]
+                successes.clear()
+                await self._in_thread(self._record_successes, batch)
             return outcome
 
         try:

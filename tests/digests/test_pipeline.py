@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from digests import read_pool
+from digests import read_pool, refresh_step
 from digests.clock import FixedClock
 from digests.config import parse_config
 from digests.records import FeedSource
@@ -236,15 +236,19 @@ async def test_a_story_that_grows_is_tagged_with_its_new_reports_topics(
     assert story.topics == ("Transport", "Complaints")
 
 
+async def refresh_now_and_an_hour_later(settings, store, urls: list[str]) -> None:
+    for later in (timedelta(0), timedelta(hours=1)):
+        async with open_pipeline(settings, clock=FixedClock(T0 + later), store=store) as p:
+            await p.refresh([FeedSource(u) for u in urls])
+
+
 async def test_a_refresh_records_every_feeds_fetch(settings, feed_server: FeedServer):
     feed_server.route("/a.xml").serve(rss(("a", "Pier opens", LONG)), etag='"a1"')
     feed_server.route("/b.xml").serve(rss(("b", "Bridge closes", LONG[::-1])), etag='"b1"')
     urls = [feed_server.url("/a.xml"), feed_server.url("/b.xml")]
     store = open_store(settings.storage.url)
     try:
-        for later in (timedelta(0), timedelta(hours=1)):
-            async with open_pipeline(settings, clock=FixedClock(T0 + later), store=store) as p:
-                await p.refresh([FeedSource(u) for u in urls])
+        await refresh_now_and_an_hour_later(settings, store, urls)
         states = [store.get_feed(u) for u in urls]
     finally:
         store.close()
@@ -254,6 +258,39 @@ async def test_a_refresh_records_every_feeds_fetch(settings, feed_server: FeedSe
         ('"b1"', "Local", expected),
     ]
     assert all(s.next_fetch_at == expected + timedelta(minutes=15) for s in states)
+
+
+async def test_fetches_recorded_in_batches_during_a_refresh_are_all_kept(
+    settings, feed_server: FeedServer, monkeypatch: pytest.MonkeyPatch
+):
+    """With a batch of two, five feeds are recorded as two batches written while the others
+    are fetched and a last one after: no fetch is recorded twice or lost between them."""
+    monkeypatch.setattr(refresh_step, "SUCCESS_BATCH", 2)
+    urls = []
+    for name in "abcde":
+        feed_server.route(f"/{name}.xml").serve(
+            rss((name, f"Story {name}", LONG)), etag=f'"{name}1"'
+        )
+        urls.append(feed_server.url(f"/{name}.xml"))
+    store = open_store(settings.storage.url)
+    written: list[int] = []
+    record = store.record_fetch_successes
+
+    def counted(successes):
+        written.append(len(successes))
+        record(successes)
+
+    monkeypatch.setattr(store, "record_fetch_successes", counted)
+    try:
+        await refresh_now_and_an_hour_later(settings, store, urls)
+        states = [store.get_feed(u) for u in urls]
+    finally:
+        store.close()
+    # Each refresh: batches of at least two while fetching, then what is left.
+    assert sum(written) == 10 and len(written) >= 4
+    assert [(s.validators.etag, s.last_success_at) for s in states] == [
+        (f'"{name}1"', T0 + timedelta(hours=1)) for name in "abcde"
+    ]
 
 
 async def test_articles_are_placed_from_their_readers_queries_as_from_their_text(
