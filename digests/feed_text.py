@@ -48,6 +48,7 @@ _DROPPED_TAGS = frozenset(
     {
         "script",
         "style",
+        "applet",
         "noscript",
         "template",
         "figure",
