@@ -24,7 +24,7 @@ from digests.similarity import (
     moment_of,
     pair_score,
 )
-from digests.term_vectors import heaviest_first
+from digests.term_vectors import PackedVector, heaviest_first
 from digests.urls import canonical_url
 
 # Candidate search only: a term shared by this many indexed articles is too common to find
@@ -75,6 +75,8 @@ def _has_feed(story: _Cluster | StoryOutline, feed_url: str) -> bool:
 
 # Loads the signatures of stored articles by id (unknown ids are left out).
 SignatureLoader = Callable[[Sequence[int]], Mapping[int, ArticleSignature]]
+# Loads only their packed vectors, which is all that indexing them needs.
+VectorLoader = Callable[[Sequence[int]], Mapping[int, PackedVector]]
 # Reads articles with their text by id.
 ArticleReader = Callable[[Sequence[int]], Sequence[Article]]
 # The queries made and stored for some of these new articles (by id; the others are left
@@ -119,12 +121,12 @@ class _Index:
         # (a window has about one term per article that no other article uses).
         self.postings: dict[str, array[float]] = {}
 
-    def add(self, article_id: int, signature: ArticleSignature, cluster: int) -> None:
+    def add(self, article_id: int, vector: PackedVector, cluster: int) -> None:
         doc = len(self.ids)
         self.ids.append(article_id)
         self.owner.append(cluster)
         self._add_member(doc, cluster)
-        for term, weight in zip(*signature.vector, strict=True):
+        for term, weight in zip(*vector, strict=True):
             posting = self.postings.get(term)
             if posting is None:
                 posting = self.postings[term] = array("d")
@@ -249,6 +251,7 @@ def assign_stories(
     load: SignatureLoader | None = None,
     read: ArticleReader | None = None,
     queries: QueryLoader | None = None,
+    load_vectors: VectorLoader | None = None,
 ) -> list[StoryAssignment]:
     """Place each new article in the most similar story from another feed, or a new story.
 
@@ -260,9 +263,10 @@ def assign_stories(
     receives the new articles' signatures by id and gives those it already has. A recent
     story given as a ``StoryOutline`` has no text: its articles are indexed when ``vectors``
     has them or ``load`` gives them (in batches, and again when they are scored: a window of
-    stored articles is not held in memory). With ``read``, the new articles are given
-    without their text and read in batches as they are placed; with ``queries``, those whose
-    query it gives are neither read nor analysed again.
+    stored articles is not held in memory); ``load_vectors``, when given, loads what indexing
+    them needs instead. With ``read``, the new articles are given without their text and read
+    in batches as they are placed; with ``queries``, those whose query it gives are neither
+    read nor analysed again.
     """
     cache: MutableMapping[int, ArticleSignature] = {} if vectors is None else vectors
     texts = {a.id: a for story in recent if isinstance(story, Story) for a in story.articles}
@@ -277,13 +281,21 @@ def assign_stories(
     queued: list[tuple[int, int, ArticleSignature | None]] = []
     waiting = 0
 
+    def vectors_of(article_ids: Sequence[int]) -> Mapping[int, PackedVector]:
+        if load_vectors is not None:
+            return load_vectors(article_ids)
+        if load is not None:
+            return {i: signature.vector for i, signature in load(article_ids).items()}
+        return {}
+
     def index_queued() -> None:
         nonlocal waiting
         wanted = [article_id for article_id, _, signature in queued if signature is None]
-        loaded = load(wanted) if load is not None and wanted else {}
+        loaded = vectors_of(wanted) if wanted else {}
         for article_id, number, signature in queued:
-            if (found := signature or loaded.get(article_id)) is not None:
-                index.add(article_id, found, number)
+            vector = signature.vector if signature is not None else loaded.get(article_id)
+            if vector is not None:
+                index.add(article_id, vector, number)
         queued.clear()
         waiting = 0
 
@@ -351,7 +363,7 @@ def assign_stories(
         cluster.added.append(article.id)
         signature = cache[article.id] = query.signature
         if query.vector:
-            index.add(article.id, signature, chosen)
+            index.add(article.id, signature.vector, chosen)
             # The next reports of an event come soon after: its first are likely candidates.
             index.remember(article.id, signature)
 

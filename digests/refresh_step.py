@@ -410,6 +410,7 @@ class RefreshStep:
             load=stored,
             read=self.store.get_articles,
             queries=stored.queries,
+            load_vectors=stored.vectors,
         )
         stored.flush()
         feed_topics = {f.url: f.topics for f in self.store.list_feeds()}

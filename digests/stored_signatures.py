@@ -15,8 +15,8 @@ import struct
 import sys
 from array import array
 from collections import OrderedDict
-from collections.abc import Iterator, Mapping, MutableMapping, Sequence
-from typing import Literal
+from collections.abc import Callable, Iterator, Mapping, MutableMapping, Sequence
+from typing import Literal, TypeVar
 
 from digests.errors import StorageError
 from digests.event_features import EventFeatures
@@ -30,9 +30,10 @@ from digests.similarity import (
     moment_of,
 )
 from digests.store.base import ArticleStore
-from digests.term_vectors import INDEXED_TERMS, heaviest_first
+from digests.term_vectors import INDEXED_TERMS, PackedVector, heaviest_first
 
 log = logging.getLogger(__name__)
+_Part = TypeVar("_Part")
 
 # Articles read back per query to make the signatures none is stored for: bounds the text
 # held at once.
@@ -142,6 +143,40 @@ def decode_query(blob: bytes, method: ClusterMethod, when: float) -> Query | Non
     return Query(dict(zip(*whole, strict=True)), dataclasses.replace(packed, when=when))
 
 
+def decode_vector(blob: bytes, method: ClusterMethod) -> PackedVector | None:
+    """The vector of the signature ``decode_signature`` gives (None where it gives None),
+    read without the rest: what indexing an article needs."""
+    header = _header(blob, method)
+    if header is None:
+        return None
+    flags, when, n_terms, n_embedding = header
+    whole = bool(flags & _WHOLE)
+    if whole and math.isnan(when):
+        return None
+    offset = _HEADER.size
+    width = 8 if whole else 4
+    weights = _floats(blob[offset : offset + width * n_terms], "d" if whole else "f")
+    offset += width * n_terms + 4 * n_embedding
+    text = blob[offset:].decode("utf-8")
+    strings = text.split(_SEPARATOR, n_terms) if text else []
+    if whole:
+        return tuple(map(sys.intern, strings[: min(n_terms, INDEXED_TERMS)])), array(
+            "f", weights[:INDEXED_TERMS]
+        )
+    return tuple(map(sys.intern, strings[:n_terms])), weights
+
+
+def _header(blob: bytes, method: ClusterMethod) -> tuple[int, float, int, int] | None:
+    """The flags, moment, term count and embedding size of a blob made by ``method`` in this
+    version's form; None for any other."""
+    if len(blob) < _HEADER.size:
+        return None
+    version, method_code, flags, when, n_terms, *_, n_embedding = _HEADER.unpack_from(blob)
+    if version != _VERSION or method_code >= len(_METHODS) or _METHODS[method_code] != method:
+        return None
+    return flags, when, n_terms, n_embedding
+
+
 def _packed(
     whole: tuple[tuple[str, ...], array[float]], signature: ArticleSignature
 ) -> ArticleSignature:
@@ -246,22 +281,36 @@ class StoredSignatures(MutableMapping[int, ArticleSignature]):
 
     def __call__(self, article_ids: Sequence[int]) -> dict[int, ArticleSignature]:
         """The signatures of these articles (unknown ids are left out)."""
-        found: dict[int, ArticleSignature] = {}
+        return self._read(article_ids, decode_signature, _whole_signature)
+
+    def vectors(self, article_ids: Sequence[int]) -> dict[int, PackedVector]:
+        """The packed vectors of these articles' signatures (unknown ids are left out), for
+        indexing them: decoding the rest of a window's signatures cost as much as reading
+        them from the store."""
+        return self._read(article_ids, decode_vector, _vector_of)
+
+    def _read(
+        self,
+        article_ids: Sequence[int],
+        decode: Callable[[bytes, ClusterMethod], _Part | None],
+        part: Callable[[ArticleSignature], _Part],
+    ) -> dict[int, _Part]:
+        found: dict[int, _Part] = {}
         asked = []
         for article_id in article_ids:
             if (unsaved := self._unsaved.get(article_id)) is not None:
-                found[article_id] = unsaved
+                found[article_id] = part(unsaved)
             elif (blob := self._recent.get(article_id)) is not None:
                 self._recent.move_to_end(article_id)
-                if (signature := decode_signature(blob, self.method)) is not None:
-                    found[article_id] = signature
+                if (decoded := decode(blob, self.method)) is not None:
+                    found[article_id] = decoded
             else:
                 asked.append(article_id)
         stored = self.store.article_signatures(asked) if asked else {}
         for article_id, blob in stored.items():
-            signature = decode_signature(blob, self.method)
-            if signature is not None:
-                found[article_id] = signature
+            decoded = decode(blob, self.method)
+            if decoded is not None:
+                found[article_id] = decoded
                 self._keep(article_id, blob)
         missing = [i for i in asked if i not in found]
         for start in range(0, len(missing), TEXT_BATCH):
@@ -269,7 +318,7 @@ class StoredSignatures(MutableMapping[int, ArticleSignature]):
                 article.id: article_signature(article, method=self.method, embedder=self.embedder)
                 for article in self.store.get_articles(missing[start : start + TEXT_BATCH])
             }
-            found.update(made)
+            found.update((i, part(signature)) for i, signature in made.items())
             self._save(made)
         return found
 
@@ -330,3 +379,11 @@ class StoredSignatures(MutableMapping[int, ArticleSignature]):
         while self._recent_size > self.recent_bytes and self._recent:
             _, dropped = self._recent.popitem(last=False)
             self._recent_size -= len(dropped)
+
+
+def _whole_signature(signature: ArticleSignature) -> ArticleSignature:
+    return signature
+
+
+def _vector_of(signature: ArticleSignature) -> PackedVector:
+    return signature.vector

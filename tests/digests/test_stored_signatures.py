@@ -24,11 +24,14 @@ from digests.similarity import (
     text_query,
 )
 from digests.stored_signatures import (
+    StoredSignatures,
     decode_query,
     decode_signature,
+    decode_vector,
     encode_query,
     encode_signature,
 )
+from digests.term_vectors import PackedVector
 from tests.digests._cluster_pairs import (
     CROSS_LANGUAGE_DIFFERENT,
     CROSS_LANGUAGE_SAME,
@@ -136,12 +139,84 @@ def test_clustering_from_loaded_signatures_places_articles_as_from_held_ones(
         asked.append(list(ids))
         return {i: stored[i] for i in ids if i in stored}
 
+    def load_vectors(ids: Sequence[int]) -> dict[int, PackedVector]:
+        return {i: stored[i].vector for i in ids if i in stored}
+
     held = assign_stories(new, outlines, threshold=THRESHOLD, vectors=dict(stored), method=method)
     loaded = assign_stories(new, outlines, threshold=THRESHOLD, method=method, load=load)
     assert loaded == held
     assert any(not s.is_new for s in held)
     assert len(asked[0]) == 3
     assert sum(map(len, asked)) > len(old)
+    # Indexed from the vectors alone: the window's signatures are loaded only to be scored.
+    loaded_then = sum(map(len, asked))
+    asked.clear()
+    indexed_from_vectors = assign_stories(
+        new, outlines, threshold=THRESHOLD, method=method, load=load, load_vectors=load_vectors
+    )
+    assert indexed_from_vectors == held
+    assert sum(map(len, asked)) == loaded_then - len(old)
+
+
+@pytest.mark.parametrize("method", ["lexical", "features", "embedding"])
+def test_a_vector_reads_back_as_the_vector_of_its_signature(method: ClusterMethod) -> None:
+    for first, second in PAIRS:
+        for title, text in (first, second):
+            article = make_article(1, title=title, text=text, published=T0)
+            signature = article_signature(article, method=method, embedder=FixedEmbedder())
+            blobs = [encode_signature(signature, method)]
+            if method == "features":
+                query = make_query(article, "features", None)
+                blobs += [encode_query(query), encode_query(text_query(title, text, math.nan))]
+            for blob in blobs:
+                decoded = decode_signature(blob, method)
+                assert decode_vector(blob, method) == (decoded and decoded.vector)
+                assert decode_vector(blob[:5], method) is None
+                assert decode_vector(b"\x09" + blob[1:], method) is None
+    empty = encode_signature(ArticleSignature(((), array("f")), 0.0), method)
+    assert decode_vector(empty, method) == ((), array("f"))
+    assert decode_vector(empty, "lexical" if method != "lexical" else "features") is None
+
+
+class _SignatureShelf:
+    """The three store calls ``StoredSignatures`` makes, over a dict of blobs and articles."""
+
+    def __init__(self, blobs: dict[int, bytes], articles: dict[int, Article]) -> None:
+        self.blobs = blobs
+        self.articles = articles
+
+    def article_signatures(self, ids: Sequence[int]) -> dict[int, bytes]:
+        return {i: self.blobs[i] for i in ids if i in self.blobs}
+
+    def get_articles(self, ids: Sequence[int]) -> list[Article]:
+        return [self.articles[i] for i in ids if i in self.articles]
+
+    def set_article_signatures(self, signatures: dict[int, bytes]) -> None:
+        self.blobs.update(signatures)
+
+
+def test_stored_vectors_are_read_as_the_stored_signatures_are() -> None:
+    """Signatures, queries, a query of an unknown moment and no blob at all (made from the
+    text, then stored) give the same vectors either way."""
+    old, new = reports()
+    articles = {a.id: a for a in old + new}
+    blobs: dict[int, bytes] = {}
+    for a in old + new:
+        if a.id % 4 == 0:
+            blobs[a.id] = encode_signature(article_signature(a), "features")
+        elif a.id % 4 == 1:
+            blobs[a.id] = encode_query(make_query(a, "features", None))
+        elif a.id % 4 == 2:
+            blobs[a.id] = encode_query(text_query(a.title, a.text, math.nan))
+    ids = [*articles, 10_000]
+
+    def shelf() -> _SignatureShelf:
+        return _SignatureShelf(dict(blobs), articles)
+
+    signatures = StoredSignatures(shelf(), "features", None)(ids)  # type: ignore[arg-type]
+    vectors = StoredSignatures(shelf(), "features", None).vectors(ids)  # type: ignore[arg-type]
+    assert vectors == {i: s.vector for i, s in signatures.items()}
+    assert len(vectors) == len(articles)
 
 
 def test_a_query_made_from_the_text_alone_is_the_one_made_from_the_article() -> None:
