@@ -48,7 +48,6 @@ _DROPPED_TAGS = frozenset(
     {
         "script",
         "style",
-        "applet",
         "noscript",
         "template",
         "figure",
