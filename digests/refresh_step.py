@@ -122,8 +122,8 @@ class RefreshStep:
                 progress(state.url, outcome.error or outcome.status)
             if len(successes) >= SUCCESS_BATCH:
                 # Written while the other feeds are fetched, so that few are left to write
-                # once the last one is done.
-                # The same list: the feeds still being fetched append to it.
+                # once the last one is done. Emptied, not replaced: the feeds still being
+                # fetched append to this list.
                 batch = successes[:]
                 successes.clear()
                 await self._in_thread(self._record_successes, batch)

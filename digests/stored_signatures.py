@@ -16,7 +16,7 @@ import sys
 from array import array
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping, MutableMapping, Sequence
-from typing import Literal, TypeVar
+from typing import Any, Literal, TypeVar
 
 from digests.errors import StorageError
 from digests.event_features import EventFeatures
@@ -149,7 +149,7 @@ def decode_vector(blob: bytes, method: ClusterMethod) -> PackedVector | None:
     header = _header(blob, method)
     if header is None:
         return None
-    flags, when, n_terms, n_embedding = header
+    flags, when, n_terms, *_, n_embedding = header
     whole = bool(flags & _WHOLE)
     if whole and math.isnan(when):
         return None
@@ -166,15 +166,15 @@ def decode_vector(blob: bytes, method: ClusterMethod) -> PackedVector | None:
     return tuple(map(sys.intern, strings[:n_terms])), weights
 
 
-def _header(blob: bytes, method: ClusterMethod) -> tuple[int, float, int, int] | None:
-    """The flags, moment, term count and embedding size of a blob made by ``method`` in this
-    version's form; None for any other."""
+def _header(blob: bytes, method: ClusterMethod) -> tuple[Any, ...] | None:
+    """A blob's header after its version and method (flags, moment, then the counts, see
+    ``_HEADER``) when ``method`` made it in this version's form; None for any other."""
     if len(blob) < _HEADER.size:
         return None
-    version, method_code, flags, when, n_terms, *_, n_embedding = _HEADER.unpack_from(blob)
+    version, method_code, *rest = _HEADER.unpack_from(blob)
     if version != _VERSION or method_code >= len(_METHODS) or _METHODS[method_code] != method:
         return None
-    return flags, when, n_terms, n_embedding
+    return tuple(rest)
 
 
 def _packed(
@@ -191,11 +191,10 @@ def _decode(
 ) -> tuple[tuple[tuple[str, ...], array[float]] | None, ArticleSignature] | None:
     """The signature a blob holds, and the whole vector when it holds one (the signature's
     vector is then that whole vector)."""
-    if len(blob) < _HEADER.size:
+    header = _header(blob, method)
+    if header is None:
         return None
     (
-        version,
-        method_code,
         flags,
         when,
         n_terms,
@@ -205,9 +204,7 @@ def _decode(
         n_kicker,
         n_rest,
         n_embedding,
-    ) = _HEADER.unpack_from(blob)
-    if version != _VERSION or method_code >= len(_METHODS) or _METHODS[method_code] != method:
-        return None
+    ) = header
     offset = _HEADER.size
     width = 8 if flags & _WHOLE else 4
     weights = _floats(blob[offset : offset + width * n_terms], "d" if width == 8 else "f")
