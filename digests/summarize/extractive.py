@@ -14,7 +14,7 @@ import asyncio
 import math
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from digests.errors import SummaryError
@@ -116,6 +116,27 @@ def _similarity(a: _Sentence, b: _Sentence) -> float:
     return _cosine(a.vector, a.norm, b.vector, b.norm)
 
 
+def _postings(sentences: Sequence[_Sentence]) -> dict[str, list[int]]:
+    """Term -> the positions of the sentences that use it, in order."""
+    postings: dict[str, list[int]] = {}
+    for position, sentence in enumerate(sentences):
+        for term in sentence.vector:
+            postings.setdefault(term, []).append(position)
+    return postings
+
+
+def _sharing(sentence: _Sentence, postings: Mapping[str, list[int]]) -> list[int]:
+    """The positions of the sentences that share a term with ``sentence``, in order.
+
+    Only those can be similar to it at all: comparing a story's sentences with every other
+    outlet's, all pairs, was most of a multi-outlet briefing's time.
+    """
+    found: set[int] = set()
+    for term in sentence.vector:
+        found.update(postings.get(term, ()))
+    return sorted(found)
+
+
 def clean_headline(title: str) -> str:
     """A title without markup, site suffix or runs of spaces, cut to the headline limit."""
     text = normalize_space(_SITE_SUFFIX_RE.sub("", _TAG_RE.sub("", title)).replace("\n", " "))
@@ -203,6 +224,7 @@ class ExtractiveSummarizer:
     ) -> list[_Candidate]:
         """Every sentence that could be a key fact, with its salience and corroboration."""
         candidates: list[_Candidate] = []
+        postings = [_postings(sentences) for sentences in reports]
         for number, sentences in enumerate(reports):
             for sentence in sentences:
                 if sentence in summary or not is_fact_sentence(sentence.text):
@@ -211,7 +233,10 @@ class ExtractiveSummarizer:
                     1
                     for other, others in enumerate(reports)
                     if other != number
-                    and any(_similarity(sentence, o) >= CORROBORATION for o in others)
+                    and any(
+                        _similarity(sentence, others[i]) >= CORROBORATION
+                        for i in _sharing(sentence, postings[other])
+                    )
                 )
                 candidates.append(
                     _Candidate(sentence, sentence.text, scores[number][sentence.index], support)
