@@ -224,7 +224,8 @@ class ExtractiveSummarizer:
     ) -> list[_Candidate]:
         """Every sentence that could be a key fact, with its salience and corroboration."""
         candidates: list[_Candidate] = []
-        postings = [_postings(sentences) for sentences in reports]
+        # Corroboration needs another outlet: a single report builds no postings.
+        postings = [_postings(sentences) for sentences in reports] if len(reports) > 1 else []
         for number, sentences in enumerate(reports):
             for sentence in sentences:
                 if sentence in summary or not is_fact_sentence(sentence.text):
